@@ -1,0 +1,2 @@
+/** Numerical checks of analytical gradients. */
+package dev.chainrule.autodiff.check;
