@@ -1,14 +1,18 @@
 package dev.chainrule.autodiff;
 
-import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The adjoint t_n of every node reached by one backward pass, keyed by node identity. */
+/** The adjoint t_n of every node reached by one backward pass: the op outputs and the leaves. */
 public final class Adjoints {
     private final Map<Tensor, Tensor> byNode;
 
-    Adjoints(Map<Tensor, Tensor> byNode) {
-        this.byNode = Collections.unmodifiableMap(byNode);
+    Adjoints(List<Tensor> schedule, Tensor[] scheduled, Map<Tensor, Tensor> leaves) {
+        byNode = new IdentityHashMap<>(leaves);
+        for (int i = 0; i < scheduled.length; i++) {
+            byNode.put(schedule.get(i), scheduled[i]);
+        }
     }
 
     /** The adjoint of {@code node} (∂output/∂node), or null if the pass did not reach it. */

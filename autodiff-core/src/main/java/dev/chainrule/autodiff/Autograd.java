@@ -2,25 +2,28 @@ package dev.chainrule.autodiff;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reverse-mode differentiation over a recorded graph.
  *
- * <p>The algorithm, exactly: sort the graph topologically from the output (the descendant) back to
- * the leaves (the ancestors), seed the output's adjoint t_L = 1, then visit the nodes in reverse
- * topological order. When node c is visited, every child of c has already been visited, so its
- * adjoint t_c = Σ (∂f_k/∂f_c)·t_k over its children k is complete; c's op turns it into one
- * contribution (∂f_c/∂f_n)·t_c per parent n, which is added to t_n. Each adjoint is computed once,
- * stored, and reused for all of the node's parents; each op's backward rule runs exactly once.
- * Leaves that require a gradient add their adjoint to {@link Tensor#grad()}.
+ * <p>The algorithm, exactly: build the reverse schedule, a topological order of the graph from the
+ * output (the descendant) back to the leaves (the ancestors); seed the output's adjoint t_L = 1;
+ * then visit the nodes in that order. When node c is visited, every child of c has already been
+ * visited, so its adjoint t_c = Σ (∂f_k/∂f_c)·t_k over its children k is complete; c's op turns it
+ * into one contribution (∂f_c/∂f_n)·t_c per parent n, which is added to t_n. Each adjoint is
+ * computed once, stored, and reused for all of the node's parents; each op's backward rule runs
+ * exactly once. Leaves that require a gradient finally add their adjoint to {@link Tensor#grad()}.
+ *
+ * <p>One thread runs a pass; passes over disjoint graphs may run concurrently on other threads.
  */
 public final class Autograd {
+    private static final AtomicLong PASSES = new AtomicLong();
+
     private Autograd() {
     }
 
@@ -48,24 +51,30 @@ public final class Autograd {
         if (!seed.shape().equals(output.shape())) {
             throw new IllegalArgumentException("seed shape " + seed.shape() + " does not match output shape " + output.shape());
         }
-        List<Tensor> order = topologicalOrder(output);
-        Map<Tensor, Tensor> adjoints = new IdentityHashMap<>(order.size() * 2);
-        adjoints.put(output, seed.dtype() == output.dtype() ? seed : seed.to(output.dtype()));
+        Tensor seedAdjoint = seed.dtype() == output.dtype() ? seed : seed.to(output.dtype());
+        List<Tensor> schedule = reverseSchedule(output, PASSES.incrementAndGet());
+        Tensor[] adjoints = new Tensor[schedule.size()];
+        Map<Tensor, Tensor> leafAdjoints = new IdentityHashMap<>();
+        if (output.isLeaf()) {
+            leafAdjoints.put(output, seedAdjoint);
+        } else {
+            adjoints[0] = seedAdjoint;
+        }
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor node = order.get(i);
-                Tensor adjoint = adjoints.get(node);
-                if (node.isLeaf()) {
-                    node.accumulateGrad(adjoint);
-                    continue;
-                }
-                Op op = node.gradFn();
-                Tensor[] contributions = op.runBackward(adjoint);
+            for (int c = 0; c < schedule.size(); c++) {
+                Op op = schedule.get(c).gradFn();
+                Tensor[] contributions = op.runBackward(adjoints[c]);
                 List<Tensor> parents = op.inputs();
                 for (int p = 0; p < contributions.length; p++) {
                     Tensor parent = parents.get(p);
-                    if (parent.requiresGrad()) {
-                        adjoints.merge(parent, contributions[p], Autograd::sum);
+                    if (!parent.requiresGrad()) {
+                        continue;
+                    }
+                    if (parent.isLeaf()) {
+                        leafAdjoints.merge(parent, contributions[p], Autograd::sum);
+                    } else {
+                        int n = parent.gradFn().scheduleSlot;
+                        adjoints[n] = adjoints[n] == null ? contributions[p] : sum(adjoints[n], contributions[p]);
                     }
                 }
                 if (!retainGraph) {
@@ -73,31 +82,41 @@ public final class Autograd {
                 }
             }
         }
-        return new Adjoints(adjoints);
+        leafAdjoints.forEach(Tensor::accumulateGrad);
+        return new Adjoints(schedule, adjoints, leafAdjoints);
     }
 
     /**
-     * The nodes that require grad and lead to {@code output}, parents before children. Iterative
-     * depth-first search with an explicit stack, so arbitrarily long chains do not overflow.
+     * The non-leaf nodes that require grad and lead to {@code output}, each after all of its
+     * children: {@code output} first, the nodes nearest the leaves last. An iterative depth-first
+     * search with an explicit stack (so arbitrarily long chains do not overflow) emits the nodes
+     * parents-first; reversed, that is the schedule. Each node's op records its slot in it.
      */
-    static List<Tensor> topologicalOrder(Tensor output) {
+    static List<Tensor> reverseSchedule(Tensor output, long pass) {
         List<Tensor> order = new ArrayList<>();
-        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (output.isLeaf()) {
+            return order;
+        }
         Deque<Frame> stack = new ArrayDeque<>();
-        visited.add(output);
+        output.gradFn().schedulePass = pass;
         stack.push(new Frame(output));
         while (!stack.isEmpty()) {
             Frame frame = stack.peek();
-            Tensor next = frame.nextUnvisitedParent(visited);
+            Tensor next = frame.nextUnscheduledParent(pass);
             if (next == null) {
                 stack.pop();
                 order.add(frame.node);
             } else {
-                visited.add(next);
+                next.gradFn().schedulePass = pass;
                 stack.push(new Frame(next));
             }
         }
-        return order;
+        List<Tensor> schedule = new ArrayList<>(order.size());
+        for (int i = order.size() - 1; i >= 0; i--) {
+            order.get(i).gradFn().scheduleSlot = schedule.size();
+            schedule.add(order.get(i));
+        }
+        return schedule;
     }
 
     private static Tensor sum(Tensor a, Tensor b) {
@@ -121,13 +140,14 @@ public final class Autograd {
 
         Frame(Tensor node) {
             this.node = node;
-            this.parents = node.isLeaf() ? List.of() : node.gradFn().inputs();
+            this.parents = node.gradFn().inputs();
         }
 
-        Tensor nextUnvisitedParent(Set<Tensor> visited) {
+        /** The next parent that is an op output requiring grad and not yet scheduled in this pass. */
+        Tensor nextUnscheduledParent(long pass) {
             while (next < parents.size()) {
                 Tensor p = parents.get(next++);
-                if (p.requiresGrad() && !visited.contains(p)) {
+                if (p.requiresGrad() && !p.isLeaf() && p.gradFn().schedulePass != pass) {
                     return p;
                 }
             }

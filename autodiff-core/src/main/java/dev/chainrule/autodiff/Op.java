@@ -24,6 +24,9 @@ public abstract class Op {
     private int[] savedVersions = new int[0];
     private boolean applied;
     private boolean released;
+    /** The backward pass that last scheduled this node, and its position in that pass's schedule. */
+    long schedulePass;
+    int scheduleSlot;
 
     /** @param name the op's name, used in error messages and graph pictures */
     protected Op(String name) {
@@ -119,16 +122,13 @@ public abstract class Op {
         return inputs.get(index).requiresGrad();
     }
 
-    /** Runs the backward rule and checks that every contribution has its input's shape. */
+    /** Runs the backward rule (the caller has turned recording off) and checks every contribution's shape. */
     final Tensor[] runBackward(Tensor gradOutput) {
         if (released) {
             throw new IllegalStateException("backward through op '" + name + "' a second time: its saved tensors were released"
                     + " by the previous backward pass; pass retainGraph=true to the first backward");
         }
-        Tensor[] contributions;
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            contributions = backward(gradOutput);
-        }
+        Tensor[] contributions = backward(gradOutput);
         if (contributions.length != inputs.size()) {
             throw new IllegalStateException("op '" + name + "' backward returned " + contributions.length
                     + " contributions for " + inputs.size() + " inputs");
@@ -151,7 +151,7 @@ public abstract class Op {
     }
 
     private void releaseSaved() {
-        saved = new ArrayList<>(0);
+        saved = List.of();
     }
 
     private void requireShape(String rule, String what, Tensor t, Shape expected) {
