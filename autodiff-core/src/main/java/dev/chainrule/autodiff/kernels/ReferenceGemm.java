@@ -13,8 +13,8 @@ public final class ReferenceGemm {
 
     /** out[m×n] = a[m×k] · b[k×n]. */
     public static void matmul(Tensor a, Tensor b, Tensor out) {
+        checkMatmul(a, b, out);
         int m = rows(a), k = cols(a), n = cols(b);
-        check("matmul", a, b, out, k == rows(b), m, n);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -28,8 +28,8 @@ public final class ReferenceGemm {
 
     /** out[m×n] = aᵀ · b for a[k×m], b[k×n] (the weight gradient Xᵀ·dY). */
     public static void matmulTransA(Tensor a, Tensor b, Tensor out) {
+        checkMatmulTransA(a, b, out);
         int k = rows(a), m = cols(a), n = cols(b);
-        check("matmulTransA", a, b, out, k == rows(b), m, n);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -43,8 +43,8 @@ public final class ReferenceGemm {
 
     /** out[m×n] = a · bᵀ for a[m×k], b[n×k] (the input gradient dY·Wᵀ). */
     public static void matmulTransB(Tensor a, Tensor b, Tensor out) {
+        checkMatmulTransB(a, b, out);
         int m = rows(a), k = cols(a), n = rows(b);
-        check("matmulTransB", a, b, out, k == cols(b), m, n);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -56,6 +56,24 @@ public final class ReferenceGemm {
         }
     }
 
+    /** Checks the operands of {@link #matmul}: ranks, inner dimensions, output shape, no aliasing. */
+    static void checkMatmul(Tensor a, Tensor b, Tensor out) {
+        requireMatrices("matmul", a, b, out);
+        check("matmul", a, b, out, cols(a) == rows(b), rows(a), cols(b));
+    }
+
+    /** Checks the operands of {@link #matmulTransA}. */
+    static void checkMatmulTransA(Tensor a, Tensor b, Tensor out) {
+        requireMatrices("matmulTransA", a, b, out);
+        check("matmulTransA", a, b, out, rows(a) == rows(b), cols(a), cols(b));
+    }
+
+    /** Checks the operands of {@link #matmulTransB}. */
+    static void checkMatmulTransB(Tensor a, Tensor b, Tensor out) {
+        requireMatrices("matmulTransB", a, b, out);
+        check("matmulTransB", a, b, out, cols(a) == cols(b), rows(a), rows(b));
+    }
+
     private static int rows(Tensor t) {
         return t.shape().dim(0);
     }
@@ -64,11 +82,14 @@ public final class ReferenceGemm {
         return t.shape().dim(1);
     }
 
-    private static void check(String kernel, Tensor a, Tensor b, Tensor out, boolean innerMatches, int m, int n) {
+    private static void requireMatrices(String kernel, Tensor a, Tensor b, Tensor out) {
         if (a.rank() != 2 || b.rank() != 2 || out.rank() != 2) {
             throw new IllegalArgumentException(kernel + " needs 2-D operands, got " + a.shape() + ", " + b.shape()
                     + " -> " + out.shape());
         }
+    }
+
+    private static void check(String kernel, Tensor a, Tensor b, Tensor out, boolean innerMatches, int m, int n) {
         if (!innerMatches) {
             throw new IllegalArgumentException(kernel + ": inner dimensions differ in " + a.shape() + " and " + b.shape());
         }

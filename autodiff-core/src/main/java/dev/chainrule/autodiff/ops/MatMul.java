@@ -3,7 +3,7 @@ package dev.chainrule.autodiff.ops;
 import dev.chainrule.autodiff.Op;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
-import dev.chainrule.autodiff.kernels.ReferenceGemm;
+import dev.chainrule.autodiff.kernels.Gemm;
 
 /** C = A·B for 2-D A [m×k] and B [k×n]; backward dA = dC·Bᵀ, dB = Aᵀ·dC; jvp dC = dA·B + A·dB. */
 final class MatMul extends Op {
@@ -35,11 +35,11 @@ final class MatMul extends Op {
         Tensor dRight = null;
         if (needsGrad(0)) {
             dLeft = Tensor.zeros(left.dtype(), left.shape());
-            ReferenceGemm.matmulTransB(gradOutput, right, dLeft);
+            Gemm.matmulTransB(gradOutput, right, dLeft);
         }
         if (needsGrad(1)) {
             dRight = Tensor.zeros(right.dtype(), right.shape());
-            ReferenceGemm.matmulTransA(left, gradOutput, dRight);
+            Gemm.matmulTransA(left, gradOutput, dRight);
         }
         return new Tensor[] {dLeft, dRight};
     }
@@ -58,7 +58,7 @@ final class MatMul extends Op {
 
     private static Tensor product(Tensor left, Tensor right) {
         Tensor out = Tensor.zeros(left.dtype(), Shape.of(left.shape().dim(0), right.shape().dim(1)));
-        ReferenceGemm.matmul(left, right, out);
+        Gemm.matmul(left, right, out);
         return out;
     }
 }
