@@ -7,8 +7,10 @@ import java.util.Map;
 /** The adjoint t_n of every node reached by one backward pass: the op outputs and the leaves. */
 public final class Adjoints {
     private final Map<Tensor, Tensor> byNode;
+    private final Map<Tensor, Tensor> leaves;
 
     Adjoints(List<Tensor> schedule, Tensor[] scheduled, Map<Tensor, Tensor> leaves) {
+        this.leaves = leaves;
         byNode = new IdentityHashMap<>(leaves);
         for (int i = 0; i < scheduled.length; i++) {
             byNode.put(schedule.get(i), scheduled[i]);
@@ -18,6 +20,11 @@ public final class Adjoints {
     /** The adjoint of {@code node} (∂output/∂node), or null if the pass did not reach it. */
     public Tensor of(Tensor node) {
         return byNode.get(node);
+    }
+
+    /** The adjoints of the leaves that require grad. */
+    Map<Tensor, Tensor> leaves() {
+        return leaves;
     }
 
     /** Number of nodes reached. */

@@ -44,6 +44,32 @@ public final class Autograd {
      * @return the adjoint of every node reached in this pass
      */
     public static Adjoints backward(Tensor output, Tensor seed, boolean retainGraph) {
+        Adjoints adjoints = run(output, seed, retainGraph);
+        adjoints.leaves().forEach(Tensor::accumulateGrad);
+        return adjoints;
+    }
+
+    /**
+     * The gradients of a scalar {@code output} with respect to {@code inputs}, returned rather than
+     * accumulated into {@link Tensor#grad()} (like {@code torch.autograd.grad}); an input the output
+     * does not depend on gets zeros. Releases the graph. Leaves' {@code grad()} is left untouched,
+     * so passes over different graphs that share leaves may run on different threads.
+     */
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs) {
+        if (output.size() != 1) {
+            throw new IllegalArgumentException("grad() needs a scalar output, but " + describeNode(output)
+                    + " has shape " + output.shape());
+        }
+        Adjoints adjoints = run(output, Tensor.full(output.dtype(), 1.0, output.shape()), false);
+        List<Tensor> grads = new ArrayList<>(inputs.size());
+        for (Tensor input : inputs) {
+            Tensor g = adjoints.of(input);
+            grads.add(g != null ? g : Tensor.zeros(input.dtype(), input.shape()));
+        }
+        return grads;
+    }
+
+    private static Adjoints run(Tensor output, Tensor seed, boolean retainGraph) {
         if (!output.requiresGrad()) {
             throw new IllegalArgumentException("backward from " + output.describe()
                     + ", which does not require grad: no input of the computation had requiresGrad(true)");
@@ -82,7 +108,6 @@ public final class Autograd {
                 }
             }
         }
-        leafAdjoints.forEach(Tensor::accumulateGrad);
         return new Adjoints(schedule, adjoints, leafAdjoints);
     }
 

@@ -225,6 +225,17 @@ class AutogradTest {
         assertThrows(IllegalStateException.class, () -> op.apply(Tensor.scalar(1.0)));
     }
 
+    @Test
+    void gradReturnsGradientsWithoutTouchingLeaves() {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor unused = Tensor.scalar(5.0).requiresGrad(true);
+        java.util.List<Tensor> g = Autograd.grad(Ops.sum(Ops.mul(x, x)), java.util.List.of(x, unused));
+        assertArrayEqualsExact(new double[] {2, 4}, g.get(0).toDoubleArray());
+        assertEquals(0.0, g.get(1).item());
+        assertNull(x.grad());
+        assertNull(unused.grad());
+    }
+
     static void assertArrayEqualsExact(double[] expected, double[] actual) {
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, 0.0);
     }

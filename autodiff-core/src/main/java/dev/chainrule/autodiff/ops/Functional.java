@@ -40,6 +40,14 @@ public final class Functional {
      * averaged over the batch: −(1/N) Σ_i log softmax(x_i)[label_i].
      */
     public static Tensor crossEntropy(Tensor logits, int[] labels) {
+        return Ops.div(crossEntropySum(logits, labels), Ops.constant(logits.shape().dim(0), logits));
+    }
+
+    /**
+     * Softmax cross-entropy summed over the batch: −Σ_i log softmax(x_i)[label_i]. Data-parallel
+     * training adds these per shard and divides by the global batch size once.
+     */
+    public static Tensor crossEntropySum(Tensor logits, int[] labels) {
         Checks.rank("crossEntropy", logits, 2);
         int rows = logits.shape().dim(0);
         int classes = logits.shape().dim(1);
@@ -55,8 +63,7 @@ public final class Functional {
             }
             oneHot.storage().set(i * classes + labels[i], 1.0);
         }
-        Tensor picked = Ops.sum(Ops.mul(oneHot, logSoftmax(logits)));
-        return Ops.neg(Ops.div(picked, Ops.constant(rows, logits)));
+        return Ops.neg(Ops.sum(Ops.mul(oneHot, logSoftmax(logits))));
     }
 
     /** Mean squared error: mean((prediction − target)²), same shapes. */

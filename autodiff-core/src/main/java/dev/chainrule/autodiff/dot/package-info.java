@@ -1,0 +1,2 @@
+/** Pictures of computational graphs in Graphviz DOT. */
+package dev.chainrule.autodiff.dot;
