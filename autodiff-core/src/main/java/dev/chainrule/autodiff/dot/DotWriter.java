@@ -18,10 +18,11 @@ import java.util.Map;
  *
  * <p>One node per tensor reached from the output through {@link Tensor#gradFn()} and its {@code
  * inputs()}: leaves (ellipses) are labelled with {@link Tensor#name()}, operations (boxes) with the
- * op's name, and every label shows the forward value and, when {@link Adjoints} are given, the
- * adjoint t = ∂output/∂node (as {@code adjoint = ...}). One edge per input of each op, from input to output, so a tensor used
- * twice is one node with two out-edges. The output has a double border. The graph is walked with an
- * explicit stack, so deep graphs do not overflow the Java stack; nodes are numbered parents first.
+ * op's name (and the output tensor's name, if it has one), and every label shows the forward value
+ * and, when {@link Adjoints} are given, the adjoint t = ∂output/∂node as {@code adjoint = ...}. One
+ * edge per input of each op, from input to output, so a tensor used twice is one node with two
+ * out-edges. The output has a double border. The graph is walked with an explicit stack, so deep
+ * graphs do not overflow the Java stack; nodes are numbered parents first.
  */
 public final class DotWriter {
     private static final int MAX_LISTED_ELEMENTS = 6;

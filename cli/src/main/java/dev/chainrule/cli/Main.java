@@ -1,0 +1,91 @@
+package dev.chainrule.cli;
+
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code chainrule} command: parses the arguments and runs one subcommand. To add a subcommand,
+ * add its class to the {@code subcommands} list below; it gets {@code --verbose} and the shared error
+ * handling ({@link ErrorHandlers}) for free.
+ */
+@Command(name = "chainrule",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Chainrule: automatic differentiation (reverse and forward mode) on float64 tensors,"
+                    + " and distributed data-parallel training built on it.",
+            "",
+            "Run 'chainrule COMMAND --help' for what a command does, its options and examples."
+        },
+        commandListHeading = "%nCommands:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:unexpected error (one line; add --verbose for the stack trace)",
+            "2:invalid input (unknown option, bad value, missing command, or a command's own input errors)"
+        },
+        subcommands = {
+            GradCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "On an unexpected error, print its stack trace instead of one line.")
+    private boolean verbose;
+
+    /** Runs the command line with UTF-8 output and exits with its exit code. */
+    public static void main(String[] args) {
+        PrintWriter out = utf8(System.out);
+        PrintWriter err = utf8(System.err);
+        int exitCode = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(exitCode);
+    }
+
+    /**
+     * The configured command line, printing results to {@code out} and errors to {@code err}: what
+     * {@link #main} runs, and what tests run in-process.
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler(ErrorHandlers::invalidInput);
+        commandLine.setExecutionExceptionHandler(ErrorHandlers::unexpectedError);
+        return commandLine;
+    }
+
+    /** Without a subcommand there is nothing to do: an input error listing the commands. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(),
+                "missing command: choose one of " + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    private static PrintWriter utf8(OutputStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+    }
+
+    /** The version from the jar's manifest, or a note when running from classes (tests, IDE). */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"chainrule " + (version != null ? version : "(development build, not from the jar)")};
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.chainrule.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+class MainTest {
+
+    @Test
+    void helpListsTheSubcommands() {
+        GradCommandTest.Run run = GradCommandTest.run("--help");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("Usage: chainrule"), run.out());
+        assertTrue(run.out().contains("grad  Print the partial derivatives of a scalar expression at a point."), run.out());
+    }
+
+    @Test
+    void versionPrintsOneLine() {
+        GradCommandTest.Run run = GradCommandTest.run("--version");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().startsWith("chainrule "), run.out());
+    }
+
+    @Test
+    void noSubcommandIsAnInputError() {
+        GradCommandTest.Run run = GradCommandTest.run();
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("error: missing command: choose one of grad"), run.err());
+    }
+
+    @Test
+    void unknownOptionIsAnInputError() {
+        GradCommandTest.Run run = GradCommandTest.run("grad", "x", "--at", "x=1", "--jsno");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--jsno"), run.err());
+        assertTrue(run.err().contains("Try 'chainrule grad --help' for more information."), run.err());
+    }
+
+    /** A stand-in for a future subcommand that fails unexpectedly. */
+    @Command(name = "boom", mixinStandardHelpOptions = true)
+    static final class Boom implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("something broke\nsecond line");
+        }
+    }
+
+    @Test
+    void unexpectedErrorsAreOneLineWithExit1AndAStackTraceOnlyWithVerbose() {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err));
+        commandLine.addSubcommand(new Boom());
+        commandLine.setErr(new PrintWriter(err));
+        assertEquals(1, commandLine.execute("boom"));
+        assertEquals("error: IllegalStateException: something broke (run again with --verbose for the stack trace)",
+                err.toString().strip());
+        assertFalse(err.toString().contains("\tat "));
+
+        StringWriter verboseErr = new StringWriter();
+        commandLine.setErr(new PrintWriter(verboseErr));
+        assertEquals(1, commandLine.execute("boom", "--verbose"));
+        assertTrue(verboseErr.toString().contains("\tat "), verboseErr.toString());
+    }
+}
