@@ -1,0 +1,42 @@
+package dev.chainrule.optim;
+
+import dev.chainrule.autodiff.Storage;
+import dev.chainrule.autodiff.Tensor;
+import java.util.List;
+
+/**
+ * SGD with momentum μ as torch's {@code SGD(momentum=μ, dampening=0, nesterov=False)}: {@code buf = g}
+ * on the first step, then {@code buf = μ·buf + g}; {@code w −= lr·buf}.
+ */
+final class MomentumSgd extends AbstractOptimizer {
+    static final String KIND = "momentum";
+    static final String BUFFER = "momentum_buffer";
+
+    private final double momentum;
+
+    MomentumSgd(double momentum, double weightDecay) {
+        super(KIND, List.of(BUFFER), weightDecay);
+        this.momentum = Checks.nonNegative("momentum", momentum);
+    }
+
+    @Override
+    void update(Tensor parameter, Tensor gradient, double learningRate, long step) {
+        ElementArithmetic arithmetic = ElementArithmetic.of(parameter.dtype());
+        Tensor d = decayed(parameter, gradient);
+        Tensor buf = buffer(parameter, BUFFER);
+        if (buf == null) {
+            buf = d.copy(); // torch.clone(d_p)
+            addBuffer(parameter, BUFFER, buf);
+        } else {
+            // torch: buf.mul_(momentum).add_(d_p, alpha=1 - dampening), each result stored (rounded)
+            double mu = arithmetic.round(momentum);
+            Storage b = buf.storage();
+            Storage g = d.storage();
+            for (int i = 0; i < b.length(); i++) {
+                b.set(i, arithmetic.round(mu * b.get(i)) + g.get(i));
+            }
+        }
+        // torch: param.add_(buf, alpha=-lr)
+        parameter.addScaled(arithmetic.round(-learningRate), buf);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.chainrule.optim;
+
+import dev.chainrule.autodiff.Tensor;
+import java.util.List;
+
+/**
+ * Updates parameters in place from their gradients, one optimiser step at a time, as PyTorch's
+ * {@code torch.optim} does.
+ *
+ * <p>Call order: create ({@link Optimizers#create}) → {@link #step} once per optimiser step, with
+ * the same named parameters every time → {@link #exportState} / {@link #importState} only between
+ * steps. Not thread-safe: one thread steps an optimiser, and no other thread may read or write the
+ * parameters while it does.
+ */
+public interface Optimizer {
+    /**
+     * Updates each parameter in place from the gradient at the same position (same shapes), with
+     * learning rate lr.
+     *
+     * <p>Parameters must be named ({@link Tensor#named}), uniquely; buffers are kept under those
+     * names. Each update runs with recording off ({@code GradMode.noGrad()}) and bumps the
+     * parameter's version, so parameters may require grad. The arguments (sizes, names, shapes,
+     * element types, and the buffers from earlier steps) are all checked before anything changes: a
+     * step that throws leaves the parameters and the state as they were.
+     *
+     * @throws IllegalArgumentException naming the parameter or the value that is wrong
+     */
+    void step(List<Tensor> parameters, List<Tensor> gradients, double learningRate);
+
+    /** A copy of the internal state (step count, buffers), for checkpoints. */
+    OptimizerState exportState();
+
+    /**
+     * Replaces the internal state with one exported earlier (validated: kind, names, shapes).
+     *
+     * <p>The state's buffers are copied, so later changes to either side do not affect the other.
+     * Whether the buffers fit the parameters is checked again by the next {@link #step}.
+     *
+     * @throws IllegalArgumentException when the state belongs to another kind of optimiser, has
+     *     buffer names or shapes that do not fit this kind, or does not fit the buffers this
+     *     optimiser already holds
+     */
+    void importState(OptimizerState state);
+}
