@@ -36,6 +36,8 @@ import picocli.CommandLine.Spec;
         },
         subcommands = {
             GradCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,45 @@
+package dev.chainrule.cli;
+
+import dev.chainrule.data.DataSplit;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The data set options shared by the training and evaluation commands: an IDX directory or a pair of CSV files. */
+final class DataOptions {
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and"
+                    + " t10k-labels-idx1-ubyte, raw or .gz (default: Fashion-MNIST from Debian's dataset-fashion-mnist,"
+                    + " /usr/share/datasets/fashion-mnist).")
+    Path dataDir;
+
+    @Option(names = "--train", paramLabel = "FILE",
+            description = "CSV training set: label in the first column, features after it, optional header. Needs --test.")
+    Path trainCsv;
+
+    @Option(names = "--test", paramLabel = "FILE", description = "CSV test set, same layout as --train.")
+    Path testCsv;
+
+    /** Loads the chosen data, or fails with an input error naming the conflicting options. */
+    DataSplit load(boolean needsTrain) throws InputException {
+        boolean csv = trainCsv != null || testCsv != null;
+        if (csv && dataDir != null) {
+            throw new InputException("--data cannot be combined with --train/--test; choose an IDX directory or CSV files");
+        }
+        if (csv) {
+            if (testCsv == null || needsTrain && trainCsv == null) {
+                throw new InputException(needsTrain ? "CSV data needs both --train FILE and --test FILE" : "CSV data needs --test FILE");
+            }
+            return DataSplit.fromCsv(trainCsv != null ? trainCsv : testCsv, testCsv);
+        }
+        return dataDir != null ? DataSplit.fromIdx(dataDir) : DataSplit.fashionMnist();
+    }
+
+    /** Where the data comes from, for the run's header line. */
+    String describe() {
+        if (trainCsv != null || testCsv != null) {
+            return "CSV " + (trainCsv != null ? trainCsv + " / " : "") + testCsv;
+        }
+        return "IDX " + (dataDir != null ? dataDir : DataSplit.FASHION_MNIST_DIR);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.chainrule.train;
+
+/**
+ * Receives a trainer's progress. Call order: {@link #onStep} after every optimiser step,
+ * {@link #onEpochEnd} after the last step of each epoch (with the test split's figures), then
+ * {@link #onFinish} once. Called on the training thread.
+ */
+public interface TrainingListener {
+
+    /** After optimiser step {@code step} (counting from 1) of {@code totalSteps}, in epoch {@code epoch} (from 1). */
+    void onStep(long step, long totalSteps, long epoch, double loss, double samplesPerSecond, double etaSeconds);
+
+    /** After the last step of an epoch: the epoch's mean training loss and the test split's loss and accuracy. */
+    void onEpochEnd(long epoch, long step, double trainLoss, Evaluation test);
+
+    /** Once, when training stops. */
+    void onFinish(TrainingResult result);
+}

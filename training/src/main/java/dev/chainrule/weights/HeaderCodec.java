@@ -1,0 +1,212 @@
+package dev.chainrule.weights;
+
+import static dev.chainrule.weights.SafetensorsHeader.METADATA_KEY;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.chainrule.autodiff.Shape;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Converts between a {@link SafetensorsHeader} and the header bytes of a file: compact UTF-8 JSON,
+ * {@code "__metadata__"} first (when there is any), then the tensors in the header's order, padded
+ * with trailing spaces to a multiple of {@value #ALIGNMENT} bytes so that the data buffer, which
+ * follows the 8-byte length prefix and the header, starts 8-byte aligned. This is byte for byte the
+ * layout of the reference implementation. Decoding checks everything that can be checked without
+ * the data buffer; {@link DataLayout} checks the byte ranges against the buffer.
+ */
+final class HeaderCodec {
+    /** The header length (and so the data start, after the 8-byte prefix) is a multiple of this. */
+    static final int ALIGNMENT = 8;
+
+    private static final Set<String> FIELDS = Set.of("dtype", "shape", "data_offsets");
+    private static final int CONTEXT = 24;
+
+    private HeaderCodec() {
+    }
+
+    /** The header bytes, padded with spaces to a multiple of {@value #ALIGNMENT}. */
+    static byte[] encode(SafetensorsHeader header) {
+        JsonWriter json = new JsonWriter().beginObject();
+        if (!header.metadata().isEmpty()) {
+            json.key(METADATA_KEY).beginObject();
+            header.metadata().forEach((key, value) -> json.key(key).value(value));
+            json.endObject();
+        }
+        for (TensorEntry t : header.tensors().values()) {
+            long[] dims = Arrays.stream(t.shape().dims()).asLongStream().toArray();
+            json.key(t.name()).beginObject()
+                    .key("dtype").value(t.dtype().name())
+                    .key("shape").value(dims)
+                    .key("data_offsets").value(new long[] {t.begin(), t.end()})
+                    .endObject();
+        }
+        byte[] text = json.endObject().toString().getBytes(UTF_8);
+        int padded = (text.length + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        byte[] out = Arrays.copyOf(text, padded);
+        Arrays.fill(out, text.length, padded, (byte) ' ');
+        return out;
+    }
+
+    /**
+     * Parses and checks header bytes: strict UTF-8, well-formed JSON without repeated keys, a top
+     * level object whose {@code "__metadata__"} (optional) maps strings to strings and whose other
+     * members each have exactly a known {@code dtype}, a {@code shape} of non-negative integers and
+     * {@code data_offsets} {@code [begin, end]} with {@code end - begin} = elements × element size.
+     * Errors name {@code source}.
+     */
+    static SafetensorsHeader decode(byte[] bytes, String source) {
+        String text = utf8(bytes, source);
+        Object root;
+        try {
+            root = JsonReader.parse(text);
+        } catch (JsonReader.SyntaxError e) {
+            int at = e.position();
+            int headerByte = text.substring(0, at).getBytes(UTF_8).length;
+            String near = text.substring(Math.max(0, at - CONTEXT), Math.min(text.length(), at + CONTEXT));
+            throw new WeightsFileException(source, "malformed JSON header at byte " + headerByte + " of the header (byte "
+                    + (SafetensorsReader.PREFIX_BYTES + headerByte) + " of the file): " + e.getMessage()
+                    + ", near " + JsonWriter.quote(near));
+        }
+        if (!(root instanceof Map<?, ?> members)) {
+            throw new WeightsFileException(source, "the header is " + describe(root) + " (expected: a JSON object)");
+        }
+        Map<String, TensorEntry> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> member : members.entrySet()) {
+            String name = (String) member.getKey();
+            if (name.equals(METADATA_KEY)) {
+                metadata = metadata(member.getValue(), source);
+            } else {
+                tensors.put(name, tensor(name, member.getValue(), source));
+            }
+        }
+        return new SafetensorsHeader(tensors, metadata);
+    }
+
+    private static String utf8(byte[] bytes, String source) {
+        CharsetDecoder decoder = UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            throw new WeightsFileException(source, "the header is not valid UTF-8 at byte " + in.position()
+                    + " of the header (byte " + (SafetensorsReader.PREFIX_BYTES + in.position()) + " of the file)");
+        }
+        return out.flip().toString();
+    }
+
+    private static Map<String, String> metadata(Object value, String source) {
+        if (!(value instanceof Map<?, ?> members)) {
+            throw new WeightsFileException(source, JsonWriter.quote(METADATA_KEY) + " is " + describe(value)
+                    + " (expected: an object of strings)");
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> member : members.entrySet()) {
+            String key = (String) member.getKey();
+            if (!(member.getValue() instanceof String s)) {
+                throw new WeightsFileException(source, JsonWriter.quote(METADATA_KEY) + ": " + JsonWriter.quote(key)
+                        + " is " + describe(member.getValue()) + " (expected: a string)");
+            }
+            metadata.put(key, s);
+        }
+        return metadata;
+    }
+
+    private static TensorEntry tensor(String name, Object value, String source) {
+        String what = "tensor " + JsonWriter.quote(name);
+        if (!(value instanceof Map<?, ?> fields)) {
+            throw new WeightsFileException(source, what + " is " + describe(value)
+                    + " (expected: an object with dtype, shape and data_offsets)");
+        }
+        for (Object key : fields.keySet()) {
+            if (!FIELDS.contains(key)) {
+                throw new WeightsFileException(source, what + " has the unexpected key " + JsonWriter.quote((String) key)
+                        + " (expected: dtype, shape, data_offsets)");
+            }
+        }
+        Object dtypeName = field(fields, "dtype", what, source);
+        if (!(dtypeName instanceof String s)) {
+            throw new WeightsFileException(source, what + ": dtype is " + describe(dtypeName) + " (expected: a string)");
+        }
+        SafetensorsDType dtype = SafetensorsDType.fromName(s).orElseThrow(() -> new WeightsFileException(source,
+                what + ": unknown dtype " + JsonWriter.quote(s) + " (safetensors dtypes: "
+                        + Arrays.toString(SafetensorsDType.values()) + ")"));
+        long[] dims = integers(fields, "shape", Integer.MAX_VALUE, what, source);
+        long[] offsets = integers(fields, "data_offsets", Long.MAX_VALUE, what, source);
+        if (offsets.length != 2 || offsets[0] > offsets[1]) {
+            throw new WeightsFileException(source, what + ": data_offsets " + Arrays.toString(offsets)
+                    + " (expected: [begin, end] with begin <= end)");
+        }
+        Shape shape;
+        try {
+            shape = Shape.of(Arrays.stream(dims).mapToInt(d -> (int) d).toArray());
+        } catch (IllegalArgumentException e) {
+            throw new WeightsFileException(source, what + ": " + e.getMessage());
+        }
+        long expected = TensorEntry.byteLength(dtype, shape);
+        if (offsets[1] - offsets[0] != expected) {
+            throw new WeightsFileException(source, what + ": shape " + shape + " of " + dtype + " needs " + expected
+                    + " bytes but data_offsets " + Arrays.toString(offsets) + " cover " + (offsets[1] - offsets[0]));
+        }
+        return new TensorEntry(name, dtype, shape, offsets[0], offsets[1]);
+    }
+
+    private static Object field(Map<?, ?> fields, String key, String what, String source) {
+        if (!fields.containsKey(key)) {
+            throw new WeightsFileException(source, what + " has no " + key + " (expected: dtype, shape, data_offsets)");
+        }
+        return fields.get(key);
+    }
+
+    /** The array {@code key} of integers in {@code [0, max]}. */
+    private static long[] integers(Map<?, ?> fields, String key, long max, String what, String source) {
+        Object value = field(fields, key, what, source);
+        if (!(value instanceof List<?> elements)) {
+            throw new WeightsFileException(source, what + ": " + key + " is " + describe(value)
+                    + " (expected: an array of integers)");
+        }
+        long[] out = new long[elements.size()];
+        for (int i = 0; i < out.length; i++) {
+            Object e = elements.get(i);
+            if (!(e instanceof BigInteger n) || n.signum() < 0 || n.compareTo(BigInteger.valueOf(max)) > 0) {
+                throw new WeightsFileException(source, what + ": " + key + "[" + i + "] is " + describe(e)
+                        + " (expected: an integer in [0, " + max + "])");
+            }
+            out[i] = n.longValueExact();
+        }
+        return out;
+    }
+
+    /** A JSON value as a phrase for messages. */
+    private static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        } else if (value instanceof String s) {
+            return "the string " + JsonWriter.quote(s);
+        } else if (value instanceof BigInteger || value instanceof BigDecimal) {
+            return "the number " + value;
+        } else if (value instanceof Boolean) {
+            return value.toString();
+        } else if (value instanceof List<?> list) {
+            return "an array of " + list.size() + " elements";
+        } else {
+            return "an object";
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.chainrule.weights;
+
+import java.util.List;
+
+/**
+ * A weights file that is malformed, unsupported, or does not fit the model; the message names the
+ * file, says what was expected and what was found, and lists every problem found.
+ */
+public final class WeightsFileException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String source;
+    private final List<String> problems;
+
+    /** One problem with {@code source} (a file, or a description of in-memory bytes); the message is {@code "source: problem"}. */
+    public WeightsFileException(String source, String problem) {
+        this(source, problem, List.of(problem));
+    }
+
+    /** Several problems with {@code source}, summarised by {@code summary}; the message lists each on its own line. */
+    public WeightsFileException(String source, String summary, List<String> problems) {
+        super(message(source, summary, problems));
+        this.source = source;
+        this.problems = List.copyOf(problems);
+    }
+
+    private static String message(String source, String summary, List<String> problems) {
+        if (problems.size() == 1 && problems.get(0).equals(summary)) {
+            return source + ": " + summary;
+        }
+        StringBuilder sb = new StringBuilder(source).append(": ").append(summary);
+        for (String p : problems) {
+            sb.append("\n  - ").append(p);
+        }
+        return sb.toString();
+    }
+
+    /** The file, or the description of the bytes, that the problems are about. */
+    public String source() {
+        return source;
+    }
+
+    /** Every problem found, one sentence each. */
+    public List<String> problems() {
+        return problems;
+    }
+}
