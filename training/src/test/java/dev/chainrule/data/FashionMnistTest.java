@@ -13,9 +13,7 @@ class FashionMnistTest {
     void readsTheInstalledFashionMnist() {
         assertTrue(Files.isDirectory(DataSplit.FASHION_MNIST_DIR), () -> "Fashion-MNIST is missing: "
                 + DataSplit.FASHION_MNIST_DIR + " does not exist; install the Debian package dataset-fashion-mnist");
-        long start = System.nanoTime();
         DataSplit split = DataSplit.fashionMnist();
-        double seconds = (System.nanoTime() - start) / 1e9;
 
         assertEquals(60_000, split.train().size());
         assertEquals(10_000, split.test().size());
@@ -38,7 +36,5 @@ class FashionMnistTest {
             assertEquals(0f, min, d.source());
             assertEquals(1f, max, d.source());
         }
-        // Generous bound: reading takes well under two seconds; byte-at-a-time I/O would take minutes.
-        assertTrue(seconds < 20, "reading Fashion-MNIST took " + seconds + " s");
     }
 }
