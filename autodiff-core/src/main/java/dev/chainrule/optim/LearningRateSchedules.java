@@ -23,7 +23,7 @@ public final class LearningRateSchedules {
      *     non-finite {@code baseRate}, or {@code totalSteps < 1}
      */
     public static LearningRateSchedule create(String kind, double baseRate, long totalSteps) {
-        Checks.nonNegative("baseRate", baseRate);
+        Checks.nonNegative("learning rate", baseRate);
         Checks.atLeast("totalSteps", totalSteps, 1);
         if (kind == null) {
             throw Checks.unknownKind("learning-rate schedule", null, KINDS);

@@ -87,7 +87,7 @@ class LearningRateScheduleTest {
 
     @Test
     void rejectsBadArguments() {
-        assertEquals("baseRate : -0.1 (expected: finite and >= 0)", assertThrows(IllegalArgumentException.class,
+        assertEquals("learning rate : -0.1 (expected: finite and >= 0)", assertThrows(IllegalArgumentException.class,
                 () -> LearningRateSchedules.create("cosine", -0.1, 10)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedules.create("cosine", Double.NaN, 10));
         assertThrows(IllegalArgumentException.class,

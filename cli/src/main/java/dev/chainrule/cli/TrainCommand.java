@@ -146,11 +146,12 @@ public final class TrainCommand implements Callable<Integer> {
             int batchesPerEpoch = Trainer.batches(split.train(), config).batchesPerEpoch();
             long total = config.totalSteps(batchesPerEpoch);
             LearningRateSchedule rates = LearningRateSchedules.create(schedule, learningRate, total);
+            Trainer trainer = new Trainer(mlp, split, config, opt, rates, progress(out));
             out.printf(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d steps (%.2f epochs) on %d samples from %s%n",
                     modelSpec, hidden, optimizer, learningRate, schedule, batch, total,
                     (double) total / batchesPerEpoch, split.train().size(), data.describe());
             out.flush();
-            TrainingResult result = new Trainer(mlp, split, config, opt, rates, progress(out)).run();
+            TrainingResult result = trainer.run();
             out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s); test loss %.4f, test accuracy %.2f%%%n",
                     result.steps(), result.wallSeconds(), result.samplesPerSecond(), result.test().loss(), 100 * result.test().accuracy());
             if (save != null) {
