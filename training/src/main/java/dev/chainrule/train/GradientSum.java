@@ -26,7 +26,7 @@ public final class GradientSum {
         }
     }
 
-    /** Adds one shard's gradients, loss sum and sample count. */
+    /** Adds one shard's gradients, loss sum and sample count; a shard that does not fit is rejected whole. */
     public void add(ShardGradient shard) {
         List<Tensor> gradients = shard.gradients();
         if (gradients.size() != sums.size()) {
@@ -38,8 +38,10 @@ public final class GradientSum {
                 throw new IllegalArgumentException("gradient " + i + " is " + g.describe() + " (expected: float32 "
                         + shapes.get(i).shape() + " for " + shapes.get(i).name() + ")");
             }
+        }
+        for (int i = 0; i < sums.size(); i++) {
             float[] sum = sums.get(i);
-            float[] values = ((Storage.Float32) g.storage()).array();
+            float[] values = ((Storage.Float32) gradients.get(i).storage()).array();
             for (int j = 0; j < sum.length; j++) {
                 sum[j] += values[j];
             }

@@ -27,13 +27,25 @@ public final class ShardPlan {
 
     /** Offset of shard {@code s}'s first sample within the batch. */
     public int start(int shard) {
-        int base = batchSize / shards;
-        int extra = batchSize % shards;
-        return shard * base + Math.min(shard, extra);
+        return offset(checkIndex(shard));
     }
 
     /** Number of samples in shard {@code s}. */
     public int size(int shard) {
-        return start(shard + 1) - start(shard);
+        return offset(checkIndex(shard) + 1) - offset(shard);
+    }
+
+    /** Where shard {@code k} starts, for 0 ≤ k ≤ shards (k = shards gives the batch size). */
+    private int offset(int k) {
+        int base = batchSize / shards;
+        int extra = batchSize % shards;
+        return k * base + Math.min(k, extra);
+    }
+
+    private int checkIndex(int shard) {
+        if (shard < 0 || shard >= shards) {
+            throw new IndexOutOfBoundsException("shard : " + shard + " (expected: 0 <= shard < " + shards + ")");
+        }
+        return shard;
     }
 }
