@@ -1,7 +1,5 @@
 package dev.chainrule.train;
 
-import dev.chainrule.autodiff.Shape;
-import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.data.BatchSchedule;
 import dev.chainrule.data.DataSplit;
@@ -9,13 +7,16 @@ import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.LearningRateSchedule;
 import dev.chainrule.optim.Optimizer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Trains a model in one process. Each optimiser step takes its batch from the {@link BatchSchedule},
- * cuts it into shards ({@link ShardPlan}), computes each shard's gradient of the summed loss
- * ({@link ShardGradient}), adds them in shard order and divides by the batch size
- * ({@link GradientSum}), then lets the optimiser update the weights with the step's learning rate.
+ * Trains a model. Each optimiser step takes its batch from the {@link BatchSchedule}, cuts it into
+ * shards ({@link ShardPlan}), has the {@link ShardExecutor} compute each shard's gradient of the
+ * summed loss ({@link ShardGradient}) — here or on remote workers — adds them in shard order and
+ * divides by the batch size ({@link GradientSum}), then lets the optimiser update the weights with
+ * the step's learning rate. The same loop drives local and distributed runs, so both give the same
+ * bits for the same number of shards.
  * At the end of every epoch, and of training, the test split is evaluated.
  *
  * <p>Lifecycle: construct, then {@link #run} once; the model's weights are updated in place. Runs on
@@ -28,16 +29,24 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final LearningRateSchedule rates;
     private final TrainingListener listener;
+    private final ShardExecutor executor;
 
-    /** A trainer for {@code model} on {@code data}; {@code rates} gives the learning rate of every step. */
+    /** A trainer computing every shard in this process; {@code rates} gives the learning rate of every step. */
     public Trainer(Mlp model, DataSplit data, TrainingConfig config, Optimizer optimizer, LearningRateSchedule rates,
             TrainingListener listener) {
+        this(model, data, config, optimizer, rates, listener, new LocalShardExecutor(model, data.train()));
+    }
+
+    /** A trainer whose shard gradients come from {@code executor}, e.g. remote workers. */
+    public Trainer(Mlp model, DataSplit data, TrainingConfig config, Optimizer optimizer, LearningRateSchedule rates,
+            TrainingListener listener, ShardExecutor executor) {
         this.model = model;
         this.data = data.requireFeatures(model.spec().inputs()).requireLabelsBelow(model.spec().outputs(), "the model's output width");
         this.config = config;
         this.optimizer = optimizer;
         this.rates = rates;
         this.listener = listener;
+        this.executor = executor;
     }
 
     /** The batch order of a run with {@code config} over {@code train}. */
@@ -50,11 +59,7 @@ public final class Trainer {
     public TrainingResult run() {
         BatchSchedule batches = batches(data.train(), config);
         long total = config.totalSteps(batches.batchesPerEpoch());
-        Dataset train = data.train();
-        int width = train.features();
         int[] indices = new int[config.batchSize()];
-        float[] x = new float[config.batchSize() * width];
-        int[] y = new int[config.batchSize()];
         GradientSum sum = new GradientSum(model.parameters());
         long started = System.nanoTime();
         long stepNanos = 0;
@@ -65,13 +70,9 @@ public final class Trainer {
         for (long step = 0; step < total; step++) {
             long stepStart = System.nanoTime();
             int count = batches.indicesFor(step, indices);
-            train.copyBatch(indices, count, x, y);
             sum.reset();
-            ShardPlan plan = new ShardPlan(count, config.shards());
-            for (int s = 0; s < plan.shards(); s++) {
-                if (plan.size(s) > 0) {
-                    sum.add(ShardGradient.compute(model, rows(x, plan.start(s), plan.size(s), width), slice(y, plan.start(s), plan.size(s))));
-                }
+            for (ShardGradient shard : executor.compute(step, Arrays.copyOf(indices, count), new ShardPlan(count, config.shards()))) {
+                sum.add(shard);
             }
             List<Tensor> gradients = sum.mean();
             optimizer.step(model.parameters(), gradients, rates.rate(step));
@@ -98,15 +99,5 @@ public final class Trainer {
                 epochLoss / epochSamples, test, wall, samplesSeen / (stepNanos / 1e9));
         listener.onFinish(result);
         return result;
-    }
-
-    /** Rows [start, start + count) of a row-major buffer as a fresh tensor (the graph keeps it). */
-    private static Tensor rows(float[] x, int start, int count, int width) {
-        float[] rows = java.util.Arrays.copyOfRange(x, start * width, (start + count) * width);
-        return Tensor.wrap(Shape.of(count, width), Storage.wrap(rows));
-    }
-
-    private static int[] slice(int[] y, int start, int count) {
-        return java.util.Arrays.copyOfRange(y, start, start + count);
     }
 }
