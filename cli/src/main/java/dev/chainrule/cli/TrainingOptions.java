@@ -1,0 +1,101 @@
+package dev.chainrule.cli;
+
+import dev.chainrule.data.DataSplit;
+import dev.chainrule.nn.Activation;
+import dev.chainrule.nn.Mlp;
+import dev.chainrule.nn.ModelSpec;
+import dev.chainrule.optim.LearningRateSchedules;
+import dev.chainrule.optim.OptimizerSettings;
+import dev.chainrule.optim.Optimizers;
+import dev.chainrule.train.Trainer;
+import dev.chainrule.train.TrainingConfig;
+import dev.chainrule.weights.ModelWeights;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The options that define a training run, shared by {@code train} and {@code coordinator}. */
+final class TrainingOptions {
+
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--model", paramLabel = "SPEC", defaultValue = "784-256-128-10",
+            description = "Layer widths: input, hidden..., classes (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--activation", paramLabel = "relu|sigmoid|tanh", defaultValue = "relu",
+            description = "Hidden activation; ReLU layers start from He init, sigmoid and tanh from Xavier (default: ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--optimizer", paramLabel = "sgd|momentum|adam", defaultValue = "adam",
+            description = "Optimiser, with torch.optim semantics (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--lr-schedule", paramLabel = "constant|cosine", defaultValue = "cosine",
+            description = "constant, or cosine annealing to 0 over the run's steps, stepped once per optimiser step"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--momentum", paramLabel = "MU", defaultValue = "0.9",
+            description = "Momentum of the momentum optimiser (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", paramLabel = "L2", defaultValue = "0",
+            description = "L2 weight decay added to the gradient, as torch.optim's weight_decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "Samples per optimiser step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--steps", paramLabel = "K", description = "Stop after exactly K optimiser steps; overrides --epochs.")
+    Long steps;
+
+    @Option(names = "--shards", paramLabel = "S",
+            description = "Compute each batch's gradient in S contiguous shards added in order (default: the number of"
+                    + " workers, or 1 in a single process). The same S gives the same weights, bit for bit, in one process"
+                    + " or on any number of workers.")
+    Integer shards;
+
+    @Option(names = "--no-shuffle", description = "Visit the training set in file order every epoch.")
+    boolean noShuffle;
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42",
+            description = "Seed of the weight initialisation and of each epoch's order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--init", paramLabel = "FILE", description = "Start from the weights in this safetensors file instead of a seeded initialisation.")
+    Path init;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the final weights to this safetensors file (fc1.weight, fc1.bias, ...).")
+    Path save;
+
+    @Option(names = "--metrics-out", paramLabel = "FILE",
+            description = "Write one JSON object at the end: steps, epochs, train_loss, test_accuracy, wall_seconds, samples_per_second.")
+    Path metricsOut;
+
+    /** Validates the options, loads the data and builds the model: everything a run needs before its first step. */
+    TrainingRun prepare(int defaultShards) throws InputException, IOException {
+        if (steps != null && steps < 1) {
+            throw new InputException("--steps " + steps + " (expected: >= 1)");
+        }
+        ModelSpec spec = ModelSpec.parse(model);
+        Activation hidden = Activation.parse(activation);
+        TrainingConfig config = new TrainingConfig(batch, epochs, steps == null ? 0 : steps, !noShuffle, seed,
+                shards != null ? shards : defaultShards);
+        var optimizerInstance = Optimizers.create(optimizer, OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay));
+        Mlp mlp = init != null ? ModelWeights.load(init, spec, hidden) : Mlp.initialized(spec, hidden, seed);
+        DataSplit split = data.load(true).requireFeatures(spec.inputs()).requireLabelsBelow(spec.outputs(), "the model's output width");
+        int batchesPerEpoch = Trainer.batches(split.train(), config).batchesPerEpoch();
+        long total = config.totalSteps(batchesPerEpoch);
+        return new TrainingRun(this, mlp, split, config, optimizerInstance,
+                LearningRateSchedules.create(schedule, learningRate, total), total, batchesPerEpoch);
+    }
+}

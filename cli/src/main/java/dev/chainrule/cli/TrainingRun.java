@@ -1,0 +1,54 @@
+package dev.chainrule.cli;
+
+import dev.chainrule.data.DataSplit;
+import dev.chainrule.nn.Mlp;
+import dev.chainrule.optim.LearningRateSchedule;
+import dev.chainrule.optim.Optimizer;
+import dev.chainrule.train.PlainProgress;
+import dev.chainrule.train.ShardExecutor;
+import dev.chainrule.train.TerminalProgress;
+import dev.chainrule.train.Trainer;
+import dev.chainrule.train.TrainingConfig;
+import dev.chainrule.train.TrainingListener;
+import dev.chainrule.train.TrainingResult;
+import dev.chainrule.weights.ModelWeights;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * A prepared training run: prints its header, runs the trainer with the given shard executor (local
+ * or remote), then prints the result, saves the weights and writes the metrics file as asked.
+ */
+record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingConfig config, Optimizer optimizer,
+        LearningRateSchedule rates, long totalSteps, int batchesPerEpoch) {
+
+    /** Runs every step in this process. */
+    TrainingResult run(PrintWriter out) throws IOException {
+        return run(out, null, "in this process");
+    }
+
+    /** Runs with shard gradients from {@code executor} (null: in this process); {@code where} describes it for the header. */
+    TrainingResult run(PrintWriter out, ShardExecutor executor, String where) throws IOException {
+        TrainingListener listener = System.console() != null ? new TerminalProgress(out) : new PlainProgress(out);
+        Trainer trainer = executor == null ? new Trainer(model, data, config, optimizer, rates, listener)
+                : new Trainer(model, data, config, optimizer, rates, listener, executor);
+        out.printf(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d shard%s %s, %d steps (%.2f epochs) on %d samples from %s%n",
+                model.spec(), model.activation(), options.optimizer, options.learningRate, options.schedule, config.batchSize(),
+                config.shards(), config.shards() == 1 ? "" : "s", where, totalSteps, (double) totalSteps / batchesPerEpoch,
+                data.train().size(), options.data.describe());
+        out.flush();
+        TrainingResult result = trainer.run();
+        out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s); test loss %.4f, test accuracy %.2f%%%n",
+                result.steps(), result.wallSeconds(), result.samplesPerSecond(), result.test().loss(), 100 * result.test().accuracy());
+        if (options.save != null) {
+            ModelWeights.save(options.save, model);
+            out.println("saved weights to " + options.save);
+        }
+        if (options.metricsOut != null) {
+            RunSummary.write(options.metricsOut, result);
+        }
+        out.flush();
+        return result;
+    }
+}
