@@ -35,11 +35,15 @@ public final class ModelSpec {
 
     /** A spec from explicit widths. */
     public static ModelSpec of(int... widths) {
-        StringBuilder s = new StringBuilder();
-        for (int w : widths) {
-            s.append(s.length() == 0 ? "" : "-").append(w);
+        if (widths.length < 2) {
+            throw new IllegalArgumentException("model spec " + Arrays.toString(widths) + " needs at least an input and an output width");
         }
-        return parse(s.toString());
+        for (int w : widths) {
+            if (w <= 0) {
+                throw new IllegalArgumentException("model spec " + Arrays.toString(widths) + ": width " + w + " (expected: > 0)");
+            }
+        }
+        return new ModelSpec(widths.clone());
     }
 
     /** Number of Linear layers. */

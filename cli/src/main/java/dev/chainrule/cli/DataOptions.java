@@ -1,6 +1,7 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.data.DataSplit;
+import dev.chainrule.data.Dataset;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -20,19 +21,31 @@ final class DataOptions {
     @Option(names = "--test", paramLabel = "FILE", description = "CSV test set, same layout as --train.")
     Path testCsv;
 
-    /** Loads the chosen data, or fails with an input error naming the conflicting options. */
-    DataSplit load(boolean needsTrain) throws InputException {
+    /** Loads the chosen train and test sets, or fails with an input error naming the conflicting options. */
+    DataSplit load() throws InputException {
+        if (csv()) {
+            if (trainCsv == null || testCsv == null) {
+                throw new InputException("CSV data needs both --train FILE and --test FILE");
+            }
+            return DataSplit.fromCsv(trainCsv, testCsv);
+        }
+        return dataDir != null ? DataSplit.fromIdx(dataDir) : DataSplit.fashionMnist();
+    }
+
+    /** Loads only the test set: {@code --test FILE}, or the test split of the IDX directory. */
+    Dataset loadTest() throws InputException {
+        if (trainCsv != null) {
+            throw new InputException("--train is not used here; give the test set with --test FILE or --data DIR");
+        }
+        return csv() ? Dataset.fromCsv(testCsv) : load().test();
+    }
+
+    private boolean csv() throws InputException {
         boolean csv = trainCsv != null || testCsv != null;
         if (csv && dataDir != null) {
             throw new InputException("--data cannot be combined with --train/--test; choose an IDX directory or CSV files");
         }
-        if (csv) {
-            if (testCsv == null || needsTrain && trainCsv == null) {
-                throw new InputException(needsTrain ? "CSV data needs both --train FILE and --test FILE" : "CSV data needs --test FILE");
-            }
-            return DataSplit.fromCsv(trainCsv != null ? trainCsv : testCsv, testCsv);
-        }
-        return dataDir != null ? DataSplit.fromIdx(dataDir) : DataSplit.fashionMnist();
+        return csv;
     }
 
     /** Where the data comes from, for the run's header line. */

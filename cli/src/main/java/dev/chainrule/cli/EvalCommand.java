@@ -69,7 +69,7 @@ public final class EvalCommand implements Callable<Integer> {
             Activation recorded = ModelWeights.activationOf(weights);
             Activation hidden = activation != null ? Activation.parse(activation) : recorded != null ? recorded : Activation.RELU;
             Mlp model = ModelWeights.load(weights, modelSpec, hidden);
-            Dataset test = data.load(false).test();
+            Dataset test = data.loadTest();
             Evaluation result = Evaluation.of(model, test);
             out.printf(Locale.ROOT, "model %s %s from %s on %d samples of %s%n", modelSpec, hidden, weights, test.size(), test.source());
             out.printf(Locale.ROOT, "test loss %.4f  test accuracy %.2f%%%n%n", result.loss(), 100 * result.accuracy());

@@ -92,7 +92,7 @@ final class TrainingOptions {
                 shards != null ? shards : defaultShards);
         var optimizerInstance = Optimizers.create(optimizer, OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay));
         Mlp mlp = init != null ? ModelWeights.load(init, spec, hidden) : Mlp.initialized(spec, hidden, seed);
-        DataSplit split = data.load(true).requireFeatures(spec.inputs()).requireLabelsBelow(spec.outputs(), "the model's output width");
+        DataSplit split = data.load().requireFeatures(spec.inputs()).requireLabelsBelow(spec.outputs(), "the model's output layer");
         int batchesPerEpoch = Trainer.batches(split.train(), config).batchesPerEpoch();
         long total = config.totalSteps(batchesPerEpoch);
         return new TrainingRun(this, mlp, split, config, optimizerInstance,

@@ -18,7 +18,10 @@ class MainTest {
         GradCommandTest.Run run = GradCommandTest.run("--help");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("Usage: chainrule"), run.out());
-        assertTrue(run.out().contains("grad  Print the partial derivatives of a scalar expression at a point."), run.out());
+        for (String command : new String[] {"grad", "train", "eval"}) {
+            assertTrue(run.out().matches("(?s).*\\n  " + command + " +\\S.*"), command + " missing from: " + run.out());
+        }
+        assertTrue(run.out().contains("Print the partial derivatives of a scalar expression at a point."), run.out());
     }
 
     @Test

@@ -44,7 +44,7 @@ public record DataSplit(Dataset train, Dataset test) {
      * line whose first field is not an integer is a header and is skipped.
      */
     public static DataSplit fromCsv(Path trainFile, Path testFile) {
-        return new DataSplit(CsvReader.read(trainFile), CsvReader.read(testFile));
+        return new DataSplit(Dataset.fromCsv(trainFile), Dataset.fromCsv(testFile));
     }
 
     /** Number of features per sample. */

@@ -1,5 +1,7 @@
 package dev.chainrule.data;
 
+import java.nio.file.Path;
+
 import java.util.Objects;
 
 /**
@@ -39,6 +41,14 @@ public final class Dataset {
         }
         this.width = width;
         this.numClassesSeen = max + 1;
+    }
+
+    /**
+     * Reads a CSV file with the label in the first column and the features after it; a first line
+     * whose first field is not an integer is a header and is skipped.
+     */
+    public static Dataset fromCsv(Path file) {
+        return CsvReader.read(file);
     }
 
     /**

@@ -19,7 +19,7 @@ public record Evaluation(double loss, double accuracy, int samples, int[][] conf
     /** Evaluates {@code model} on every sample of {@code data}, without recording a graph. */
     public static Evaluation of(Mlp model, Dataset data) {
         int classes = model.spec().outputs();
-        data.requireFeatures(model.spec().inputs()).requireLabelsBelow(classes, "the model's output width");
+        data.requireFeatures(model.spec().inputs()).requireLabelsBelow(classes, "the model's output layer");
         int[][] confusion = new int[classes][classes];
         double lossSum = 0;
         int correct = 0;

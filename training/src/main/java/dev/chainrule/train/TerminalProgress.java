@@ -11,6 +11,7 @@ public final class TerminalProgress implements TrainingListener {
     private static final int BAR_WIDTH = 30;
     private final PrintWriter out;
     private long lastDrawNanos;
+    private boolean drawn;
 
     /** Progress drawn on {@code out}. */
     public TerminalProgress(PrintWriter out) {
@@ -20,9 +21,10 @@ public final class TerminalProgress implements TrainingListener {
     @Override
     public void onStep(long step, long totalSteps, long epoch, double loss, double samplesPerSecond, double etaSeconds) {
         long now = System.nanoTime();
-        if (step != totalSteps && now - lastDrawNanos < 100_000_000L) {
+        if (drawn && step != totalSteps && now - lastDrawNanos < 100_000_000L) {
             return;
         }
+        drawn = true;
         lastDrawNanos = now;
         int filled = (int) (BAR_WIDTH * step / Math.max(1, totalSteps));
         String bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);

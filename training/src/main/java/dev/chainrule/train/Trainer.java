@@ -41,7 +41,7 @@ public final class Trainer {
     public Trainer(Mlp model, DataSplit data, TrainingConfig config, Optimizer optimizer, LearningRateSchedule rates,
             TrainingListener listener, ShardExecutor executor) {
         this.model = model;
-        this.data = data.requireFeatures(model.spec().inputs()).requireLabelsBelow(model.spec().outputs(), "the model's output width");
+        this.data = data.requireFeatures(model.spec().inputs()).requireLabelsBelow(model.spec().outputs(), "the model's output layer");
         this.config = config;
         this.optimizer = optimizer;
         this.rates = rates;
@@ -73,6 +73,10 @@ public final class Trainer {
             sum.reset();
             for (ShardGradient shard : executor.compute(step, Arrays.copyOf(indices, count), new ShardPlan(count, config.shards()))) {
                 sum.add(shard);
+            }
+            if (sum.samples() != count) {
+                throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
+                        + " samples (expected: " + count + ")");
             }
             List<Tensor> gradients = sum.mean();
             optimizer.step(model.parameters(), gradients, rates.rate(step));

@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
@@ -38,15 +40,26 @@ public final class SafetensorsFile {
 
     /** Every tensor in {@code file}, as float32, in header order. */
     public static LinkedHashMap<String, Tensor> read(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             return new SafetensorsReader(ByteSource.of(channel), file.toString()).tensors();
         }
     }
 
     /** The checked header of {@code file} (names, dtypes, shapes, offsets, metadata) without reading the elements. */
     public static SafetensorsHeader readHeader(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             return new SafetensorsReader(ByteSource.of(channel), file.toString()).header();
+        }
+    }
+
+    /** Opens {@code file} for reading; a missing or unreadable file is a {@link WeightsFileException} naming it. */
+    static FileChannel open(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new WeightsFileException(file.toString(), "cannot read: no such file");
+        } catch (AccessDeniedException e) {
+            throw new WeightsFileException(file.toString(), "cannot read: permission denied");
         }
     }
 

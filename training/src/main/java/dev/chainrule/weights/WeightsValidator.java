@@ -5,7 +5,6 @@ import dev.chainrule.autodiff.Tensor;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +56,7 @@ public final class WeightsValidator {
      * {@link SafetensorsFile#read} does) and that it fits {@code expected}.
      */
     public static LinkedHashMap<String, Tensor> load(Path file, Map<String, Shape> expected) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = SafetensorsFile.open(file)) {
             SafetensorsReader reader = new SafetensorsReader(ByteSource.of(channel), file.toString());
             requireFits(reader.header(), expected, file.toString());
             LinkedHashMap<String, Tensor> read = reader.tensors();
