@@ -9,11 +9,11 @@ public final class Adjoints {
     private final Map<Tensor, Tensor> byNode;
     private final Map<Tensor, Tensor> leaves;
 
-    Adjoints(List<Tensor> schedule, Tensor[] scheduled, Map<Tensor, Tensor> leaves) {
+    Adjoints(List<Tensor> nodes, List<Tensor> adjoints, Map<Tensor, Tensor> leaves) {
         this.leaves = leaves;
         byNode = new IdentityHashMap<>(leaves);
-        for (int i = 0; i < scheduled.length; i++) {
-            byNode.put(schedule.get(i), scheduled[i]);
+        for (int i = 0; i < nodes.size(); i++) {
+            byNode.put(nodes.get(i), adjoints.get(i));
         }
     }
 

@@ -1,23 +1,30 @@
 package dev.chainrule.autodiff;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reverse-mode differentiation over a recorded graph.
  *
- * <p>The algorithm, exactly: build the reverse schedule, a topological order of the graph from the
- * output (the descendant) back to the leaves (the ancestors); seed the output's adjoint t_L = 1;
- * then visit the nodes in that order. When node c is visited, every child of c has already been
- * visited, so its adjoint t_c = Σ (∂f_k/∂f_c)·t_k over its children k is complete; c's op turns it
- * into one contribution (∂f_c/∂f_n)·t_c per parent n, which is added to t_n. Each adjoint is
- * computed once, stored, and reused for all of the node's parents; each op's backward rule runs
- * exactly once. Leaves that require a gradient finally add their adjoint to {@link Tensor#grad()}.
+ * <p>The algorithm, exactly: seed the output's adjoint t_L = 1, then visit the nodes that lead to
+ * the output (from the descendant back to the ancestors) in reverse topological order. When node c
+ * is visited, every child of c has already been visited, so its adjoint
+ * t_c = Σ (∂f_k/∂f_c)·t_k over its children k is complete; c's op turns it into one contribution
+ * (∂f_c/∂f_n)·t_c per parent n, which is added to t_n. Each adjoint is computed once, stored, and
+ * reused for all of the node's parents; each op's backward rule runs exactly once. Leaves that
+ * require a gradient finally add their adjoint to {@link Tensor#grad()}.
+ *
+ * <p>The reverse schedule comes from the order the graph was recorded in: an op is applied after
+ * the ops that produced its inputs, so its sequence number is larger than theirs, and visiting
+ * nodes newest first is a reverse topological order. A priority queue keyed by sequence number,
+ * started at the output, holds the nodes reached but not yet visited; a node enters it when its
+ * first child is visited. This visits exactly the nodes that lead to the output, with an explicit
+ * queue instead of recursion, so arbitrarily long chains work.
  *
  * <p>One thread runs a pass; passes over disjoint graphs may run concurrently on other threads.
  */
@@ -78,29 +85,27 @@ public final class Autograd {
             throw new IllegalArgumentException("seed shape " + seed.shape() + " does not match output shape " + output.shape());
         }
         Tensor seedAdjoint = seed.dtype() == output.dtype() ? seed : seed.to(output.dtype());
-        List<Tensor> schedule = reverseSchedule(output, PASSES.incrementAndGet());
-        Tensor[] adjoints = new Tensor[schedule.size()];
+        Schedule schedule = new Schedule(PASSES.incrementAndGet());
         Map<Tensor, Tensor> leafAdjoints = new IdentityHashMap<>();
         if (output.isLeaf()) {
             leafAdjoints.put(output, seedAdjoint);
         } else {
-            adjoints[0] = seedAdjoint;
+            schedule.reach(output, seedAdjoint);
         }
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (int c = 0; c < schedule.size(); c++) {
-                Op op = schedule.get(c).gradFn();
-                Tensor[] contributions = op.runBackward(adjoints[c]);
-                List<Tensor> parents = op.inputs();
+            for (Tensor node = schedule.next(); node != null; node = schedule.next()) {
+                Op op = node.gradFn();
+                Tensor[] contributions = op.runBackward(schedule.adjointOf(op));
+                Tensor[] parents = op.inputArray();
                 for (int p = 0; p < contributions.length; p++) {
-                    Tensor parent = parents.get(p);
+                    Tensor parent = parents[p];
                     if (!parent.requiresGrad()) {
                         continue;
                     }
                     if (parent.isLeaf()) {
                         leafAdjoints.merge(parent, contributions[p], Autograd::sum);
                     } else {
-                        int n = parent.gradFn().scheduleSlot;
-                        adjoints[n] = adjoints[n] == null ? contributions[p] : sum(adjoints[n], contributions[p]);
+                        schedule.add(parent, contributions[p]);
                     }
                 }
                 if (!retainGraph) {
@@ -108,40 +113,51 @@ public final class Autograd {
                 }
             }
         }
-        return new Adjoints(schedule, adjoints, leafAdjoints);
+        return new Adjoints(schedule.reached, schedule.adjoints, leafAdjoints);
     }
 
     /**
-     * The non-leaf nodes that require grad and lead to {@code output}, each after all of its
-     * children: {@code output} first, the nodes nearest the leaves last. An iterative depth-first
-     * search with an explicit stack (so arbitrarily long chains do not overflow) emits the nodes
-     * parents-first; reversed, that is the schedule. Each node's op records its slot in it.
+     * The reverse schedule of one pass: the nodes reached so far with their adjoints, and the
+     * priority queue of those not yet visited, newest (largest sequence number) first.
      */
-    static List<Tensor> reverseSchedule(Tensor output, long pass) {
-        List<Tensor> order = new ArrayList<>();
-        if (output.isLeaf()) {
-            return order;
+    private static final class Schedule {
+        final long pass;
+        final List<Tensor> reached = new ArrayList<>();
+        final List<Tensor> adjoints = new ArrayList<>();
+        final PriorityQueue<Tensor> pending =
+                new PriorityQueue<>(Comparator.comparingLong((Tensor t) -> t.gradFn().sequence).reversed());
+
+        Schedule(long pass) {
+            this.pass = pass;
         }
-        Deque<Frame> stack = new ArrayDeque<>();
-        output.gradFn().schedulePass = pass;
-        stack.push(new Frame(output));
-        while (!stack.isEmpty()) {
-            Frame frame = stack.peek();
-            Tensor next = frame.nextUnscheduledParent(pass);
-            if (next == null) {
-                stack.pop();
-                order.add(frame.node);
+
+        /** Adds a contribution to {@code node}'s adjoint, scheduling the node the first time it is reached. */
+        void add(Tensor node, Tensor contribution) {
+            Op op = node.gradFn();
+            if (op.schedulePass == pass) {
+                adjoints.set(op.scheduleSlot, sum(adjoints.get(op.scheduleSlot), contribution));
             } else {
-                next.gradFn().schedulePass = pass;
-                stack.push(new Frame(next));
+                reach(node, contribution);
             }
         }
-        List<Tensor> schedule = new ArrayList<>(order.size());
-        for (int i = order.size() - 1; i >= 0; i--) {
-            order.get(i).gradFn().scheduleSlot = schedule.size();
-            schedule.add(order.get(i));
+
+        void reach(Tensor node, Tensor adjoint) {
+            Op op = node.gradFn();
+            op.schedulePass = pass;
+            op.scheduleSlot = reached.size();
+            reached.add(node);
+            adjoints.add(adjoint);
+            pending.add(node);
         }
-        return schedule;
+
+        /** The next node to visit: the newest one reached and not yet visited, or null when done. */
+        Tensor next() {
+            return pending.poll();
+        }
+
+        Tensor adjointOf(Op op) {
+            return adjoints.get(op.scheduleSlot);
+        }
     }
 
     private static Tensor sum(Tensor a, Tensor b) {
@@ -155,28 +171,5 @@ public final class Autograd {
 
     private static String describeNode(Tensor t) {
         return t.isLeaf() ? t.describe() : "the output of op '" + t.gradFn().name() + "'";
-    }
-
-    /** A node on the depth-first search stack and how far its parents have been explored. */
-    private static final class Frame {
-        final Tensor node;
-        final List<Tensor> parents;
-        int next;
-
-        Frame(Tensor node) {
-            this.node = node;
-            this.parents = node.gradFn().inputs();
-        }
-
-        /** The next parent that is an op output requiring grad and not yet scheduled in this pass. */
-        Tensor nextUnscheduledParent(long pass) {
-            while (next < parents.size()) {
-                Tensor p = parents.get(next++);
-                if (p.requiresGrad() && !p.isLeaf() && p.gradFn().schedulePass != pass) {
-                    return p;
-                }
-            }
-            return null;
-        }
     }
 }

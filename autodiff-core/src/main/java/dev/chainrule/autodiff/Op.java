@@ -2,8 +2,8 @@ package dev.chainrule.autodiff;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One differentiable operation, applied once: a node of the computational graph.
@@ -19,12 +19,16 @@ import java.util.List;
  */
 public abstract class Op {
     private final String name;
-    private List<Tensor> inputs = List.of();
+    private static final Tensor[] NONE = new Tensor[0];
+    private Tensor[] inputs = NONE;
     private List<Tensor> saved = new ArrayList<>(2);
     private int[] savedVersions = new int[0];
     private boolean applied;
     private boolean released;
-    /** The backward pass that last scheduled this node, and its position in that pass's schedule. */
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+    /** Position in the order ops were applied in: an op is always newer than the ops that made its inputs. */
+    final long sequence = SEQUENCE.incrementAndGet();
+    /** The backward pass that last reached this node, and where that pass keeps its adjoint. */
     long schedulePass;
     int scheduleSlot;
 
@@ -40,7 +44,7 @@ public abstract class Op {
 
     /** The inputs this op was applied to (the parent nodes in the graph). */
     public final List<Tensor> inputs() {
-        return inputs;
+        return List.of(inputs);
     }
 
     /** Computes the output, records this op in the graph when needed, and propagates tangents. */
@@ -49,7 +53,7 @@ public abstract class Op {
             throw new IllegalStateException("op '" + name + "' was already applied; create a new instance per application");
         }
         applied = true;
-        inputs = Collections.unmodifiableList(Arrays.asList(in.clone()));
+        inputs = in.clone();
         boolean record = false;
         boolean tangents = false;
         for (Tensor t : in) {
@@ -74,7 +78,7 @@ public abstract class Op {
             out.setGradFn(this);
         } else {
             releaseSaved();
-            inputs = List.of();
+            inputs = NONE;
         }
         return out;
     }
@@ -119,7 +123,7 @@ public abstract class Op {
 
     /** True when input {@code index} requires a gradient, so the backward rule must produce its contribution. */
     protected final boolean needsGrad(int index) {
-        return inputs.get(index).requiresGrad();
+        return inputs[index].requiresGrad();
     }
 
     /** Runs the backward rule (the caller has turned recording off) and checks every contribution's shape. */
@@ -129,19 +133,24 @@ public abstract class Op {
                     + " by the previous backward pass; pass retainGraph=true to the first backward");
         }
         Tensor[] contributions = backward(gradOutput);
-        if (contributions.length != inputs.size()) {
+        if (contributions.length != inputs.length) {
             throw new IllegalStateException("op '" + name + "' backward returned " + contributions.length
-                    + " contributions for " + inputs.size() + " inputs");
+                    + " contributions for " + inputs.length + " inputs");
         }
         for (int i = 0; i < contributions.length; i++) {
             if (contributions[i] != null) {
-                requireShape("backward", "contribution to input " + i, contributions[i], inputs.get(i).shape());
+                requireShape("backward", "contribution to input " + i, contributions[i], inputs[i].shape());
             } else if (needsGrad(i)) {
                 throw new IllegalStateException("op '" + name + "' backward returned no contribution for input " + i
-                        + " (" + inputs.get(i).describe() + "), which requires grad");
+                        + " (" + inputs[i].describe() + "), which requires grad");
             }
         }
         return contributions;
+    }
+
+    /** The inputs, without a copy, for the engine's graph walks. */
+    final Tensor[] inputArray() {
+        return inputs;
     }
 
     /** Drops saved tensors after a backward pass, so the graph cannot be differentiated again. */

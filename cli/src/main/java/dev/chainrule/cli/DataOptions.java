@@ -3,6 +3,8 @@ package dev.chainrule.cli;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.data.Dataset;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The data set options shared by the training and evaluation commands: an IDX directory or a pair of CSV files. */
@@ -46,6 +48,21 @@ final class DataOptions {
             throw new InputException("--data cannot be combined with --train/--test; choose an IDX directory or CSV files");
         }
         return csv;
+    }
+
+    /** These options as command-line arguments, for worker processes that must load the same data. */
+    List<String> asArguments() {
+        List<String> args = new ArrayList<>();
+        if (dataDir != null) {
+            args.addAll(List.of("--data", dataDir.toAbsolutePath().toString()));
+        }
+        if (trainCsv != null) {
+            args.addAll(List.of("--train", trainCsv.toAbsolutePath().toString()));
+        }
+        if (testCsv != null) {
+            args.addAll(List.of("--test", testCsv.toAbsolutePath().toString()));
+        }
+        return args;
     }
 
     /** Where the data comes from, for the run's header line. */

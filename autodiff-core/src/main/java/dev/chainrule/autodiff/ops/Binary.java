@@ -24,7 +24,7 @@ final class Binary extends Op {
         Broadcast bc = Broadcast.of(name(), in[0].shape(), in[1].shape());
         Tensor out = Tensor.zeros(in[0].dtype(), bc.shape);
         for (int i = 0; i < bc.shape.size(); i++) {
-            out.storage().set(i, fn.value().at(in[0].getFlat(bc.mapA[i]), in[1].getFlat(bc.mapB[i])));
+            out.storage().set(i, fn.value().at(in[0].getFlat(Broadcast.at(bc.mapA, i)), in[1].getFlat(Broadcast.at(bc.mapB, i))));
         }
         a = save(in[0]);
         b = save(in[1]);
@@ -36,8 +36,8 @@ final class Binary extends Op {
     protected Tensor[] backward(Tensor gradOutput) {
         Point p = point();
         return new Tensor[] {
-            needsGrad(0) ? Broadcast.sumInto(p.times(gradOutput, fn.byA()), p.bc.mapA, p.left) : null,
-            needsGrad(1) ? Broadcast.sumInto(p.times(gradOutput, fn.byB()), p.bc.mapB, p.right) : null
+            needsGrad(0) ? p.contribution(gradOutput, fn.byA(), p.bc.mapA, p.left) : null,
+            needsGrad(1) ? p.contribution(gradOutput, fn.byB(), p.bc.mapB, p.right) : null
         };
     }
 
@@ -64,16 +64,12 @@ final class Binary extends Op {
     private record Point(Tensor left, Tensor right, Tensor out, Broadcast bc) {
 
         double partial(BinaryFn.Partial partial, int i) {
-            return partial.at(left.getFlat(bc.mapA[i]), right.getFlat(bc.mapB[i]), out.getFlat(i));
+            return partial.at(left.getFlat(Broadcast.at(bc.mapA, i)), right.getFlat(Broadcast.at(bc.mapB, i)), out.getFlat(i));
         }
 
-        /** v ⊙ ∂f/∂operand, one value per element of the (broadcast) result. */
-        double[] times(Tensor v, BinaryFn.Partial partial) {
-            double[] result = new double[bc.shape.size()];
-            for (int i = 0; i < result.length; i++) {
-                result[i] = v.getFlat(i) * partial(partial, i);
-            }
-            return result;
+        /** An operand's contribution: g ⊙ ∂f/∂operand, summed over the axes the operand was broadcast along. */
+        Tensor contribution(Tensor g, BinaryFn.Partial partial, int[] map, Tensor operand) {
+            return Broadcast.sumInto(i -> g.getFlat(i) * partial(partial, i), bc.shape.size(), map, operand);
         }
 
         /** Adds an operand's tangent (read through its broadcast map) times ∂f/∂operand; null adds nothing. */
@@ -82,7 +78,7 @@ final class Binary extends Op {
                 return;
             }
             for (int i = 0; i < sum.length; i++) {
-                sum[i] += tangent.getFlat(map[i]) * partial(partial, i);
+                sum[i] += tangent.getFlat(Broadcast.at(map, i)) * partial(partial, i);
             }
         }
     }

@@ -2,11 +2,13 @@ package dev.chainrule.autodiff.ops;
 
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * NumPy broadcasting between two shapes: dimensions are aligned from the right, and a dimension of
  * length 1 (or a missing one) is repeated to match the other. For each operand this computes, for
- * every element of the result, the flat offset of the operand element it reads. The same map turns
+ * every element of the result, the flat offset of the operand element it reads (null when the
+ * operand already has the result's shape: the identity, no array needed). The same map turns
  * a gradient of the result back into the operand's shape by summing (a broadcast's backward is a
  * sum over the broadcast axes).
  */
@@ -40,16 +42,18 @@ final class Broadcast {
         return Shape.of(dims);
     }
 
-    /** For each element of {@code result}, the flat offset of the element of {@code source} it reads. */
+    /** The flat offset that result element {@code i} reads through {@code map} (null is the identity). */
+    static int at(int[] map, int i) {
+        return map == null ? i : map[i];
+    }
+
+    /** For each element of {@code result}, the flat offset of the element of {@code source} it reads; null when the shapes are equal. */
     static int[] sourceOffsets(Shape source, Shape result) {
+        if (source.equals(result)) {
+            return null;
+        }
         int n = result.size();
         int[] map = new int[n];
-        if (source.equals(result)) {
-            for (int i = 0; i < n; i++) {
-                map[i] = i;
-            }
-            return map;
-        }
         int rank = result.rank();
         int[] dims = result.dims();
         int[] strides = new int[rank];
@@ -80,19 +84,28 @@ final class Broadcast {
     static Tensor expand(Tensor t, Shape shape) {
         int[] map = sourceOffsets(t.shape(), shape);
         Tensor out = Tensor.zeros(t.dtype(), shape);
-        for (int i = 0; i < map.length; i++) {
-            out.storage().set(i, t.getFlat(map[i]));
+        for (int i = 0; i < shape.size(); i++) {
+            out.storage().set(i, t.getFlat(at(map, i)));
         }
         return out;
     }
 
-    /** Sums {@code perResult} (one value per result element) into a tensor of {@code target}'s shape through {@code map}. */
-    static Tensor sumInto(double[] perResult, int[] map, Tensor target) {
-        double[] acc = new double[target.size()];
-        for (int i = 0; i < map.length; i++) {
-            acc[map[i]] += perResult[i];
-        }
+    /**
+     * Sums {@code perResult} (a value for each of the {@code n} result elements) into a tensor of
+     * {@code target}'s shape and dtype through {@code map}: the backward rule of broadcasting.
+     */
+    static Tensor sumInto(IntToDoubleFunction perResult, int n, int[] map, Tensor target) {
         Tensor out = Tensor.zeros(target.dtype(), target.shape());
+        if (map == null) {
+            for (int i = 0; i < n; i++) {
+                out.storage().set(i, perResult.applyAsDouble(i));
+            }
+            return out;
+        }
+        double[] acc = new double[target.size()];
+        for (int i = 0; i < n; i++) {
+            acc[map[i]] += perResult.applyAsDouble(i);
+        }
         for (int i = 0; i < acc.length; i++) {
             out.storage().set(i, acc[i]);
         }
