@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
             GradCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            CoordinatorCommand.class,
+            WorkerCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,14 +1,19 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.coordinator.CoordinatorServer;
+import dev.chainrule.coordinator.DistributedTrainingException;
 import dev.chainrule.data.DataFileException;
 import dev.chainrule.weights.WeightsFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -44,12 +49,21 @@ import picocli.CommandLine.Spec;
             "  chainrule train --epochs 1 --save weights.safetensors --metrics-out run.json",
             "  chainrule train --optimizer momentum --lr 0.05 --lr-schedule constant --activation tanh",
             "  chainrule train --train train.csv --test test.csv --model 4-16-3 --batch 16 --epochs 50",
+            "  chainrule train --workers 2 --batch 256           (a coordinator and 2 worker processes on loopback)",
             "  chainrule eval --weights weights.safetensors"
         })
 public final class TrainCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
+            description = "Train on N worker processes on this machine, talking gRPC over loopback to a coordinator in"
+                    + " this process; 0 trains in this process (default: ${DEFAULT-VALUE}).")
+    private int workers;
+
+    @Mixin
+    private ClusterOptions cluster = new ClusterOptions();
 
     @Mixin
     private TrainingOptions options = new TrainingOptions();
@@ -59,12 +73,47 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            options.prepare(1).run(out);
+            if (workers < 0) {
+                throw new InputException("--workers " + workers + " (expected: >= 0)");
+            }
+            TrainingRun run = options.prepare(Math.max(1, workers));
+            if (workers == 0) {
+                run.run(out);
+            } else {
+                runOnWorkerProcesses(run, out, err);
+            }
             return ExitCode.OK;
         } catch (InputException | IllegalArgumentException | DataFileException | WeightsFileException e) {
             err.println("error: " + e.getMessage());
             err.flush();
             return ExitCode.USAGE;
+        } catch (DistributedTrainingException e) {
+            err.println("error: the run failed: " + e.getMessage());
+            err.flush();
+            return ExitCode.SOFTWARE;
+        }
+    }
+
+    /** A local cluster: the coordinator in this process on a loopback port, and {@code workers} worker processes. */
+    private void runOnWorkerProcesses(TrainingRun run, PrintWriter out, PrintWriter err) throws IOException {
+        CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), run.model(), run.data().train(),
+                run.config(), cluster.settings(workers)).start();
+        WorkerProcesses processes = null;
+        boolean finished = false;
+        try {
+            List<String> workerArgs = new ArrayList<>(List.of("--coordinator", "127.0.0.1:" + server.port()));
+            workerArgs.addAll(options.data.asArguments());
+            processes = WorkerProcesses.start(workers, workerArgs, err);
+            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"));
+            finished = true;
+        } finally {
+            server.close();
+            if (processes != null) {
+                if (!finished) {
+                    processes.kill();
+                }
+                processes.close();
+            }
         }
     }
 }

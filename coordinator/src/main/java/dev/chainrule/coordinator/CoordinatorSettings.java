@@ -1,0 +1,88 @@
+package dev.chainrule.coordinator;
+
+import dev.chainrule.wire.TensorChunks;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the coordinator runs a distributed job: how many workers it waits for, how long it waits for
+ * them and for each step's gradients, what it tells the workers about heartbeats and their own
+ * receive timeout, and the chunk size of tensors on the wire.
+ *
+ * @param expectedWorkers workers that must join before step 0; also the most that may be joined at once
+ * @param workerWait how long the first step waits for the expected workers to join
+ * @param stepTimeout how long a step waits for all of its shard gradients
+ * @param heartbeatInterval how often workers send a heartbeat
+ * @param receiveTimeout how long a worker waits for the coordinator's next message; it must cover
+ *     the wait for the other workers to join, the slowest shard of a step, the optimiser update and
+ *     the test evaluation at the end of an epoch
+ * @param chunkBytes maximum element bytes per tensor chunk, both ways
+ */
+public record CoordinatorSettings(int expectedWorkers, Duration workerWait, Duration stepTimeout, Duration heartbeatInterval,
+        Duration receiveTimeout, int chunkBytes) {
+    /** Room for a chunk's name, shape and the other fields of its message, on top of its element bytes. */
+    static final int MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+    /** The largest chunk size whose messages still fit gRPC's default 4 MiB limit, which workers' channels keep. */
+    public static final int MAX_CHUNK_BYTES = 4 * 1024 * 1024 - MESSAGE_OVERHEAD_BYTES;
+
+    /** Validates the values, naming any that is out of range. */
+    public CoordinatorSettings {
+        if (expectedWorkers < 1) {
+            throw new IllegalArgumentException("expectedWorkers : " + expectedWorkers + " (expected: >= 1)");
+        }
+        requirePositive(workerWait, "workerWait");
+        requirePositive(stepTimeout, "stepTimeout");
+        requirePositive(heartbeatInterval, "heartbeatInterval");
+        requirePositive(receiveTimeout, "receiveTimeout");
+        if (chunkBytes < 8 || chunkBytes > MAX_CHUNK_BYTES) {
+            throw new IllegalArgumentException("chunkBytes : " + chunkBytes + " (expected: 8 <= chunkBytes <= "
+                    + MAX_CHUNK_BYTES + ", so that a chunk's message fits gRPC's default 4 MiB limit)");
+        }
+    }
+
+    /**
+     * {@code expectedWorkers} workers; 60 s to join, 60 s per step, a heartbeat every second, a
+     * worker receive timeout of 150 s and {@link TensorChunks#DEFAULT_CHUNK_BYTES}.
+     */
+    public static CoordinatorSettings defaults(int expectedWorkers) {
+        return new CoordinatorSettings(expectedWorkers, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(1),
+                Duration.ofSeconds(150), TensorChunks.DEFAULT_CHUNK_BYTES);
+    }
+
+    /** These settings with another wait for the workers to join. */
+    public CoordinatorSettings withWorkerWait(Duration value) {
+        return new CoordinatorSettings(expectedWorkers, value, stepTimeout, heartbeatInterval, receiveTimeout, chunkBytes);
+    }
+
+    /** These settings with another per-step timeout. */
+    public CoordinatorSettings withStepTimeout(Duration value) {
+        return new CoordinatorSettings(expectedWorkers, workerWait, value, heartbeatInterval, receiveTimeout, chunkBytes);
+    }
+
+    /** These settings with another heartbeat interval. */
+    public CoordinatorSettings withHeartbeatInterval(Duration value) {
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, value, receiveTimeout, chunkBytes);
+    }
+
+    /** These settings with another worker receive timeout. */
+    public CoordinatorSettings withReceiveTimeout(Duration value) {
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, value, chunkBytes);
+    }
+
+    /** These settings with another chunk size. */
+    public CoordinatorSettings withChunkBytes(int value) {
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, receiveTimeout, value);
+    }
+
+    /** The largest message the coordinator accepts: one chunk and its overhead. */
+    int maxInboundMessageSize() {
+        return chunkBytes + MESSAGE_OVERHEAD_BYTES;
+    }
+
+    private static void requirePositive(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " : " + value + " (expected: > 0)");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.chainrule.coordinator;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.CoordinatorMessage;
+import dev.chainrule.proto.v1.Shard;
+import dev.chainrule.proto.v1.StepAssignment;
+import dev.chainrule.proto.v1.Stop;
+import dev.chainrule.proto.v1.TensorChunk;
+import dev.chainrule.proto.v1.WeightsChunk;
+import dev.chainrule.proto.v1.Welcome;
+import dev.chainrule.train.ShardPlan;
+import dev.chainrule.wire.TensorChunks;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the coordinator's outbound messages. */
+final class Messages {
+    private Messages() {
+    }
+
+    /** The Welcome for worker {@code workerId} of {@code run}. */
+    static CoordinatorMessage welcome(int workerId, RunDescription run, CoordinatorSettings settings) {
+        dev.chainrule.proto.v1.TrainingConfig config = dev.chainrule.proto.v1.TrainingConfig.newBuilder()
+                .setBatchSize(run.config().batchSize())
+                .setShards(run.config().shards())
+                .setTotalSteps(run.totalSteps())
+                .setChunkBytes(settings.chunkBytes())
+                .setHeartbeatIntervalMillis(settings.heartbeatInterval().toMillis())
+                .setReceiveTimeoutMillis(settings.receiveTimeout().toMillis())
+                .build();
+        return CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
+                .setWorkerId(workerId)
+                .setModelSpec(run.spec().toString())
+                .setActivation(run.activation().toString())
+                .setConfig(config)).build();
+    }
+
+    /** The weights every worker starts step {@code step} from, chunked; the final chunk is marked last. */
+    static List<CoordinatorMessage> weights(long step, Map<String, Tensor> parameters, int chunkBytes) {
+        List<TensorChunk> chunks = TensorChunks.of(parameters, chunkBytes);
+        List<CoordinatorMessage> messages = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            messages.add(CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder()
+                    .setStep(step)
+                    .setTensor(chunks.get(i))
+                    .setLast(i == chunks.size() - 1)).build());
+        }
+        return messages;
+    }
+
+    /** The assignment of {@code shards} of step {@code step}: each shard's slice of {@code batch} as cut by {@code plan}. */
+    static CoordinatorMessage assignment(long step, List<Integer> shards, int[] batch, ShardPlan plan) {
+        StepAssignment.Builder assignment = StepAssignment.newBuilder().setStep(step);
+        for (int s : shards) {
+            Shard.Builder shard = Shard.newBuilder().setIndex(s);
+            for (int i = plan.start(s); i < plan.start(s) + plan.size(s); i++) {
+                shard.addSampleIndices(batch[i]);
+            }
+            assignment.addShards(shard);
+        }
+        return CoordinatorMessage.newBuilder().setAssignment(assignment).build();
+    }
+
+    /** The Stop ending a session. */
+    static CoordinatorMessage stop(String reason, boolean finished) {
+        return CoordinatorMessage.newBuilder().setStop(Stop.newBuilder().setReason(reason).setFinished(finished)).build();
+    }
+}

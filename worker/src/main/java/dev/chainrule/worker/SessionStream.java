@@ -1,0 +1,182 @@
+package dev.chainrule.worker;
+
+import dev.chainrule.proto.v1.CoordinatorMessage;
+import dev.chainrule.proto.v1.WorkerMessage;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The worker's end of one {@code Session} call. Inbound messages arrive on gRPC threads and are
+ * handed to the worker's loop through a blocking queue, one requested at a time (the coordinator
+ * cannot run ahead of the loop by more than a message); {@link #take} waits for the next with a
+ * timeout. Outbound messages are written under one lock, waiting (bounded) while the transport is
+ * not ready, so the loop and the heartbeat thread never interleave a write.
+ *
+ * <p>Lifecycle: pass to the stub's {@code session}, then {@link #take}/{@link #send} from the loop,
+ * {@link #offer} from the heartbeat thread, and end with {@link #complete} or {@link #cancel}.
+ */
+final class SessionStream implements ClientResponseObserver<WorkerMessage, CoordinatorMessage> {
+    private static final Object END = new Object();
+
+    private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    private ClientCallStreamObserver<WorkerMessage> requests;
+    private boolean closed;
+    private Status terminal;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<WorkerMessage> requestStream) {
+        this.requests = requestStream;
+        requestStream.disableAutoRequestWithInitial(1);
+        requestStream.setOnReadyHandler(this::signal);
+    }
+
+    @Override
+    public void onNext(CoordinatorMessage message) {
+        inbound.add(message);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        terminate(Status.fromThrowable(t));
+        inbound.add(t);
+    }
+
+    @Override
+    public void onCompleted() {
+        terminate(Status.OK);
+        inbound.add(END);
+    }
+
+    /**
+     * The coordinator's next message, waiting at most {@code timeout}.
+     *
+     * @param waitingFor what the worker waits for, e.g. "the weights of step 3", for the error messages
+     * @throws WorkerException on timeout, on an error status (with its description), or when the
+     *     coordinator ended the stream
+     */
+    CoordinatorMessage take(Duration timeout, String waitingFor) {
+        Object next;
+        try {
+            next = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkerException("interrupted while waiting for " + waitingFor);
+        }
+        if (next == null) {
+            throw new WorkerException("no message from the coordinator within " + Worker.describe(timeout) + " while waiting for "
+                    + waitingFor);
+        }
+        if (next instanceof Throwable t) {
+            throw new WorkerException("the coordinator ended the session while the worker waited for " + waitingFor + ": "
+                    + describe(Status.fromThrowable(t)), t);
+        }
+        if (next == END) {
+            throw new WorkerException("the coordinator completed the session without Stop while the worker waited for " + waitingFor);
+        }
+        requests.request(1);
+        return (CoordinatorMessage) next;
+    }
+
+    /** Writes {@code message}, waiting at most {@code timeout} for the transport to accept it; {@code what} names it in errors. */
+    void send(WorkerMessage message, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (!closed && terminal == null && !requests.isReady()) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    throw new WorkerException("the coordinator did not take " + what + " within " + Worker.describe(timeout));
+                }
+                ready.awaitNanos(remaining);
+            }
+            if (terminal != null) {
+                throw new WorkerException("the session ended before " + what + " was sent: " + describe(terminal));
+            }
+            if (closed) {
+                throw new WorkerException("the session was closed before " + what + " was sent");
+            }
+            requests.onNext(message);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkerException("interrupted while sending " + what);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes {@code message} if the transport is ready now; returns whether it did. Never blocks for long. */
+    boolean offer(WorkerMessage message) {
+        lock.lock();
+        try {
+            if (closed || terminal != null || !requests.isReady()) {
+                return false;
+            }
+            requests.onNext(message);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Half-closes the worker's side normally. */
+    void complete() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                if (terminal == null) {
+                    requests.onCompleted();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Cancels the call, telling the coordinator {@code why}. */
+    void cancel(String why, Throwable cause) {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                if (terminal == null) {
+                    requests.cancel(why, cause);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void terminate(Status status) {
+        lock.lock();
+        try {
+            terminal = status;
+            ready.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            ready.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String describe(Status status) {
+        return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    }
+}

@@ -1,0 +1,284 @@
+package dev.chainrule.worker;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.data.Dataset;
+import dev.chainrule.nn.Activation;
+import dev.chainrule.nn.Mlp;
+import dev.chainrule.nn.ModelSpec;
+import dev.chainrule.proto.v1.CoordinatorGrpc;
+import dev.chainrule.proto.v1.CoordinatorMessage;
+import dev.chainrule.proto.v1.GradientChunk;
+import dev.chainrule.proto.v1.Heartbeat;
+import dev.chainrule.proto.v1.Join;
+import dev.chainrule.proto.v1.Shard;
+import dev.chainrule.proto.v1.StepAssignment;
+import dev.chainrule.proto.v1.Stop;
+import dev.chainrule.proto.v1.TensorChunk;
+import dev.chainrule.proto.v1.Welcome;
+import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.train.LocalShardExecutor;
+import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.TensorChunks;
+import io.grpc.Channel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A data-parallel worker: joins the coordinator's run over one {@code Session} stream, then for
+ * every step loads the weights it is sent into its one model, computes each assigned shard's
+ * gradient exactly as {@link LocalShardExecutor#shardGradient} does on its own copy of the training
+ * set, and streams it back in chunks. A heartbeat goes out every {@code heartbeat_interval_millis}
+ * from a daemon thread while the session is open.
+ *
+ * <p>Lifecycle: construct, then {@link #run} once, on a thread of the caller's choosing; it returns
+ * when the coordinator sends Stop. Every wait for the coordinator is bounded: by the connect timeout
+ * until the Welcome (the coordinator may start after the worker, within that time), then by the
+ * Welcome's {@code receive_timeout_millis}. {@link #stats} may be read
+ * from any thread. The channel belongs to the caller, who shuts it down.
+ */
+public final class Worker {
+    /** The protocol version this worker speaks: the one {@code training.proto} describes. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    private final Channel channel;
+    private final Dataset train;
+    private final String name;
+    private final Duration connectTimeout;
+    private final AtomicBoolean started = new AtomicBoolean();
+    // written by the run() thread only; read by stats() and the heartbeat thread
+    private volatile long steps;
+    private volatile long shards;
+    private volatile long samples;
+    private volatile long computeNanos;
+    private volatile long communicationNanos;
+    private volatile long currentStep;
+
+    /**
+     * A worker that trains on {@code train} (its own copy of the coordinator's training set) and
+     * talks over {@code channel}; {@code name} identifies it in the coordinator's logs, and
+     * {@code connectTimeout} bounds each wait before the Welcome arrives.
+     */
+    public Worker(Channel channel, Dataset train, String name, Duration connectTimeout) {
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.train = Objects.requireNonNull(train, "train");
+        this.name = Objects.requireNonNull(name, "name");
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name : '" + name + "' (expected: not blank)");
+        }
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout : " + connectTimeout + " (expected: > 0)");
+        }
+    }
+
+    /**
+     * Takes part in the run until the coordinator sends Stop.
+     *
+     * @throws WorkerException when a wait times out (naming the step waited for), when the stream
+     *     fails (with the status' description), or when the coordinator breaks the protocol
+     * @throws IllegalStateException when called a second time
+     */
+    public WorkerResult run() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("Worker.run() was already called; a worker takes part in one session");
+        }
+        SessionStream stream = new SessionStream();
+        // wait-for-ready: a worker may start before its coordinator; sending the Join waits at most the connect timeout
+        CoordinatorGrpc.newStub(channel).withWaitForReady().session(stream);
+        try {
+            return session(stream);
+        } catch (ProtocolViolation e) {
+            String message = "the coordinator broke the protocol: " + e.getMessage();
+            stream.cancel(message, null);
+            throw new WorkerException(message);
+        } catch (RuntimeException e) {
+            stream.cancel("worker " + name + " failed: " + e.getMessage(), e);
+            throw e;
+        }
+    }
+
+    /** What the worker has done so far. */
+    public WorkerStats stats() {
+        return new WorkerStats(steps, shards, samples, Duration.ofNanos(computeNanos), Duration.ofNanos(communicationNanos));
+    }
+
+    private WorkerResult session(SessionStream stream) throws ProtocolViolation {
+        WorkerMessage join = WorkerMessage.newBuilder().setJoin(Join.newBuilder()
+                .setWorkerName(name)
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .setTrainSamples(train.size())
+                .setFeatures(train.features())).build();
+        stream.send(join, connectTimeout, "Join");
+        CoordinatorMessage first = stream.take(connectTimeout, "the Welcome");
+        if (first.hasStop()) {
+            return stopped(stream, -1, first.getStop());
+        }
+        if (!first.hasWelcome()) {
+            throw new ProtocolViolation("the first message is " + kind(first) + " (expected: welcome)");
+        }
+        Welcome welcome = first.getWelcome();
+        Mlp model = Mlp.initialized(spec(welcome), activation(welcome), 0);
+        long heartbeatMillis = positive(welcome.getConfig().getHeartbeatIntervalMillis(), "heartbeat_interval_millis");
+        Duration receiveTimeout = Duration.ofMillis(positive(welcome.getConfig().getReceiveTimeoutMillis(), "receive_timeout_millis"));
+        int chunkBytes = welcome.getConfig().getChunkBytes();
+        if (chunkBytes < 8) {
+            throw new ProtocolViolation("Welcome.config.chunk_bytes " + chunkBytes + " (expected: >= 8)");
+        }
+        ScheduledExecutorService heartbeats = startHeartbeats(stream, heartbeatMillis);
+        try {
+            return loop(stream, welcome.getWorkerId(), model, receiveTimeout, chunkBytes);
+        } finally {
+            heartbeats.shutdownNow();
+        }
+    }
+
+    private WorkerResult loop(SessionStream stream, int workerId, Mlp model, Duration receiveTimeout, int chunkBytes)
+            throws ProtocolViolation {
+        long started = System.nanoTime();
+        WeightsReceiver weights = new WeightsReceiver(model);
+        List<String> names = new ArrayList<>(model.namedParameters().keySet());
+        long nextStep = 0;
+        while (true) {
+            String waitingFor = weights.inProgress() ? "the rest of the weights of step " + weights.receiving()
+                    : weights.loaded() >= nextStep ? "the assignment of step " + weights.loaded()
+                    : "the weights of step " + nextStep;
+            CoordinatorMessage message = stream.take(receiveTimeout, waitingFor);
+            switch (message.getKindCase()) {
+                case WEIGHTS -> weights.accept(message.getWeights());
+                case ASSIGNMENT -> {
+                    StepAssignment assignment = message.getAssignment();
+                    if (weights.inProgress() || weights.loaded() != assignment.getStep()) {
+                        throw new ProtocolViolation("the assignment of step " + assignment.getStep() + " came while the worker waited for "
+                                + waitingFor);
+                    }
+                    currentStep = assignment.getStep();
+                    for (Shard shard : assignment.getShardsList()) {
+                        computeAndSend(stream, model, names, assignment.getStep(), shard, chunkBytes, receiveTimeout);
+                    }
+                    if (assignment.getShardsCount() > 0) {
+                        steps++;
+                    }
+                    nextStep = assignment.getStep() + 1;
+                    currentStep = nextStep;
+                }
+                case STOP -> {
+                    communicationNanos = System.nanoTime() - started - computeNanos;
+                    return stopped(stream, workerId, message.getStop());
+                }
+                default -> throw new ProtocolViolation("unexpected " + kind(message) + " while the worker waited for " + waitingFor);
+            }
+            communicationNanos = System.nanoTime() - started - computeNanos;
+        }
+    }
+
+    private void computeAndSend(SessionStream stream, Mlp model, List<String> names, long step, Shard shard, int chunkBytes,
+            Duration timeout) throws ProtocolViolation {
+        int[] indices = sampleIndices(step, shard);
+        long computeStart = System.nanoTime();
+        ShardGradient gradient = LocalShardExecutor.shardGradient(model, train, indices);
+        computeNanos += System.nanoTime() - computeStart;
+        LinkedHashMap<String, Tensor> named = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            named.put(names.get(i), gradient.gradients().get(i));
+        }
+        List<TensorChunk> chunks = TensorChunks.of(named, chunkBytes);
+        String what = "the gradient of shard " + shard.getIndex() + " of step " + step;
+        for (int i = 0; i < chunks.size(); i++) {
+            stream.send(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
+                    .setStep(step)
+                    .setShardIndex(shard.getIndex())
+                    .setSampleCount(gradient.samples())
+                    .setLossSum(gradient.lossSum())
+                    .setTensor(chunks.get(i))
+                    .setLast(i == chunks.size() - 1)).build(), timeout, what);
+        }
+        shards++;
+        samples += indices.length;
+    }
+
+    private int[] sampleIndices(long step, Shard shard) throws ProtocolViolation {
+        if (shard.getSampleIndicesCount() == 0) {
+            throw new ProtocolViolation("shard " + shard.getIndex() + " of step " + step + " has no samples");
+        }
+        int[] indices = new int[shard.getSampleIndicesCount()];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = shard.getSampleIndices(i);
+            if (indices[i] < 0 || indices[i] >= train.size()) {
+                throw new ProtocolViolation("shard " + shard.getIndex() + " of step " + step + ": sample index " + indices[i]
+                        + " (expected: 0 <= index < " + train.size() + ")");
+            }
+        }
+        return indices;
+    }
+
+    private ScheduledExecutorService startHeartbeats(SessionStream stream, long intervalMillis) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "chainrule-heartbeat-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.scheduleAtFixedRate(() -> {
+            try {
+                stream.offer(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(currentStep)).build());
+            } catch (RuntimeException e) {
+                // a heartbeat that cannot be written is skipped; the session's own calls report the failure
+            }
+        }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+        return executor;
+    }
+
+    private WorkerResult stopped(SessionStream stream, int workerId, Stop stop) {
+        stream.complete();
+        return new WorkerResult(workerId, stop.getFinished(), stop.getReason(), stats());
+    }
+
+    private ModelSpec spec(Welcome welcome) throws ProtocolViolation {
+        ModelSpec spec;
+        try {
+            spec = ModelSpec.parse(welcome.getModelSpec());
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolViolation("Welcome.model_spec: " + e.getMessage());
+        }
+        if (spec.inputs() != train.features()) {
+            throw new ProtocolViolation("the model " + spec + " takes " + spec.inputs() + " inputs but the worker's samples have "
+                    + train.features() + " features");
+        }
+        return spec;
+    }
+
+    private static Activation activation(Welcome welcome) throws ProtocolViolation {
+        try {
+            return Activation.parse(welcome.getActivation());
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolViolation("Welcome.activation: " + e.getMessage());
+        }
+    }
+
+    private static long positive(long value, String field) throws ProtocolViolation {
+        if (value <= 0) {
+            throw new ProtocolViolation("Welcome.config." + field + " " + value + " (expected: > 0)");
+        }
+        return value;
+    }
+
+    private static String kind(CoordinatorMessage message) {
+        return message.getKindCase().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** "30 s", "1.5 s", "250 ms". */
+    static String describe(Duration d) {
+        long millis = d.toMillis();
+        if (millis < 1000) {
+            return millis + " ms";
+        }
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+}

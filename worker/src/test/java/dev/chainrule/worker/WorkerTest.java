@@ -1,0 +1,299 @@
+package dev.chainrule.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.chainrule.autodiff.DType;
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.data.Dataset;
+import dev.chainrule.nn.Activation;
+import dev.chainrule.nn.Mlp;
+import dev.chainrule.nn.ModelSpec;
+import dev.chainrule.proto.v1.CoordinatorMessage;
+import dev.chainrule.proto.v1.GradientChunk;
+import dev.chainrule.proto.v1.Join;
+import dev.chainrule.proto.v1.Shard;
+import dev.chainrule.proto.v1.StepAssignment;
+import dev.chainrule.proto.v1.Stop;
+import dev.chainrule.proto.v1.TensorChunk;
+import dev.chainrule.proto.v1.TrainingConfig;
+import dev.chainrule.proto.v1.WeightsChunk;
+import dev.chainrule.proto.v1.Welcome;
+import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.train.LocalShardExecutor;
+import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.TensorChunks;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker against a hand-driven coordinator over the in-process transport. */
+class WorkerTest {
+    private static final ModelSpec SPEC = ModelSpec.of(5, 7, 3);
+    private static final Dataset TRAIN = randomData(20, 5, 3, 42);
+    private static final int CHUNK_BYTES = 64;
+
+    private final FakeCoordinator coordinator = new FakeCoordinator();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private Server server;
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void start() throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name).addService(coordinator).build().start();
+        channel = InProcessChannelBuilder.forName(name).build();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        threads.shutdownNow();
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        assertTrue(threads.awaitTermination(5, TimeUnit.SECONDS), "worker threads did not end");
+    }
+
+    @Test
+    void computesTheAssignedShardsWithTheWeightsItIsSentAndStopsOnStop() throws Exception {
+        Future<WorkerResult> run = runWorker("host-a/pid-1", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitCall();
+        Join join = call.take().getJoin();
+        assertEquals("host-a/pid-1", join.getWorkerName());
+        assertEquals(1, join.getProtocolVersion());
+        assertEquals(20, join.getTrainSamples());
+        assertEquals(5, join.getFeatures());
+        call.send(welcome(7, 5_000, 1_000));
+
+        Mlp step0 = Mlp.initialized(SPEC, Activation.RELU, 11);
+        sendWeights(call, 0, step0);
+        call.send(assignment(0, shard(1, 3, 4, 5), shard(3, 9, 0)));
+        assertShardGradient(call, step0, 0, 1, new int[] {3, 4, 5});
+        assertShardGradient(call, step0, 0, 3, new int[] {9, 0});
+
+        Mlp step1 = Mlp.initialized(SPEC, Activation.RELU, 12);
+        sendWeights(call, 1, step1);
+        call.send(assignment(1, shard(0, 1, 2)));
+        assertShardGradient(call, step1, 1, 0, new int[] {1, 2});
+
+        call.send(stop("done", true));
+        call.awaitCompleted();
+        call.out.onCompleted();
+        WorkerResult result = run.get(10, TimeUnit.SECONDS);
+        assertEquals(7, result.workerId());
+        assertTrue(result.finished());
+        assertEquals("done", result.reason());
+        assertEquals(2, result.stats().steps());
+        assertEquals(3, result.stats().shards());
+        assertEquals(7, result.stats().samples());
+        assertTrue(result.stats().computeTime().toNanos() > 0);
+        assertTrue(result.stats().communicationTime().toNanos() > 0);
+    }
+
+    @Test
+    void sendsHeartbeatsWhileWaiting() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.send(welcome(0, 5_000, 20));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (call.heartbeats.get() < 3) {
+            assertTrue(System.nanoTime() < deadline, "3 heartbeats within 5 s; got " + call.heartbeats.get());
+            Thread.sleep(10);
+        }
+        call.send(stop("not needed", false));
+        WorkerResult result = run.get(10, TimeUnit.SECONDS);
+        assertFalse(result.finished());
+        assertEquals("not needed", result.reason());
+        assertEquals(0, result.stats().shards());
+    }
+
+    @Test
+    void failsNamingTheStepWhenTheCoordinatorGoesSilent() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.send(welcome(0, 300, 1_000));
+        sendWeights(call, 0, Mlp.initialized(SPEC, Activation.RELU, 1));
+        WorkerException e = failure(run);
+        assertEquals("no message from the coordinator within 300 ms while waiting for the assignment of step 0", e.getMessage());
+        assertEquals(Status.Code.CANCELLED, call.awaitError().getCode());
+    }
+
+    @Test
+    void failsWhenNoWelcomeArrivesWithinTheConnectTimeout() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofMillis(200));
+        coordinator.awaitJoin();
+        WorkerException e = failure(run);
+        assertEquals("no message from the coordinator within 200 ms while waiting for the Welcome", e.getMessage());
+    }
+
+    @Test
+    void waitsForTheCoordinatorAtMostTheConnectTimeout() throws Exception {
+        ManagedChannel nowhere = InProcessChannelBuilder.forName(InProcessServerBuilder.generateName()).build();
+        try {
+            Future<WorkerResult> run = threads.submit(() -> new Worker(nowhere, TRAIN, "w", Duration.ofMillis(200)).run());
+            assertEquals("the coordinator did not take Join within 200 ms", failure(run).getMessage());
+        } finally {
+            nowhere.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void joinsACoordinatorThatStartsAfterIt() throws Exception {
+        String later = InProcessServerBuilder.generateName();
+        ManagedChannel toLater = InProcessChannelBuilder.forName(later).build();
+        FakeCoordinator lateCoordinator = new FakeCoordinator();
+        Server lateServer = null;
+        try {
+            Future<WorkerResult> run = threads.submit(() -> new Worker(toLater, TRAIN, "early", Duration.ofSeconds(10)).run());
+            Thread.sleep(100);
+            lateServer = InProcessServerBuilder.forName(later).addService(lateCoordinator).build().start();
+            toLater.enterIdle(); // an idle channel reconnects at once instead of after its backoff
+            FakeCoordinator.Call call = lateCoordinator.awaitJoin();
+            call.send(stop("no work", false));
+            assertEquals("no work", run.get(10, TimeUnit.SECONDS).reason());
+        } finally {
+            toLater.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            if (lateServer != null) {
+                lateServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void failsWithTheStatusDescriptionWhenTheCoordinatorEndsTheSession() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.out.onError(Status.FAILED_PRECONDITION.withDescription("worker 'w' has 20 training samples but the coordinator's has 60")
+                .asRuntimeException());
+        WorkerException e = failure(run);
+        assertTrue(e.getMessage().contains("FAILED_PRECONDITION: worker 'w' has 20 training samples but the coordinator's has 60"),
+                e.getMessage());
+    }
+
+    @Test
+    void cancelsTheSessionWhenAnAssignmentComesWithoutItsWeights() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.send(welcome(0, 5_000, 1_000));
+        call.send(assignment(0, shard(0, 1)));
+        WorkerException e = failure(run);
+        assertEquals("the coordinator broke the protocol: the assignment of step 0 came while the worker waited for the weights of step 0",
+                e.getMessage());
+        assertEquals(Status.Code.CANCELLED, call.awaitError().getCode());
+    }
+
+    private Future<WorkerResult> runWorker(String name, Duration connectTimeout) {
+        Worker worker = new Worker(channel, TRAIN, name, connectTimeout);
+        return threads.submit(worker::run);
+    }
+
+    private static WorkerException failure(Future<WorkerResult> run) throws InterruptedException, TimeoutException {
+        try {
+            run.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return assertInstanceOf(WorkerException.class, e.getCause());
+        }
+        return fail("the worker did not fail");
+    }
+
+    private static CoordinatorMessage welcome(int id, long receiveTimeoutMillis, long heartbeatMillis) {
+        return CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
+                .setWorkerId(id)
+                .setModelSpec(SPEC.toString())
+                .setActivation("relu")
+                .setConfig(TrainingConfig.newBuilder()
+                        .setBatchSize(10)
+                        .setShards(4)
+                        .setTotalSteps(2)
+                        .setChunkBytes(CHUNK_BYTES)
+                        .setHeartbeatIntervalMillis(heartbeatMillis)
+                        .setReceiveTimeoutMillis(receiveTimeoutMillis))).build();
+    }
+
+    private static CoordinatorMessage stop(String reason, boolean finished) {
+        return CoordinatorMessage.newBuilder().setStop(Stop.newBuilder().setReason(reason).setFinished(finished)).build();
+    }
+
+    private static void sendWeights(FakeCoordinator.Call call, long step, Mlp model) {
+        List<TensorChunk> chunks = TensorChunks.of(model.namedParameters(), CHUNK_BYTES);
+        for (int i = 0; i < chunks.size(); i++) {
+            call.send(CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder()
+                    .setStep(step).setTensor(chunks.get(i)).setLast(i == chunks.size() - 1)).build());
+        }
+    }
+
+    private static Shard shard(int index, int... samples) {
+        Shard.Builder shard = Shard.newBuilder().setIndex(index);
+        for (int s : samples) {
+            shard.addSampleIndices(s);
+        }
+        return shard.build();
+    }
+
+    private static CoordinatorMessage assignment(long step, Shard... shards) {
+        return CoordinatorMessage.newBuilder().setAssignment(StepAssignment.newBuilder().setStep(step).addAllShards(List.of(shards)))
+                .build();
+    }
+
+    /** Receives one shard's chunks and checks them against the local computation, bit for bit. */
+    private static void assertShardGradient(FakeCoordinator.Call call, Mlp weights, long step, int shard, int[] samples)
+            throws InterruptedException {
+        ShardGradient expected = LocalShardExecutor.shardGradient(weights, TRAIN, samples);
+        TensorAssembler assembler = new TensorAssembler(Mlp.parameterShapes(SPEC));
+        int chunks = 0;
+        while (true) {
+            GradientChunk chunk = call.take().getGradient();
+            chunks++;
+            assertEquals(step, chunk.getStep());
+            assertEquals(shard, chunk.getShardIndex());
+            assertEquals(samples.length, chunk.getSampleCount());
+            assertEquals(Double.doubleToLongBits(expected.lossSum()), Double.doubleToLongBits(chunk.getLossSum()));
+            assertTrue(chunk.getTensor().getData().size() <= CHUNK_BYTES);
+            assembler.accept(chunk.getTensor());
+            if (chunk.getLast()) {
+                break;
+            }
+        }
+        assertTrue(chunks > 4, "the 64-byte chunks cut the 5-7-3 gradients into several messages: " + chunks);
+        Map<String, Tensor> received = assembler.complete();
+        List<String> names = List.copyOf(Mlp.parameterShapes(SPEC).keySet());
+        for (int i = 0; i < names.size(); i++) {
+            assertArrayEquals(bits(expected.gradients().get(i)), bits(received.get(names.get(i))), names.get(i));
+        }
+    }
+
+    private static int[] bits(Tensor t) {
+        float[] values = t.toFloatArray();
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = Float.floatToRawIntBits(values[i]);
+        }
+        return bits;
+    }
+
+    /** {@code n} samples of standard normal features; labels cycle through {@code classes}. */
+    private static Dataset randomData(int n, int width, int classes, long seed) {
+        int[] labels = new int[n];
+        Arrays.setAll(labels, i -> i % classes);
+        return Dataset.of("random", Tensor.randn(DType.FLOAT32, seed, n, width).toFloatArray(), labels, width);
+    }
+}
