@@ -1,9 +1,6 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
-import dev.chainrule.coordinator.DistributedTrainingException;
-import dev.chainrule.data.DataFileException;
-import dev.chainrule.weights.WeightsFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -63,30 +60,19 @@ public final class CoordinatorCommand implements Callable<Integer> {
     private TrainingOptions options = new TrainingOptions();
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            if (workers < 1) {
-                throw new InputException("--workers " + workers + " (expected: >= 1)");
-            }
-            TrainingRun run = options.prepare(workers);
-            try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port), run.model(), run.data().train(),
-                    run.config(), cluster.settings(workers)).start()) {
-                out.printf("coordinator listening on %s:%d; waiting up to %ds for %d worker%s%n", bind, server.port(),
-                        cluster.workerWait.toSeconds(), workers, workers == 1 ? "" : "s");
-                out.flush();
-                run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"));
-            }
-            return ExitCode.OK;
-        } catch (InputException | IllegalArgumentException | DataFileException | WeightsFileException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return ExitCode.USAGE;
-        } catch (DistributedTrainingException e) {
-            err.println("error: the run failed: " + e.getMessage());
-            err.flush();
-            return ExitCode.SOFTWARE;
+        if (workers < 1) {
+            throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
+        TrainingRun run = options.prepare(workers);
+        try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port), run.model(), run.data().train(),
+                run.config(), cluster.settings(workers)).start()) {
+            out.printf("coordinator listening on %s:%d; waiting up to %ds for %d worker%s%n", bind, server.port(),
+                    cluster.workerWait.toSeconds(), workers, workers == 1 ? "" : "s");
+            out.flush();
+            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"));
+        }
+        return ExitCode.OK;
     }
 }

@@ -1,5 +1,9 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.coordinator.DistributedTrainingException;
+import dev.chainrule.data.DataFileException;
+import dev.chainrule.weights.WeightsFileException;
+import dev.chainrule.worker.WorkerException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -7,9 +11,10 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * How every command reports errors it did not handle itself: bad arguments as one message and a
- * pointer to {@code --help} (exit 2); anything unexpected as one line (exit 1), or its stack trace
- * when {@code --verbose} was given.
+ * How every command reports errors: bad arguments as one message and a pointer to {@code --help}
+ * (exit 2); invalid input found while running as one message (exit 2); a failed distributed run as
+ * one message (exit 1); anything unexpected as one line (exit 1), or its stack trace when
+ * {@code --verbose} was given.
  */
 final class ErrorHandlers {
     private ErrorHandlers() {
@@ -26,16 +31,31 @@ final class ErrorHandlers {
         return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
-    /** picocli's execution-exception handler: a bug or an environment failure, not an input error. */
-    static int unexpectedError(Exception ex, CommandLine command, ParseResult parseResult) {
+    /**
+     * picocli's execution-exception handler. Invalid input found while running (bad data or weights
+     * files, out-of-range settings) is one message, exit 2; a distributed run that failed is one
+     * message, exit 1; anything else is a bug or an environment failure: one line, exit 1.
+     */
+    static int executionError(Exception ex, CommandLine command, ParseResult parseResult) {
         PrintWriter err = command.getErr();
-        if (verboseRequested(parseResult)) {
+        int exitCode = command.getCommandSpec().exitCodeOnExecutionException();
+        if (isInputError(ex)) {
+            err.println("error: " + ex.getMessage());
+            exitCode = command.getCommandSpec().exitCodeOnInvalidInput();
+        } else if (ex instanceof DistributedTrainingException || ex instanceof WorkerException) {
+            err.println("error: the run failed: " + ex.getMessage());
+        } else if (verboseRequested(parseResult)) {
             ex.printStackTrace(err);
         } else {
             err.println("error: " + oneLine(ex) + " (run again with --verbose for the stack trace)");
         }
         err.flush();
-        return command.getCommandSpec().exitCodeOnExecutionException();
+        return exitCode;
+    }
+
+    private static boolean isInputError(Exception ex) {
+        return ex instanceof InputException || ex instanceof IllegalArgumentException
+                || ex instanceof DataFileException || ex instanceof WeightsFileException;
     }
 
     private static boolean verboseRequested(ParseResult parseResult) {

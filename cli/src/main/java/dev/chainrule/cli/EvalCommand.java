@@ -1,13 +1,11 @@
 package dev.chainrule.cli;
 
-import dev.chainrule.data.DataFileException;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.train.Evaluation;
 import dev.chainrule.weights.ModelWeights;
-import dev.chainrule.weights.WeightsFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -61,25 +59,19 @@ public final class EvalCommand implements Callable<Integer> {
     private DataOptions data = new DataOptions();
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            ModelSpec modelSpec = ModelWeights.specOf(weights);
-            Activation recorded = ModelWeights.activationOf(weights);
-            Activation hidden = activation != null ? Activation.parse(activation) : recorded != null ? recorded : Activation.RELU;
-            Mlp model = ModelWeights.load(weights, modelSpec, hidden);
-            Dataset test = data.loadTest();
-            Evaluation result = Evaluation.of(model, test);
-            out.printf(Locale.ROOT, "model %s %s from %s on %d samples of %s%n", modelSpec, hidden, weights, test.size(), test.source());
-            out.printf(Locale.ROOT, "test loss %.4f  test accuracy %.2f%%%n%n", result.loss(), 100 * result.accuracy());
-            out.print(ConfusionTable.render(result.confusion()));
-            out.flush();
-            return ExitCode.OK;
-        } catch (InputException | IllegalArgumentException | DataFileException | WeightsFileException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return ExitCode.USAGE;
-        }
+        ModelSpec modelSpec = ModelWeights.specOf(weights);
+        Activation recorded = ModelWeights.activationOf(weights);
+        Activation hidden = activation != null ? Activation.parse(activation) : recorded != null ? recorded : Activation.RELU;
+        Mlp model = ModelWeights.load(weights, modelSpec, hidden);
+        Dataset test = data.loadTest();
+        Evaluation result = Evaluation.of(model, test);
+        out.printf(Locale.ROOT, "model %s %s from %s on %d samples of %s%n", modelSpec, hidden, weights, test.size(), test.source());
+        out.printf(Locale.ROOT, "test loss %.4f  test accuracy %.2f%%%n%n", result.loss(), 100 * result.accuracy());
+        out.print(ConfusionTable.render(result.confusion()));
+        out.flush();
+        return ExitCode.OK;
     }
+
 }

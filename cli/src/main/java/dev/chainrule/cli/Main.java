@@ -69,7 +69,7 @@ public final class Main implements Runnable {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler(ErrorHandlers::invalidInput);
-        commandLine.setExecutionExceptionHandler(ErrorHandlers::unexpectedError);
+        commandLine.setExecutionExceptionHandler(ErrorHandlers::executionError);
         return commandLine;
     }
 

@@ -1,9 +1,6 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
-import dev.chainrule.coordinator.DistributedTrainingException;
-import dev.chainrule.data.DataFileException;
-import dev.chainrule.weights.WeightsFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -69,29 +66,18 @@ public final class TrainCommand implements Callable<Integer> {
     private TrainingOptions options = new TrainingOptions();
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            if (workers < 0) {
-                throw new InputException("--workers " + workers + " (expected: >= 0)");
-            }
-            TrainingRun run = options.prepare(Math.max(1, workers));
-            if (workers == 0) {
-                run.run(out);
-            } else {
-                runOnWorkerProcesses(run, out, err);
-            }
-            return ExitCode.OK;
-        } catch (InputException | IllegalArgumentException | DataFileException | WeightsFileException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return ExitCode.USAGE;
-        } catch (DistributedTrainingException e) {
-            err.println("error: the run failed: " + e.getMessage());
-            err.flush();
-            return ExitCode.SOFTWARE;
+        if (workers < 0) {
+            throw new InputException("--workers " + workers + " (expected: >= 0)");
         }
+        TrainingRun run = options.prepare(Math.max(1, workers));
+        if (workers == 0) {
+            run.run(out);
+        } else {
+            runOnWorkerProcesses(run, out, spec.commandLine().getErr());
+        }
+        return ExitCode.OK;
     }
 
     /** A local cluster: the coordinator in this process on a loopback port, and {@code workers} worker processes. */

@@ -1,9 +1,7 @@
 package dev.chainrule.cli;
 
-import dev.chainrule.data.DataFileException;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.worker.Worker;
-import dev.chainrule.worker.WorkerException;
 import dev.chainrule.worker.WorkerResult;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -64,17 +62,9 @@ public final class WorkerCommand implements Callable<Integer> {
     private DataOptions data = new DataOptions();
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, InputException {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Dataset train;
-        try {
-            train = data.load().train();
-        } catch (InputException | DataFileException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return ExitCode.USAGE;
-        }
+        Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
         ManagedChannel channel = NettyChannelBuilder.forTarget(coordinator).usePlaintext().build();
         try {
@@ -85,10 +75,6 @@ public final class WorkerCommand implements Callable<Integer> {
                     result.stats().communicationTime().toMillis() / 1e3);
             out.flush();
             return result.finished() ? ExitCode.OK : ExitCode.SOFTWARE;
-        } catch (WorkerException e) {
-            err.println("error: " + workerName + ": " + e.getMessage());
-            err.flush();
-            return ExitCode.SOFTWARE;
         } finally {
             channel.shutdown();
             if (!channel.awaitTermination(SHUTDOWN.toMillis(), TimeUnit.MILLISECONDS)) {
