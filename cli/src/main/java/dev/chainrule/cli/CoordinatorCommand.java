@@ -68,8 +68,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         TrainingRun run = options.prepare(workers);
         try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port), run.model(), run.data().train(),
                 run.config(), cluster.settings(workers)).start()) {
-            out.printf("coordinator listening on %s:%d; waiting up to %ds for %d worker%s%n", bind, server.port(),
-                    cluster.workerWait.toSeconds(), workers, workers == 1 ? "" : "s");
+            out.printf("coordinator listening on %s:%d; waiting up to %s for %d worker%s%n", bind, server.port(),
+                    DurationConverter.describe(cluster.workerWait), workers, workers == 1 ? "" : "s");
             out.flush();
             run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"));
         }

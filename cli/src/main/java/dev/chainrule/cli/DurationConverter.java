@@ -29,4 +29,10 @@ final class DurationConverter implements ITypeConverter<Duration> {
         }
         return Duration.ofMillis(Math.round(millis));
     }
+
+    /** {@code duration} the way this converter reads it: {@code 500ms}, {@code 1.5s}, {@code 60s}. */
+    static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis < 1000 ? millis + "ms" : millis % 1000 == 0 ? millis / 1000 + "s" : millis / 1000.0 + "s";
+    }
 }

@@ -2,6 +2,7 @@ package dev.chainrule.cli;
 
 import dev.chainrule.data.Dataset;
 import dev.chainrule.worker.Worker;
+import dev.chainrule.worker.WorkerException;
 import dev.chainrule.worker.WorkerResult;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -75,6 +76,9 @@ public final class WorkerCommand implements Callable<Integer> {
                     result.stats().communicationTime().toMillis() / 1e3);
             out.flush();
             return result.finished() ? ExitCode.OK : ExitCode.SOFTWARE;
+        } catch (WorkerException e) {
+            throw new WorkerException(workerName + " with coordinator " + coordinator + " (channel "
+                    + channel.getState(false).name().toLowerCase(java.util.Locale.ROOT) + "): " + e.getMessage(), e);
         } finally {
             channel.shutdown();
             if (!channel.awaitTermination(SHUTDOWN.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -26,6 +26,7 @@ import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.TrainingConfig;
+import dev.chainrule.train.TrainingTestData;
 import dev.chainrule.wire.TensorAssembler;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.Test;
 /** The Session service and the remote executor over the in-process transport, with hand-driven workers. */
 class CoordinatorServiceTest {
     private static final ModelSpec SPEC = ModelSpec.of(8, 16, 3);
-    private static final Dataset TRAIN = TestRuns.blobs("train", 100, 3, 8, 1);
+    private static final Dataset TRAIN = TrainingTestData.blobs("train", 100, 3, 8, 1.0, 1);
     private static final TrainingConfig CONFIG = new TrainingConfig(10, 1, 15, true, 7, 3);
     private static final int CHUNK_BYTES = 256;
 

@@ -13,10 +13,9 @@ import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.TrainingConfig;
-import dev.chainrule.worker.Worker;
+import dev.chainrule.train.TrainingTestData;
 import dev.chainrule.worker.WorkerResult;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,8 +38,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class DistributedTrainingTest {
     private static final ModelSpec SPEC = ModelSpec.of(8, 16, 3);
     private static final long INIT_SEED = 5;
-    private static final Supplier<DataSplit> BLOBS = () -> new DataSplit(TestRuns.blobs("train", 100, 3, 8, 1),
-            TestRuns.blobs("test", 30, 3, 8, 2));
+    private static final Supplier<DataSplit> BLOBS = () -> new DataSplit(TrainingTestData.blobs("train", 100, 3, 8, 1.0, 1),
+            TrainingTestData.blobs("test", 30, 3, 8, 1.0, 2));
     private CoordinatorServer server;
     private ManagedChannel channel;
 
@@ -74,7 +73,8 @@ class DistributedTrainingTest {
     void aModelFarAboveGrpcsMessageLimitTravelsInChunks() throws Exception {
         ModelSpec big = ModelSpec.of(784, 2048, 2048, 10);
         assertTrue(big.parameterCount() * 4 > 20_000_000, "≈ 23 MB of weights");
-        Supplier<DataSplit> data = () -> new DataSplit(TestRuns.blobs("train", 32, 10, 784, 1), TestRuns.blobs("test", 8, 10, 784, 2));
+        Supplier<DataSplit> data = () -> new DataSplit(TrainingTestData.blobs("train", 32, 10, 784, 1.0, 1),
+                TrainingTestData.blobs("test", 8, 10, 784, 1.0, 2));
         TrainingConfig config = new TrainingConfig(16, 1, 2, true, 9, 2);
         assertBitIdentical(local(big, data, config, "adam"), distributed(big, data, config, "adam", 2));
     }
@@ -117,7 +117,7 @@ class DistributedTrainingTest {
     /** Starts {@link #server} on a free port and opens {@link #channel} to it, for a hand-driven worker. */
     private void start(Mlp model, DataSplit data, TrainingConfig config, CoordinatorSettings settings) throws IOException {
         server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), model, data.train(), config, settings).start();
-        channel = channel(server.port());
+        channel = TestRuns.channel(server.port());
     }
 
     @AfterEach
@@ -152,7 +152,7 @@ class DistributedTrainingTest {
             for (int i = 0; i < workers; i++) {
                 String name = "worker-" + i;
                 Dataset own = data.get().train();
-                results.add(threads.submit(() -> runWorker(server.port(), own, name)));
+                results.add(threads.submit(() -> TestRuns.runWorker(server.port(), own, name)));
             }
             TestRuns.train(model, split, config, optimizer, server.executor());
             server.close();
@@ -169,19 +169,6 @@ class DistributedTrainingTest {
             assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS));
         }
         return TestRuns.bits(model);
-    }
-
-    private static WorkerResult runWorker(int port, Dataset train, String name) throws InterruptedException {
-        ManagedChannel channel = channel(port);
-        try {
-            return new Worker(channel, train, name, Duration.ofSeconds(20)).run();
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
-
-    private static ManagedChannel channel(int port) {
-        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     }
 
     private static void assertBitIdentical(List<int[]> expected, List<int[]> actual) {

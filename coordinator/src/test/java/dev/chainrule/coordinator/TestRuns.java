@@ -13,11 +13,19 @@ import dev.chainrule.train.Trainer;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingListener;
 import dev.chainrule.train.TrainingResult;
+import dev.chainrule.worker.Worker;
+import dev.chainrule.worker.WorkerResult;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
-/** Data, trainers and weight comparisons shared by the coordinator's tests. */
+/**
+ * Trainers, real workers on threads and weight comparisons shared by the coordinator's tests; their data comes from training's
+ * {@code SyntheticData} through {@link dev.chainrule.train.TrainingTestData}.
+ */
 final class TestRuns {
     private TestRuns() {
     }
@@ -37,23 +45,6 @@ final class TestRuns {
         }
     };
 
-    /**
-     * {@code n} samples of {@code classes} Gaussian blobs in {@code width} dimensions (standard deviation
-     * 1, class c centred at 3 along axis c mod width); labels cycle 0, 1, …. The same seed gives the same set.
-     */
-    static Dataset blobs(String source, int n, int classes, int width, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] x = new float[n * width];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % classes;
-            for (int j = 0; j < width; j++) {
-                x[i * width + j] = (float) ((j == y[i] % width ? 3.0 : 0.0) + random.nextGaussian());
-            }
-        }
-        return Dataset.of(source, x, y, width);
-    }
-
     /** Trains {@code model} with {@code optimizer} and a cosine schedule from 0.01, its shards computed by {@code executor}. */
     static TrainingResult train(Mlp model, DataSplit data, TrainingConfig config, String optimizer, ShardExecutor executor) {
         long total = config.totalSteps(Trainer.batches(data.train(), config).batchesPerEpoch());
@@ -66,6 +57,24 @@ final class TestRuns {
         long total = config.totalSteps(Trainer.batches(data.train(), config).batchesPerEpoch());
         return new Trainer(model, data, config, Optimizers.create(optimizer, OptimizerSettings.defaults()),
                 LearningRateSchedules.create("cosine", 0.01, total), QUIET).run();
+    }
+
+    /**
+     * Runs a real {@link Worker} named {@code name} on {@code train} against the coordinator on
+     * 127.0.0.1:{@code port}, over its own channel, until the coordinator sends Stop.
+     */
+    static WorkerResult runWorker(int port, Dataset train, String name) throws InterruptedException {
+        ManagedChannel channel = channel(port);
+        try {
+            return new Worker(channel, train, name, Duration.ofSeconds(20)).run();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A plaintext channel to 127.0.0.1:{@code port}. */
+    static ManagedChannel channel(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     }
 
     /** The bits of every parameter, in order. */

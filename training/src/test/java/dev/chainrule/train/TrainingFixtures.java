@@ -7,9 +7,12 @@ import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.optim.OptimizerSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -217,9 +220,24 @@ final class TrainingFixtures {
             throw new IllegalStateException("test resource folder '" + FOLDER + "' is not on the class path");
         }
         try {
-            return Path.of(url.toURI());
+            URI uri = url.toURI();
+            if ("jar".equals(uri.getScheme())) {
+                openJar(uri);
+            }
+            return Path.of(uri);
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Makes a {@code jar:} URI readable as a path (the fixtures inside training's test-jar, for other modules' tests). */
+    private static synchronized void openJar(URI uri) {
+        try {
+            FileSystems.newFileSystem(uri, Map.of());
+        } catch (FileSystemAlreadyExistsException e) {
+            // opened by an earlier call
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + uri, e);
         }
     }
 }
