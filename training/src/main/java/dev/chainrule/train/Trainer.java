@@ -1,14 +1,25 @@
 package dev.chainrule.train;
 
+import dev.chainrule.autodiff.GradMode;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.checkpoint.Checkpoint;
+import dev.chainrule.checkpoint.CheckpointStore;
 import dev.chainrule.data.BatchSchedule;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.LearningRateSchedule;
 import dev.chainrule.optim.Optimizer;
+import dev.chainrule.optim.OptimizerState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Trains a model. Each optimiser step takes its batch from the {@link BatchSchedule}, cuts it into
@@ -19,8 +30,18 @@ import java.util.List;
  * bits for the same number of shards.
  * At the end of every epoch, and of training, the test split is evaluated.
  *
- * <p>Lifecycle: construct, then {@link #run} once; the model's weights are updated in place. Runs on
- * the calling thread.
+ * <p>Checkpoints ({@link #checkpointEvery}): after every K-th step and after the last one, the
+ * weights and the optimiser's state are written to a {@link CheckpointStore}; and when a step fails
+ * (the executor throws, e.g. because no worker is left), the state after the last completed step is
+ * written before the exception is rethrown, so the run can be resumed from there. A run resumed from
+ * a checkpoint ({@link #resumeFrom}) starts at the checkpoint's step with its weights and optimiser
+ * state; since the batch order, the learning rate and the optimiser's bias corrections are functions
+ * of the step, it ends with the same bits as a run that never stopped. Its listener sees only the
+ * steps it runs: the train loss of the epoch it resumes in covers the steps after the resume, and its
+ * throughput and ETA count only them.
+ *
+ * <p>Lifecycle: construct, optionally {@link #checkpointEvery} and {@link #resumeFrom}, then
+ * {@link #run} once; the model's weights are updated in place. Runs on the calling thread.
  */
 public final class Trainer {
     private final Mlp model;
@@ -30,6 +51,11 @@ public final class Trainer {
     private final LearningRateSchedule rates;
     private final TrainingListener listener;
     private final ShardExecutor executor;
+    private CheckpointStore checkpoints;
+    private long checkpointInterval;
+    private long firstStep;
+    private long lastCheckpointStep = -1;
+    private Path lastCheckpoint;
 
     /** A trainer computing every shard in this process; {@code rates} gives the learning rate of every step. */
     public Trainer(Mlp model, DataSplit data, TrainingConfig config, Optimizer optimizer, LearningRateSchedule rates,
@@ -55,7 +81,88 @@ public final class Trainer {
                 : BatchSchedule.inOrder(train.size(), config.batchSize());
     }
 
-    /** Trains for the configured number of steps and returns what was reached. */
+    /**
+     * Writes a checkpoint to {@code store} after every {@code every} steps (counted from the start of
+     * the run, not of a resume), after the last step, and after the last completed step when a step
+     * fails. A checkpoint that cannot be written fails the run ({@link UncheckedIOException}).
+     * Returns this trainer.
+     */
+    public Trainer checkpointEvery(CheckpointStore store, long every) {
+        if (every < 1) {
+            throw new IllegalArgumentException("checkpoint interval : " + every + " (expected: >= 1 steps)");
+        }
+        this.checkpoints = Objects.requireNonNull(store, "store");
+        this.checkpointInterval = every;
+        return this;
+    }
+
+    /**
+     * Continues the run from {@code checkpoint}: copies its weights into the model (in place, so an
+     * executor holding the model sees them) and its state into the optimiser, and makes {@link #run}
+     * start at step {@code checkpoint.step()}. Everything is checked before anything changes. Returns
+     * this trainer.
+     *
+     * @throws IllegalArgumentException when the checkpoint does not fit this run: its step is past
+     *     the run's end, its epoch, batch or seed disagree with this run's batch order, its weights do
+     *     not match the model's parameters (names, shapes), or its optimiser state is of another kind
+     *     or has not taken exactly {@code step} steps
+     */
+    public Trainer resumeFrom(Checkpoint checkpoint) {
+        BatchSchedule batches = batches(data.train(), config);
+        long total = config.totalSteps(batches.batchesPerEpoch());
+        long step = checkpoint.step();
+        if (step > total) {
+            throw new IllegalArgumentException("checkpoint after step " + step + " (expected: <= " + total + ", the run's steps)");
+        }
+        long epoch = step / batches.batchesPerEpoch();
+        int batch = (int) (step % batches.batchesPerEpoch());
+        if (checkpoint.epoch() != epoch || checkpoint.batchInEpoch() != batch) {
+            throw new IllegalArgumentException("checkpoint after step " + step + " says it resumes with batch "
+                    + checkpoint.batchInEpoch() + " of epoch " + checkpoint.epoch() + " (expected: batch " + batch + " of epoch "
+                    + epoch + ", with " + batches.batchesPerEpoch() + " batches per epoch)");
+        }
+        if (checkpoint.seed() != config.seed()) {
+            throw new IllegalArgumentException("checkpoint seed " + checkpoint.seed() + " (expected: " + config.seed()
+                    + ", this run's)");
+        }
+        Map<String, Tensor> parameters = model.namedParameters();
+        Map<String, Tensor> weights = checkpoint.weights();
+        if (!new TreeSet<>(parameters.keySet()).equals(new TreeSet<>(weights.keySet()))) {
+            throw new IllegalArgumentException("checkpoint weights " + new TreeSet<>(weights.keySet()) + " (expected: the model's "
+                    + new TreeSet<>(parameters.keySet()) + ")");
+        }
+        parameters.forEach((name, p) -> {
+            Tensor w = weights.get(name);
+            if (!w.shape().equals(p.shape()) || w.dtype() != p.dtype()) {
+                throw new IllegalArgumentException("checkpoint weight " + name + " is " + w.describe() + " (expected: like "
+                        + p.describe() + ")");
+            }
+        });
+        OptimizerState state = checkpoint.optimizer();
+        if (state.stepCount() != step) {
+            throw new IllegalArgumentException("checkpoint after step " + step + " holds the state of a " + state.kind()
+                    + " optimizer after " + state.stepCount() + " steps (expected: " + step + ")");
+        }
+        optimizer.importState(state);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            parameters.forEach((name, p) -> p.copyFrom(weights.get(name)));
+        }
+        firstStep = step;
+        lastCheckpointStep = step;
+        return this;
+    }
+
+    /** The newest checkpoint file this trainer has written, if any. */
+    public Optional<Path> lastCheckpoint() {
+        return Optional.ofNullable(lastCheckpoint);
+    }
+
+    /**
+     * Trains from the first step (or the checkpoint's) to the configured number of steps and returns
+     * what was reached. When a step fails, a checkpoint of the last completed step is written (if
+     * checkpoints were asked for and that step has none yet), then the exception is rethrown; a
+     * failure to write that checkpoint is added to it as suppressed.
+     */
     public TrainingResult run() {
         BatchSchedule batches = batches(data.train(), config);
         long total = config.totalSteps(batches.batchesPerEpoch());
@@ -67,41 +174,72 @@ public final class Trainer {
         double epochLoss = 0;
         long epochSamples = 0;
         Evaluation test = null;
-        for (long step = 0; step < total; step++) {
-            long stepStart = System.nanoTime();
-            int count = batches.indicesFor(step, indices);
-            sum.reset();
-            for (ShardGradient shard : executor.compute(step, Arrays.copyOf(indices, count), new ShardPlan(count, config.shards()))) {
-                sum.add(shard);
-            }
-            if (sum.samples() != count) {
-                throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
-                        + " samples (expected: " + count + ")");
-            }
-            List<Tensor> gradients = sum.mean();
-            optimizer.step(model.parameters(), gradients, rates.rate(step));
-            stepNanos += System.nanoTime() - stepStart;
-            samplesSeen += count;
-            epochLoss += sum.meanLoss() * count;
-            epochSamples += count;
+        long completed = firstStep;
+        try {
+            for (long step = firstStep; step < total; step++) {
+                long stepStart = System.nanoTime();
+                int count = batches.indicesFor(step, indices);
+                sum.reset();
+                for (ShardGradient shard : executor.compute(step, Arrays.copyOf(indices, count), new ShardPlan(count, config.shards()))) {
+                    sum.add(shard);
+                }
+                if (sum.samples() != count) {
+                    throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
+                            + " samples (expected: " + count + ")");
+                }
+                List<Tensor> gradients = sum.mean();
+                optimizer.step(model.parameters(), gradients, rates.rate(step));
+                completed = step + 1;
+                stepNanos += System.nanoTime() - stepStart;
+                samplesSeen += count;
+                epochLoss += sum.meanLoss() * count;
+                epochSamples += count;
 
-            double perSecond = samplesSeen / (stepNanos / 1e9);
-            double eta = (total - step - 1) * (stepNanos / 1e9) / (step + 1);
-            listener.onStep(step + 1, total, batches.epochOf(step) + 1, sum.meanLoss(), perSecond, eta);
-            boolean endOfEpoch = batches.batchOf(step) == batches.batchesPerEpoch() - 1;
-            if (endOfEpoch || step == total - 1) {
-                test = Evaluation.of(model, data.test());
-                listener.onEpochEnd(batches.epochOf(step) + 1, step + 1, epochLoss / epochSamples, test);
-                if (step < total - 1) {
-                    epochLoss = 0;
-                    epochSamples = 0;
+                long done = step + 1 - firstStep;
+                double perSecond = samplesSeen / (stepNanos / 1e9);
+                double eta = (total - step - 1) * (stepNanos / 1e9) / done;
+                listener.onStep(step + 1, total, batches.epochOf(step) + 1, sum.meanLoss(), perSecond, eta);
+                boolean endOfEpoch = batches.batchOf(step) == batches.batchesPerEpoch() - 1;
+                if (endOfEpoch || step == total - 1) {
+                    test = Evaluation.of(model, data.test());
+                    listener.onEpochEnd(batches.epochOf(step) + 1, step + 1, epochLoss / epochSamples, test);
+                    if (step < total - 1) {
+                        epochLoss = 0;
+                        epochSamples = 0;
+                    }
+                }
+                if (checkpoints != null && (completed % checkpointInterval == 0 || completed == total)) {
+                    writeCheckpoint(completed, batches);
                 }
             }
+        } catch (RuntimeException e) {
+            if (checkpoints != null && completed > lastCheckpointStep) {
+                try {
+                    writeCheckpoint(completed, batches);
+                } catch (RuntimeException | Error suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        if (test == null) {
+            test = Evaluation.of(model, data.test()); // resumed at the end: no step ran
         }
         double wall = (System.nanoTime() - started) / 1e9;
         TrainingResult result = new TrainingResult(total, (double) total / batches.batchesPerEpoch(),
-                epochLoss / epochSamples, test, wall, samplesSeen / (stepNanos / 1e9));
+                epochLoss / epochSamples, test, wall, stepNanos == 0 ? 0 : samplesSeen / (stepNanos / 1e9));
         listener.onFinish(result);
         return result;
+    }
+
+    private void writeCheckpoint(long step, BatchSchedule batches) {
+        try {
+            lastCheckpoint = checkpoints.save(step, step / batches.batchesPerEpoch(), (int) (step % batches.batchesPerEpoch()),
+                    model.namedParameters(), optimizer.exportState());
+            lastCheckpointStep = step;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint after step " + step + " to "
+                    + checkpoints.directory() + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -16,15 +16,17 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Replaces a file atomically: the content goes to a new temporary file in the same directory,
  * which is flushed to disk (fsync) and then renamed over the target, so a reader sees the old file
- * or the complete new one, never a partial one, even after a crash.
+ * or the complete new one, never a partial one, even after a crash. Used for weights files and for
+ * training checkpoints ({@code dev.chainrule.checkpoint}).
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     private static final int BUFFER = 1 << 16;
     private static final int ATTEMPTS = 16;
 
     /** Writes a file's whole content to a stream (which it must not close). */
     @FunctionalInterface
-    interface Content {
+    public interface Content {
+        /** Writes the content to {@code out}. */
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -36,7 +38,7 @@ final class AtomicFiles {
      * {@code .<name>.<random>.tmp}, is removed if anything fails. The directory is synced as well
      * where the platform allows it.
      */
-    static void write(Path target, Content content) throws IOException {
+    public static void write(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Path temp = createTemp(dir, absolute.getFileName().toString());
