@@ -14,11 +14,14 @@ final class WireDTypes {
         };
     }
 
-    static DType fromWire(dev.chainrule.proto.v1.DType dtype, String tensor) {
+    /** The engine's type for {@code dtype} (whose number on the wire is {@code value}, named when unknown). */
+    static DType fromWire(dev.chainrule.proto.v1.DType dtype, int value, String tensor) {
         return switch (dtype) {
             case FLOAT32 -> DType.FLOAT32;
             case FLOAT64 -> DType.FLOAT64;
-            default -> throw new WireFormatException("tensor '" + tensor + "': dtype " + dtype + " (expected: FLOAT32 or FLOAT64)");
+            default -> throw new WireFormatException("tensor '" + tensor + "': dtype "
+                    + (dtype == dev.chainrule.proto.v1.DType.UNRECOGNIZED ? String.valueOf(value) : dtype.name())
+                    + " (expected: FLOAT32 or FLOAT64)");
         };
     }
 }

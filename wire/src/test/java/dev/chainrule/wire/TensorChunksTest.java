@@ -89,7 +89,7 @@ class TensorChunksTest {
         assertRejected(w, List.of(first.toBuilder().setDtype(dev.chainrule.proto.v1.DType.DTYPE_UNSPECIFIED).build()), "dtype");
         assertRejected(w, List.of(first, chunks.get(2)), "offset");
         assertRejected(w, List.of(first.toBuilder().setData(ByteString.copyFrom(new byte[7 * 5 * 4 + 4])).build()), "bytes received");
-        assertRejected(w, List.of(first, TensorChunks.of("fc1.bias", w.get("fc1.bias"), 16).get(0)), "before 'fc1.weight' was complete");
+        assertRejected(w, List.of(first, TensorChunks.of("fc1.bias", w.get("fc1.bias"), 16).get(0)), "arrived before tensor 'fc1.weight' was complete");
         TensorAssembler partial = new TensorAssembler(shapes(w));
         partial.accept(first);
         assertTrue(assertThrows(WireFormatException.class, partial::complete).getMessage().contains("incomplete"));
