@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.proto.v1.CoordinatorMessage;
@@ -12,7 +13,13 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The coordinator's gRPC server for one distributed run: serves {@link CoordinatorService} and hands
@@ -21,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Lifecycle: construct, {@link #start}, run a Trainer with {@link #executor()}, then
  * {@link #close} (try-with-resources), which sends every worker Stop, completes the streams and shuts
  * the server down within a bounded time. {@link #close} may be called from any thread, also to abort
- * a run: a step still waiting fails.
+ * a run: a step still waiting fails. Workers may be lost and may join while the run goes on; how the
+ * steps carry on is described at {@link RemoteShardExecutor}.
  */
 public final class CoordinatorServer implements AutoCloseable {
     /** How long {@link #close} waits for the sessions to end, and again after cancelling them. */
@@ -31,6 +39,22 @@ public final class CoordinatorServer implements AutoCloseable {
     private final WorkerRegistry registry;
     private final RemoteShardExecutor executor;
     private final Server server;
+    /**
+     * gRPC's call executor, owned by this server and shut down by {@link #close}. (gRPC's shared
+     * default would be pinned for the life of the JVM by the first TLS connection: grpc-java 1.85's
+     * ServerTlsHandler takes a reference to it per connection and never returns it.)
+     */
+    private final ExecutorService callExecutor = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "chainrule-coordinator-grpc-" + count.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
+    private volatile Consumer<String> workerEvents = event -> { };
     private boolean closed;
 
     /**
@@ -45,21 +69,44 @@ public final class CoordinatorServer implements AutoCloseable {
     public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
             Clock clock) {
         this.run = RunDescription.of(model, train.requireFeatures(model.spec().inputs()), config);
-        this.registry = new WorkerRegistry(settings.expectedWorkers(), clock);
+        this.registry = new WorkerRegistry(settings.expectedWorkers(), settings.heartbeatTimeout(), clock, e -> workerEvents.accept(e));
         this.executor = new RemoteShardExecutor(model, registry, settings);
         this.server = builder.addService(new CoordinatorService(run, settings, registry))
-                .maxInboundMessageSize(settings.maxInboundMessageSize())
+                // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
+                .maxInboundMessageSize(Math.max(CoordinatorService.TRANSPORT_MESSAGE_LIMIT, settings.maxInboundMessageSize()))
+                .executor(callExecutor)
                 .build();
     }
 
     /** A plaintext TCP server builder for {@code host}:{@code port} (port 0 picks a free port). */
     public static ServerBuilder<?> tcp(String host, int port) {
-        return NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
+        return tcp(host, port, ServerSecurity.plaintext());
+    }
+
+    /**
+     * A TCP server builder for {@code host}:{@code port} (port 0 picks a free port) with
+     * {@code security}'s credentials and, when it requires a token, its interceptor on every service.
+     */
+    public static ServerBuilder<?> tcp(String host, int port, ServerSecurity security) {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), security.credentials());
+        security.interceptor().ifPresent(builder::intercept);
+        return builder;
     }
 
     /** Starts serving; returns this server. */
     public CoordinatorServer start() throws IOException {
         server.start();
+        return this;
+    }
+
+    /**
+     * Sends {@code listener} one line for every worker lost during the run and every worker that joins
+     * after the first step, e.g. "worker 1 (host-b/pid-7) closed its stream during step 17 before
+     * sending shard 1; reassigned shard 1 to worker 0 (host-a/pid-3)". It is called on gRPC threads
+     * and the training thread, without the coordinator's locks; returns this server.
+     */
+    public CoordinatorServer onWorkerEvent(Consumer<String> listener) {
+        this.workerEvents = Objects.requireNonNull(listener, "listener");
         return this;
     }
 
@@ -71,6 +118,11 @@ public final class CoordinatorServer implements AutoCloseable {
     /** The shard executor to give the Trainer. */
     public RemoteShardExecutor executor() {
         return executor;
+    }
+
+    /** How many workers are live now. */
+    int liveWorkers() {
+        return registry.liveCount();
     }
 
     /** The run this server coordinates. */
@@ -108,6 +160,8 @@ public final class CoordinatorServer implements AutoCloseable {
         } catch (InterruptedException e) {
             server.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            callExecutor.shutdown();
         }
     }
 }

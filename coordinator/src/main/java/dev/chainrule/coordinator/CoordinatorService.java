@@ -1,7 +1,9 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Shape;
+import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
+import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.Join;
@@ -10,20 +12,33 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Collections;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code Coordinator} gRPC service: each {@code Session} call becomes a {@link WorkerSession}
- * that admits the worker (Join → Welcome) and takes its gradients and heartbeats. Thread-safe; gRPC
- * calls it on its own threads.
+ * that admits the worker (Join → Welcome) and takes its gradients and heartbeats. A Join is checked
+ * in two passes, as every message is: first that it is well-formed (INVALID_ARGUMENT otherwise), then
+ * that it fits the run (FAILED_PRECONDITION for another protocol version, data set or model;
+ * NOT_FOUND for a previous worker id never given out; RESOURCE_EXHAUSTED when no worker is wanted).
+ * Thread-safe; gRPC calls it on its own threads.
  */
 public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     /** The protocol version this service speaks: the one {@code training.proto} describes. */
     public static final int PROTOCOL_VERSION = 1;
+    /**
+     * The transport's limit on an inbound message: gRPC's default 4 MiB. The coordinator's own, lower
+     * limit ({@link CoordinatorSettings#maxInboundMessageSize()}) is checked by the session, which can
+     * then answer RESOURCE_EXHAUSTED naming both sizes; a message beyond this one is refused by
+     * grpc-java before the session sees it (see {@code training.proto} for what the worker gets).
+     */
+    static final int TRANSPORT_MESSAGE_LIMIT = 4 * 1024 * 1024;
 
     private final RunDescription run;
     private final CoordinatorSettings settings;
     private final WorkerRegistry registry;
     private final Map<String, Shape> shapes;
+    /** Every admitted session by worker id, kept after it ends, so that an old id is told apart from one never given out. */
+    private final Map<Integer, WorkerSession> admitted = new ConcurrentHashMap<>();
 
     CoordinatorService(RunDescription run, CoordinatorSettings settings, WorkerRegistry registry) {
         this.run = run;
@@ -37,16 +52,26 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         return new WorkerSession(this, (ServerCallStreamObserver<CoordinatorMessage>) responseObserver);
     }
 
-    /** Checks {@code join} against the run and registers the worker, whose Welcome is queued on {@code outbox}. */
-    WorkerHandle admit(Join join, Outbox outbox) throws ProtocolException {
+    /** Checks {@code join} against the run and registers the worker of {@code session}, whose Welcome is queued on {@code outbox}. */
+    WorkerHandle admit(Join join, WorkerSession session, Outbox outbox) throws ProtocolException {
         if (join.getWorkerName().isBlank()) {
             throw ProtocolException.invalid("Join.worker_name is empty (expected: a name for logs, e.g. host/pid)");
         }
         String who = "worker '" + join.getWorkerName() + "'";
+        if (join.getProtocolVersion() == 0) {
+            throw ProtocolException.invalid(who + ": Join.protocol_version is missing (expected: " + PROTOCOL_VERSION + ")");
+        }
         if (join.getProtocolVersion() != PROTOCOL_VERSION) {
             throw ProtocolException.precondition(who + " speaks protocol version " + join.getProtocolVersion()
                     + " (expected: " + PROTOCOL_VERSION + ")");
         }
+        if (join.getTrainSamples() <= 0 || join.getFeatures() <= 0) {
+            throw ProtocolException.invalid(who + ": Join.train_samples " + join.getTrainSamples() + ", Join.features "
+                    + join.getFeatures() + " (expected: both > 0, the size and width of the worker's training set)");
+        }
+        ModelSpec spec = join.getModelSpec().isEmpty() ? null : parseSpec(join.getModelSpec(), who);
+        Activation activation = join.getActivation().isEmpty() ? null : parseActivation(join.getActivation(), who);
+
         if (join.getTrainSamples() != run.trainSamples()) {
             throw ProtocolException.precondition(who + " has " + join.getTrainSamples()
                     + " training samples but the coordinator's training set has " + run.trainSamples());
@@ -55,7 +80,19 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
             throw ProtocolException.precondition(who + "'s samples have " + join.getFeatures()
                     + " features but the coordinator's have " + run.features());
         }
-        return registry.register(join.getWorkerName(), outbox, id -> Messages.welcome(id, run, settings));
+        if (spec != null && !spec.equals(run.spec())) {
+            throw ProtocolException.precondition(who + " expects model " + spec + " but the coordinator trains " + run.spec());
+        }
+        if (activation != null && activation != run.activation()) {
+            throw ProtocolException.precondition(who + " expects activation " + activation + " but the coordinator's model uses "
+                    + run.activation());
+        }
+        if (join.hasPreviousWorkerId()) {
+            checkPrevious(join.getPreviousWorkerId(), who);
+        }
+        WorkerHandle worker = registry.register(join.getWorkerName(), outbox, id -> Messages.welcome(id, run, settings));
+        admitted.put(worker.id(), session);
+        return worker;
     }
 
     WorkerRegistry registry() {
@@ -65,5 +102,45 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
     /** The names and shapes of the model's parameters, in order: what every shard gradient must hold. */
     Map<String, Shape> parameterShapes() {
         return shapes;
+    }
+
+    /** The most element bytes a tensor chunk may carry. */
+    int chunkBytes() {
+        return settings.chunkBytes();
+    }
+
+    /** The largest WorkerMessage the coordinator accepts, in bytes: one chunk and its overhead. */
+    int messageLimit() {
+        return settings.maxInboundMessageSize();
+    }
+
+    /** A reconnecting worker's earlier id must be one this run gave out, to a session that has ended. */
+    private void checkPrevious(int previous, String who) throws ProtocolException {
+        WorkerSession earlier = admitted.get(previous);
+        if (earlier == null) {
+            int highest = admitted.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+            throw ProtocolException.notFound(who + " rejoins as worker " + previous + ", an id this run never gave out (expected: "
+                    + (highest < 0 ? "no previous_worker_id, since no worker has joined yet" : "an id from 0 to " + highest) + ")");
+        }
+        if (earlier.isOpen()) {
+            throw ProtocolException.precondition(who + " rejoins as worker " + previous + ", but " + earlier.label()
+                    + "'s session is still open (expected: the id of a worker whose session has ended)");
+        }
+    }
+
+    private static ModelSpec parseSpec(String text, String who) throws ProtocolException {
+        try {
+            return ModelSpec.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ProtocolException.invalid(who + ": Join.model_spec: " + e.getMessage());
+        }
+    }
+
+    private static Activation parseActivation(String text, String who) throws ProtocolException {
+        try {
+            return Activation.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ProtocolException.invalid(who + ": Join.activation: " + e.getMessage());
+        }
     }
 }

@@ -6,24 +6,30 @@ import java.util.Objects;
 
 /**
  * How the coordinator runs a distributed job: how many workers it waits for, how long it waits for
- * them and for each step's gradients, what it tells the workers about heartbeats and their own
- * receive timeout, and the chunk size of tensors on the wire.
+ * them and for each step's gradients, how often workers send heartbeats and how long a silent worker
+ * is kept, the workers' own receive timeout, and the chunk size of tensors on the wire.
  *
  * @param expectedWorkers workers that must join before step 0; also the most that may be joined at once
- * @param workerWait how long the first step waits for the expected workers to join
- * @param stepTimeout how long a step waits for all of its shard gradients
+ *     (a replacement may join when a worker is gone)
+ * @param workerWait how long the first step waits for the expected workers to join, and how long a
+ *     step waits for a worker to join when no worker is left
+ * @param stepTimeout how long a step waits for all of its shard gradients, reassignments included
  * @param heartbeatInterval how often workers send a heartbeat
+ * @param heartbeatTimeout how long a worker may send nothing (no heartbeat, no gradient) before the
+ *     coordinator drops it and reassigns its unfinished shards; longer than {@code heartbeatInterval}
  * @param receiveTimeout how long a worker waits for the coordinator's next message; it must cover
  *     the wait for the other workers to join, the slowest shard of a step, the optimiser update and
  *     the test evaluation at the end of an epoch
  * @param chunkBytes maximum element bytes per tensor chunk, both ways
  */
 public record CoordinatorSettings(int expectedWorkers, Duration workerWait, Duration stepTimeout, Duration heartbeatInterval,
-        Duration receiveTimeout, int chunkBytes) {
+        Duration heartbeatTimeout, Duration receiveTimeout, int chunkBytes) {
     /** Room for a chunk's name, shape and the other fields of its message, on top of its element bytes. */
     static final int MESSAGE_OVERHEAD_BYTES = 64 * 1024;
     /** The largest chunk size whose messages still fit gRPC's default 4 MiB limit, which workers' channels keep. */
     public static final int MAX_CHUNK_BYTES = 4 * 1024 * 1024 - MESSAGE_OVERHEAD_BYTES;
+    /** How long a worker may stay silent by default: ten heartbeats of the default interval. */
+    public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
 
     /** Validates the values, naming any that is out of range. */
     public CoordinatorSettings {
@@ -33,6 +39,11 @@ public record CoordinatorSettings(int expectedWorkers, Duration workerWait, Dura
         requirePositive(workerWait, "workerWait");
         requirePositive(stepTimeout, "stepTimeout");
         requirePositive(heartbeatInterval, "heartbeatInterval");
+        requirePositive(heartbeatTimeout, "heartbeatTimeout");
+        if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+            throw new IllegalArgumentException("heartbeatTimeout : " + Durations.describe(heartbeatTimeout)
+                    + " (expected: > heartbeatInterval " + Durations.describe(heartbeatInterval) + ")");
+        }
         requirePositive(receiveTimeout, "receiveTimeout");
         if (chunkBytes < 8 || chunkBytes > MAX_CHUNK_BYTES) {
             throw new IllegalArgumentException("chunkBytes : " + chunkBytes + " (expected: 8 <= chunkBytes <= "
@@ -41,37 +52,43 @@ public record CoordinatorSettings(int expectedWorkers, Duration workerWait, Dura
     }
 
     /**
-     * {@code expectedWorkers} workers; 60 s to join, 60 s per step, a heartbeat every second, a
-     * worker receive timeout of 150 s and {@link TensorChunks#DEFAULT_CHUNK_BYTES}.
+     * {@code expectedWorkers} workers; 60 s to join, 60 s per step, a heartbeat every second and
+     * {@link #DEFAULT_HEARTBEAT_TIMEOUT} of silence before a worker is dropped, a worker receive
+     * timeout of 150 s and {@link TensorChunks#DEFAULT_CHUNK_BYTES}.
      */
     public static CoordinatorSettings defaults(int expectedWorkers) {
         return new CoordinatorSettings(expectedWorkers, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(1),
-                Duration.ofSeconds(150), TensorChunks.DEFAULT_CHUNK_BYTES);
+                DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofSeconds(150), TensorChunks.DEFAULT_CHUNK_BYTES);
     }
 
     /** These settings with another wait for the workers to join. */
     public CoordinatorSettings withWorkerWait(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, value, stepTimeout, heartbeatInterval, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, value, stepTimeout, heartbeatInterval, heartbeatTimeout, receiveTimeout, chunkBytes);
     }
 
     /** These settings with another per-step timeout. */
     public CoordinatorSettings withStepTimeout(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, value, heartbeatInterval, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, value, heartbeatInterval, heartbeatTimeout, receiveTimeout, chunkBytes);
     }
 
     /** These settings with another heartbeat interval. */
     public CoordinatorSettings withHeartbeatInterval(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, value, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, value, heartbeatTimeout, receiveTimeout, chunkBytes);
+    }
+
+    /** These settings with another heartbeat timeout. */
+    public CoordinatorSettings withHeartbeatTimeout(Duration value) {
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, value, receiveTimeout, chunkBytes);
     }
 
     /** These settings with another worker receive timeout. */
     public CoordinatorSettings withReceiveTimeout(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, value, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout, value, chunkBytes);
     }
 
     /** These settings with another chunk size. */
     public CoordinatorSettings withChunkBytes(int value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, receiveTimeout, value);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout, receiveTimeout, value);
     }
 
     /** The largest message the coordinator accepts: one chunk and its overhead. */

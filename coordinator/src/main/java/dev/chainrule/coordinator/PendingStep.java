@@ -1,43 +1,78 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One step's shard gradients as they arrive: which worker owes which non-empty shard (shard s goes
- * to worker s mod W of the step's workers, in join order), what has arrived, and whether the step
- * failed. Thread-safe: sessions deliver on gRPC threads, the training thread {@link #await}s.
+ * One step's shard gradients as they arrive, and which worker computes which non-empty shard.
+ *
+ * <p>At the start, shard s goes to worker s mod W of the step's W live workers (in join order), and
+ * each of them is sent the step's weights and its assignment. When a worker is lost, its shards
+ * whose gradients have not arrived are reassigned: to the step's other live workers, which already
+ * hold the step's weights (one more StepAssignment each; every shard goes to the one with the fewest
+ * outstanding shards); when none of those is left, to workers that joined during the step, which are
+ * sent the step's weights first; when no worker is live at all, the shards wait, unowned, for the
+ * next worker to join. Whatever a lost worker sends afterwards is ignored. The gradients are returned
+ * in shard order whoever computed them, so the sum over the batch, and the bits of the update, do not
+ * depend on who did.
+ *
+ * <p>Thread-safe: the registry starts the step and reports losses and joins while holding its own
+ * lock (lock order: registry, then this step, then a worker's outbox); sessions deliver gradients
+ * on gRPC threads; the training thread waits in {@link #awaitUntil}.
  */
 final class PendingStep {
     private final long step;
+    private final int[] batch;
     private final ShardPlan plan;
+    private final List<CoordinatorMessage> weights;
+    /** The workers sent the step's weights, in the order they were sent them; lost ones stay. */
     private final List<WorkerHandle> workers;
+    private final Set<WorkerHandle> lost = new HashSet<>();
     private final WorkerHandle[] owners;
     private final ShardGradient[] received;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private int missing;
     private String failure;
+    /** System.nanoTime() since when some shard has had no live worker to compute it, or -1. */
+    private long unownedSince = -1;
+    /** The last loss of a worker, for the message when none is left. */
+    private String lastLoss;
 
-    /** Step {@code step} cut by {@code plan}, its shards spread over {@code workers} (non-empty, in join order). */
-    PendingStep(long step, ShardPlan plan, List<WorkerHandle> workers) {
+    /**
+     * Step {@code step}: {@code batch} cut by {@code plan}, its shards spread over {@code live} (in
+     * join order; when empty, every shard waits for a worker to join); {@code weights} are the step's
+     * weights messages; {@code lastLoss} describes the last worker lost before the step, if any.
+     * Nothing is sent before {@link #start}.
+     */
+    PendingStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights, List<WorkerHandle> live, String lastLoss) {
         this.step = step;
+        this.batch = batch;
         this.plan = plan;
-        this.workers = List.copyOf(workers);
+        this.weights = List.copyOf(weights);
+        this.workers = new ArrayList<>(live);
         this.owners = new WorkerHandle[plan.shards()];
         this.received = new ShardGradient[plan.shards()];
+        this.lastLoss = lastLoss;
         for (int s = 0; s < plan.shards(); s++) {
             if (plan.size(s) > 0) {
-                owners[s] = this.workers.get(s % this.workers.size());
+                owners[s] = workers.isEmpty() ? null : workers.get(s % workers.size());
                 missing++;
             }
+        }
+        if (workers.isEmpty() && missing > 0) {
+            unownedSince = System.nanoTime();
         }
     }
 
@@ -49,34 +84,63 @@ final class PendingStep {
         return plan;
     }
 
-    /** The workers taking part, in join order. */
-    List<WorkerHandle> workers() {
-        return workers;
-    }
-
-    /** The non-empty shards {@code worker} computes, in shard order. */
-    List<Integer> shardsOf(WorkerHandle worker) {
-        List<Integer> shards = new ArrayList<>();
-        for (int s = 0; s < owners.length; s++) {
-            if (owners[s] == worker) {
-                shards.add(s);
-            }
-        }
-        return shards;
-    }
-
-    /** Checks that {@code worker} owes shard {@code shard} and has not delivered it yet. */
-    void checkOwed(int shard, WorkerHandle worker) throws ProtocolException {
-        if (shard < 0 || shard >= owners.length) {
-            throw ProtocolException.invalid("step " + step + ": shard " + shard + " does not exist (expected: 0 <= shard < "
-                    + owners.length + ")");
-        }
-        if (owners[shard] != worker) {
-            throw ProtocolException.invalid("step " + step + ": shard " + shard + " is "
-                    + (owners[shard] == null ? "empty" : "assigned to " + owners[shard].label()) + ", not to " + worker.label());
-        }
+    /** Whether every non-empty shard's gradient has arrived. */
+    boolean complete() {
         lock.lock();
         try {
+            return missing == 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends each of the step's workers the step's weights and its assignment (possibly of no shard). */
+    void start() {
+        lock.lock();
+        try {
+            for (WorkerHandle worker : workers) {
+                worker.outbox().sendStep(withWeights(shardsOf(worker)));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The non-empty shards {@code worker} computes now, whether or not they arrived, in shard order. */
+    List<Integer> shardsOf(WorkerHandle worker) {
+        lock.lock();
+        try {
+            List<Integer> shards = new ArrayList<>();
+            for (int s = 0; s < owners.length; s++) {
+                if (owners[s] == worker) {
+                    shards.add(s);
+                }
+            }
+            return shards;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Checks that {@code worker} owes shard {@code shard} and has not delivered it yet. A lost
+     * worker passes: what it sends is ignored, not an error.
+     */
+    void checkOwed(int shard, WorkerHandle worker) throws ProtocolException {
+        lock.lock();
+        try {
+            if (lost.contains(worker)) {
+                return;
+            }
+            if (shard < 0 || shard >= owners.length) {
+                throw ProtocolException.invalid("step " + step + ": shard " + shard + " does not exist (expected: 0 <= shard < "
+                        + owners.length + ")");
+            }
+            if (owners[shard] != worker) {
+                String owner = plan.size(shard) == 0 ? "empty" : owners[shard] == null ? "not assigned to any worker"
+                        : "assigned to " + owners[shard].label();
+                throw ProtocolException.invalid("step " + step + ": shard " + shard + " is " + owner + ", not to " + worker.label());
+            }
             if (received[shard] != null) {
                 throw ProtocolException.invalid("step " + step + ": shard " + shard + " was already received");
             }
@@ -85,11 +149,14 @@ final class PendingStep {
         }
     }
 
-    /** Records shard {@code shard}'s gradient, which {@code worker} owed. */
+    /** Records shard {@code shard}'s gradient, which {@code worker} owed; ignored when {@code worker} was lost. */
     void deliver(int shard, WorkerHandle worker, ShardGradient gradient) throws ProtocolException {
-        checkOwed(shard, worker);
         lock.lock();
         try {
+            if (lost.contains(worker)) {
+                return;
+            }
+            checkOwed(shard, worker);
             received[shard] = gradient;
             missing--;
             changed.signalAll();
@@ -111,45 +178,83 @@ final class PendingStep {
         }
     }
 
-    /** {@code worker} has gone ({@code why}); the step fails if it still owes a shard. */
-    void workerLost(WorkerHandle worker, String why) {
+    /**
+     * {@code worker} has gone ({@code why}, e.g. "closed its stream"): its shards that have not
+     * arrived go to other workers as the class comment says, chosen among the step's workers and
+     * {@code live} (the registry's live workers, in join order). Returns what happened, for the log.
+     */
+    String workerLost(WorkerHandle worker, String why, List<WorkerHandle> live) {
         lock.lock();
         try {
+            lost.add(worker);
+            lastLoss = worker.label() + " " + why;
+            String what = lastLoss + (missing == 0 ? " after step " : " during step ") + step;
             List<Integer> owed = new ArrayList<>();
             for (int s = 0; s < owners.length; s++) {
                 if (owners[s] == worker && received[s] == null) {
+                    owners[s] = null;
                     owed.add(s);
                 }
             }
-            if (!owed.isEmpty()) {
-                fail("step " + step + ": " + worker.label() + " " + why + " before sending " + shards(owed));
+            if (owed.isEmpty()) {
+                return what;
             }
+            return what + " before sending " + shards(owed) + (failure != null ? "" : "; " + assign(owed, live));
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Waits until every non-empty shard's gradient has arrived and returns them in shard order.
-     *
-     * @throws DistributedTrainingException when the step failed, or after {@code timeout}, naming
-     *     the shards still missing and the workers that owe them
+     * {@code worker} has joined, after the Welcome: when shards of this step wait for a worker, it is
+     * sent the step's weights and all of them. Returns what happened for the log, or null when the
+     * worker is not needed before the next step.
      */
-    List<ShardGradient> await(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    String workerJoined(WorkerHandle worker) {
+        lock.lock();
+        try {
+            List<Integer> unowned = unowned();
+            if (unowned.isEmpty() || failure != null) {
+                return null;
+            }
+            return worker.label() + " joined during step " + step + "; " + assign(unowned, List.of(worker));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every non-empty shard's gradient has arrived, or until {@code deadlineNanos} (in
+     * {@link System#nanoTime()}'s terms); returns whether they all arrived.
+     *
+     * @throws DistributedTrainingException when the step failed, or the thread was interrupted
+     */
+    boolean awaitUntil(long deadlineNanos) {
         lock.lock();
         try {
             while (missing > 0 && failure == null) {
-                long remaining = deadline - System.nanoTime();
+                long remaining = deadlineNanos - System.nanoTime();
                 if (remaining <= 0) {
-                    throw new DistributedTrainingException("step " + step + ": " + missingDescription() + " within "
-                            + Durations.describe(timeout));
+                    return false;
                 }
                 changed.awaitNanos(remaining);
             }
             if (failure != null) {
                 throw new DistributedTrainingException(failure);
             }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DistributedTrainingException("step " + step + ": interrupted while waiting for " + missingDescription());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The non-empty shards' gradients in shard order; call after {@link #awaitUntil} returned true. */
+    List<ShardGradient> gradients() {
+        lock.lock();
+        try {
             List<ShardGradient> gradients = new ArrayList<>();
             for (ShardGradient g : received) {
                 if (g != null) {
@@ -157,12 +262,129 @@ final class PendingStep {
                 }
             }
             return gradients;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DistributedTrainingException("step " + step + ": interrupted while waiting for " + missingDescription());
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Since when (System.nanoTime()) some shard has had no live worker to compute it; empty while every shard has one. */
+    OptionalLong unownedSince() {
+        lock.lock();
+        try {
+            return unownedSince < 0 ? OptionalLong.empty() : OptionalLong.of(unownedSince);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The failure after {@code timeout} without every gradient: which shards are missing and which workers owe them. */
+    DistributedTrainingException timedOut(Duration timeout) {
+        lock.lock();
+        try {
+            return new DistributedTrainingException("step " + step + ": " + missingDescription() + " within " + Durations.describe(timeout));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The failure when no worker is left: "step 7: no worker is left to compute shards 0, 1 (the last,
+     * worker 1 (b), closed its stream); waited 60 s for one to join", with {@code until} appended.
+     */
+    DistributedTrainingException noWorkerLeft(Duration waited, String until) {
+        lock.lock();
+        try {
+            return new DistributedTrainingException("step " + step + ": no worker is left to compute " + shards(unowned())
+                    + (lastLoss == null ? "" : " (the last, " + lastLoss + ")") + "; waited " + Durations.describe(waited)
+                    + " for one to join" + until);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives {@code shards} (none of them owned) to the step's live workers, or else to {@code live}
+     * workers not yet in the step (sending them the step's weights first), each shard to the
+     * candidate with the fewest outstanding shards (the earlier on ties); with no candidate, they
+     * wait for a worker to join. Call with the lock held; returns what happened, for the log.
+     */
+    private String assign(List<Integer> shards, List<WorkerHandle> live) {
+        List<WorkerHandle> candidates = new ArrayList<>();
+        for (WorkerHandle w : workers) {
+            if (!lost.contains(w)) {
+                candidates.add(w);
+            }
+        }
+        if (candidates.isEmpty()) {
+            for (WorkerHandle w : live) {
+                if (!lost.contains(w) && !workers.contains(w)) {
+                    candidates.add(w);
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            if (unownedSince < 0) {
+                unownedSince = System.nanoTime();
+            }
+            return "no worker is left to compute " + (shards.size() == 1 ? "it" : "them") + "; waiting for one to join";
+        }
+        Map<WorkerHandle, List<Integer>> given = new LinkedHashMap<>();
+        for (int s : shards) {
+            WorkerHandle least = candidates.get(0);
+            for (WorkerHandle w : candidates) {
+                if (outstanding(w) < outstanding(least)) {
+                    least = w;
+                }
+            }
+            owners[s] = least;
+            given.computeIfAbsent(least, w -> new ArrayList<>()).add(s);
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<WorkerHandle, List<Integer>> g : given.entrySet()) {
+            WorkerHandle w = g.getKey();
+            if (workers.contains(w)) {
+                w.outbox().send(Messages.assignment(step, g.getValue(), batch, plan));
+            } else {
+                workers.add(w);
+                w.outbox().sendStep(withWeights(g.getValue()));
+            }
+            parts.add(shards(g.getValue()) + " to " + w.label());
+        }
+        if (unowned().isEmpty()) {
+            unownedSince = -1;
+        }
+        changed.signalAll();
+        return "reassigned " + String.join(" and ", parts);
+    }
+
+    /** Shards {@code w} owns whose gradients have not arrived; call with the lock held. */
+    private int outstanding(WorkerHandle w) {
+        int n = 0;
+        for (int s = 0; s < owners.length; s++) {
+            if (owners[s] == w && received[s] == null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Non-empty shards without a gradient and without a worker; call with the lock held. */
+    private List<Integer> unowned() {
+        List<Integer> shards = new ArrayList<>();
+        for (int s = 0; s < owners.length; s++) {
+            if (plan.size(s) > 0 && received[s] == null && owners[s] == null) {
+                shards.add(s);
+            }
+        }
+        return shards;
+    }
+
+    /** The step's weights, then the assignment of {@code shards}. */
+    private List<CoordinatorMessage> withWeights(List<Integer> shards) {
+        List<CoordinatorMessage> messages = new ArrayList<>(weights.size() + 1);
+        messages.addAll(weights);
+        messages.add(Messages.assignment(step, shards, batch, plan));
+        return messages;
     }
 
     /** "no gradient for shard 2 from worker 1 (a, …) and shards 1, 3 from worker 0 (b, …)"; call with the lock held. */
@@ -175,6 +397,10 @@ final class PendingStep {
         }
         List<String> parts = new ArrayList<>();
         byWorker.forEach((w, shards) -> parts.add(shards(shards) + " from " + w.labelWithLastSeen()));
+        List<Integer> unowned = unowned();
+        if (!unowned.isEmpty()) {
+            parts.add(shards(unowned) + ", which no live worker holds");
+        }
         return "no gradient for " + String.join(" and ", parts);
     }
 

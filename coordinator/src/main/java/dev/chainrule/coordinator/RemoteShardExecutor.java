@@ -5,20 +5,35 @@ import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Has the joined workers compute each step's shard gradients: before the first step it waits for the
- * expected workers; every step it sends the model's current weights and each worker's shards (shard
- * s to live worker s mod W, in join order), then waits for every non-empty shard's gradient and
- * returns them in shard order, as {@link dev.chainrule.train.LocalShardExecutor} would.
+ * expected workers; every step it sends the model's current weights and each live worker's shards
+ * (shard s to live worker s mod W, in join order), then waits for every non-empty shard's gradient
+ * and returns them in shard order, as {@link dev.chainrule.train.LocalShardExecutor} would.
+ *
+ * <p>Workers may fail and join while training goes on. A worker is lost when its stream breaks or
+ * ends, when it breaks the protocol, or when it has sent nothing, not even a heartbeat, for
+ * {@link CoordinatorSettings#heartbeatTimeout()} (checked before every step and several times per
+ * timeout while a step waits). Its shards of the step in progress that have not arrived are sent to
+ * the step's other live workers, which compute them with the step's weights; a gradient from a lost
+ * worker is ignored. A worker that joins (up to the expected number of live workers) is sent the
+ * current weights with the next step and takes shards from then on. Since the gradients are always
+ * added in shard order, the weights are bit for bit those of an uninterrupted run. When no worker is
+ * left, the step waits up to {@link CoordinatorSettings#workerWait()} for one to join and gives it
+ * the step's weights and the missing shards. {@link CoordinatorSettings#stepTimeout()} bounds every
+ * step as a whole.
  *
  * <p>Called by the {@link dev.chainrule.train.Trainer} on its thread, once per step; not for
- * concurrent use. A failure (workers missing, a step timing out, a worker breaking the protocol)
- * throws {@link DistributedTrainingException} and fails the run: later steps fail at once.
+ * concurrent use. A failure (workers missing at the start, a step timing out, no worker left after
+ * the wait) throws {@link DistributedTrainingException} and fails the run: later steps fail at once.
  */
 public final class RemoteShardExecutor implements ShardExecutor {
+    /** The shortest pause between two checks for silent workers while a step waits. */
+    private static final long MIN_CHECK_NANOS = Duration.ofMillis(10).toNanos();
     private final Mlp model;
     private final WorkerRegistry registry;
     private final CoordinatorSettings settings;
@@ -38,16 +53,10 @@ public final class RemoteShardExecutor implements ShardExecutor {
                 registry.awaitWorkers(settings.expectedWorkers(), settings.workerWait());
                 workersJoined = true;
             }
-            PendingStep pending = registry.startStep(step, plan);
+            registry.expireSilent();
             List<CoordinatorMessage> weights = Messages.weights(step, model.namedParameters(), settings.chunkBytes());
-            for (WorkerHandle worker : pending.workers()) {
-                List<CoordinatorMessage> messages = new ArrayList<>(weights.size() + 1);
-                messages.addAll(weights);
-                messages.add(Messages.assignment(step, pending.shardsOf(worker), batch, plan));
-                worker.outbox().sendStep(messages);
-            }
-            List<ShardGradient> gradients = pending.await(settings.stepTimeout());
-            stepsCompleted++;
+            List<ShardGradient> gradients = await(registry.startStep(step, batch, plan, weights));
+            stepsCompleted = step + 1;
             return gradients;
         } catch (DistributedTrainingException e) {
             registry.fail(e.getMessage());
@@ -55,8 +64,45 @@ public final class RemoteShardExecutor implements ShardExecutor {
         }
     }
 
-    /** Steps whose gradients all arrived. Safe to read from any thread. */
+    /**
+     * The number of the step after the last one whose gradients all arrived: the steps done, counting
+     * those before the step a resumed run started at (steps run in order). Safe to read from any thread.
+     */
     public long stepsCompleted() {
         return stepsCompleted;
+    }
+
+    /**
+     * Waits for {@code pending}'s gradients, at most the step timeout, waking a few times per
+     * heartbeat timeout to drop silent workers, and failing once shards have had no worker for the
+     * worker wait.
+     */
+    private List<ShardGradient> await(PendingStep pending) {
+        long stepDeadline = System.nanoTime() + settings.stepTimeout().toNanos();
+        long checkEvery = Math.max(MIN_CHECK_NANOS, settings.heartbeatTimeout().toNanos() / 10);
+        long workerWait = settings.workerWait().toNanos();
+        while (true) {
+            OptionalLong unowned = pending.unownedSince();
+            long wake = Math.min(stepDeadline, System.nanoTime() + checkEvery);
+            if (unowned.isPresent()) {
+                wake = Math.min(wake, unowned.getAsLong() + workerWait);
+            }
+            if (pending.awaitUntil(wake)) {
+                return pending.gradients();
+            }
+            registry.expireSilent();
+            long now = System.nanoTime();
+            unowned = pending.unownedSince();
+            if (unowned.isPresent() && now - unowned.getAsLong() >= workerWait) {
+                throw pending.noWorkerLeft(settings.workerWait(), "");
+            }
+            if (now - stepDeadline >= 0) {
+                if (unowned.isPresent()) {
+                    throw pending.noWorkerLeft(Duration.ofNanos(now - unowned.getAsLong()),
+                            ", until the step timeout of " + Durations.describe(settings.stepTimeout()) + " ran out");
+                }
+                throw pending.timedOut(settings.stepTimeout());
+            }
+        }
     }
 }

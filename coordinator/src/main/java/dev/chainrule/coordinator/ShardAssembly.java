@@ -12,9 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One shard's gradient as its chunks arrive: the tensors through a {@link TensorAssembler}, and the
- * sample count and loss sum, which every chunk must repeat. Lifecycle: {@link #accept} each chunk,
- * then {@link #complete} after the one marked last. Not thread-safe: one session's inbound thread uses it.
+ * One shard's gradient as its chunks arrive: the tensors through a {@link TensorAssembler} that
+ * admits only float32, finite values and chunks of at most the run's chunk size, and the sample
+ * count and loss sum, which every chunk must repeat (the loss sum finite). Nothing leaves this class
+ * until {@link #complete} has checked the whole shard, so a rejected chunk never reaches a sum.
+ * Every failure is INVALID_ARGUMENT, naming the step, the shard, what was expected and what arrived.
+ *
+ * <p>Lifecycle: {@link #accept} each chunk, then {@link #complete} after the one marked last. Not
+ * thread-safe: one session's inbound thread uses it.
  */
 final class ShardAssembly {
     private final long step;
@@ -24,24 +29,39 @@ final class ShardAssembly {
     private final TensorAssembler tensors;
     private Double lossSum;
 
-    /** Shard {@code shard} of step {@code step}, which has {@code samples} samples, for parameters shaped like {@code shapes}. */
-    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes) {
+    /**
+     * Shard {@code shard} of step {@code step}, which has {@code samples} samples, for parameters
+     * shaped like {@code shapes}, sent in chunks of at most {@code chunkBytes} element bytes.
+     */
+    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes) {
         this.step = step;
         this.shard = shard;
         this.samples = samples;
         this.shapes = shapes;
-        this.tensors = new TensorAssembler(shapes);
+        this.tensors = new TensorAssembler(shapes).requireDType(DType.FLOAT32).requireFinite().maxChunkBytes(chunkBytes);
+    }
+
+    long step() {
+        return step;
+    }
+
+    int shard() {
+        return shard;
     }
 
     /** Takes the next chunk of the shard. */
     void accept(GradientChunk chunk) throws ProtocolException {
         if (chunk.getSampleCount() != samples) {
-            throw invalid("sample_count " + chunk.getSampleCount() + " (expected: " + samples + ")");
+            throw invalid("sample_count " + chunk.getSampleCount() + " (expected: " + samples + ", the shard's samples)");
+        }
+        double loss = chunk.getLossSum();
+        if (!Double.isFinite(loss)) {
+            throw invalid("loss_sum is " + loss + " (expected: a finite number)");
         }
         if (lossSum == null) {
-            lossSum = chunk.getLossSum();
-        } else if (Double.doubleToLongBits(lossSum) != Double.doubleToLongBits(chunk.getLossSum())) {
-            throw invalid("loss_sum changes from " + lossSum + " to " + chunk.getLossSum() + " between chunks");
+            lossSum = loss;
+        } else if (Double.doubleToLongBits(lossSum) != Double.doubleToLongBits(loss)) {
+            throw invalid("loss_sum " + loss + " (expected: " + lossSum + ", as in the shard's first chunk)");
         }
         try {
             tensors.accept(chunk.getTensor());
@@ -50,7 +70,7 @@ final class ShardAssembly {
         }
     }
 
-    /** The shard's gradient, its tensors in parameter order; fails unless every tensor arrived whole as float32. */
+    /** The shard's gradient, its tensors in parameter order; fails unless every tensor arrived whole. */
     ShardGradient complete() throws ProtocolException {
         Map<String, Tensor> received;
         try {
@@ -60,13 +80,14 @@ final class ShardAssembly {
         }
         List<Tensor> gradients = new ArrayList<>(shapes.size());
         for (String name : shapes.keySet()) {
-            Tensor g = received.get(name);
-            if (g.dtype() != DType.FLOAT32) {
-                throw invalid("tensor '" + name + "' is " + g.dtype().name().toLowerCase() + " (expected: float32)");
-            }
-            gradients.add(g);
+            gradients.add(received.get(name));
         }
         return new ShardGradient(gradients, lossSum, samples);
+    }
+
+    /** What the shard still waits for: "the rest of tensor 'fc1.weight' from byte offset 256 of 512", or "the chunk marked last". */
+    String awaiting() {
+        return tensors.finished() ? "the chunk marked last" : tensors.awaiting();
     }
 
     private ProtocolException invalid(String problem) {

@@ -4,13 +4,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-/** A joined worker as the registry and the executor see it: id, name, outbound stream and last sign of life. Thread-safe. */
+/**
+ * A joined worker as the registry and the executor see it: id, name, outbound stream, last sign of
+ * life, and whether the registry has removed it (after which whatever it sends is ignored). Thread-safe.
+ */
 final class WorkerHandle {
     private final int id;
     private final String name;
     private final Outbox outbox;
     private final Clock clock;
     private volatile Instant lastSeen;
+    private volatile boolean removed;
 
     WorkerHandle(int id, String name, Outbox outbox, Clock clock) {
         this.id = id;
@@ -33,6 +37,22 @@ final class WorkerHandle {
         lastSeen = clock.instant();
     }
 
+    /** How long ago the worker's last message arrived (its Join, before any other); never negative. */
+    Duration silence() {
+        Duration ago = Duration.between(lastSeen, clock.instant());
+        return ago.isNegative() ? Duration.ZERO : ago;
+    }
+
+    /** Marks the worker as removed from the run; called by the registry only. */
+    void markRemoved() {
+        removed = true;
+    }
+
+    /** Whether the registry has removed the worker: its messages are to be ignored. */
+    boolean removed() {
+        return removed;
+    }
+
     /** "worker 1 (host-a/pid-42)". */
     String label() {
         return "worker " + id + " (" + name + ")";
@@ -40,8 +60,7 @@ final class WorkerHandle {
 
     /** "worker 1 (host-a/pid-42, last heard from 250 ms ago)". */
     String labelWithLastSeen() {
-        Duration ago = Duration.between(lastSeen, clock.instant());
-        return "worker " + id + " (" + name + ", last heard from " + Durations.describe(ago.isNegative() ? Duration.ZERO : ago) + " ago)";
+        return "worker " + id + " (" + name + ", last heard from " + Durations.describe(silence()) + " ago)";
     }
 
     @Override

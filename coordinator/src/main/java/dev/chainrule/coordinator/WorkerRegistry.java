@@ -2,43 +2,67 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardPlan;
+import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
- * The run's workers in join order, the step in progress, and whether the run has failed or closed.
- * Worker ids count up from 0 and are never reused. Thread-safe: sessions register and remove workers
- * on gRPC threads, the training thread waits for them and starts steps; lock order is this registry,
- * then the step, then a worker's outbox.
+ * The run's live workers in join order, the step in progress, and whether the run has failed or
+ * closed. Worker ids count up from 0 and are never reused.
+ *
+ * <p>Workers come and go: a worker may join whenever fewer than {@code capacity} are live (a
+ * replacement when one is gone); it takes shards from the next step, or at once when shards of the
+ * step in progress have no worker. A worker is removed when its session ends (the stream broke or
+ * was completed, it left, or it broke the protocol) or when it has sent nothing for the heartbeat
+ * timeout ({@link #expireSilent}, which also ends its session with DEADLINE_EXCEEDED); its shards of
+ * the step in progress that have not arrived are reassigned by the {@link PendingStep}. Joins after
+ * the first step and every removal are reported, one line each, to the event consumer.
+ *
+ * <p>Thread-safe: sessions register and remove workers on gRPC threads, the training thread waits
+ * for them, expires silent ones and starts steps; lock order is this registry, then the step, then a
+ * worker's outbox. The event consumer is called without any lock held.
  */
 final class WorkerRegistry {
     private final int capacity;
+    private final Duration heartbeatTimeout;
     private final Clock clock;
+    private final Consumer<String> events;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition joined = lock.newCondition();
     private final List<WorkerHandle> live = new ArrayList<>();
     private int nextId;
     private boolean closed;
     private String failure;
+    private String lastLoss;
     private PendingStep current;
 
-    /** A registry admitting at most {@code capacity} workers at a time. */
-    WorkerRegistry(int capacity, Clock clock) {
+    /**
+     * A registry admitting at most {@code capacity} live workers, dropping those silent for longer
+     * than {@code heartbeatTimeout} by {@code clock}, and reporting joins and losses to {@code events}.
+     */
+    WorkerRegistry(int capacity, Duration heartbeatTimeout, Clock clock, Consumer<String> events) {
         this.capacity = capacity;
-        this.clock = clock;
+        this.heartbeatTimeout = Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.events = Objects.requireNonNull(events, "events");
     }
 
     /**
      * Admits a worker: gives it the next id, queues {@code welcome.apply(id)} on its outbox before
-     * any step can reach it, and adds it to the live workers.
+     * any step can reach it, and adds it to the live workers; when shards of the step in progress
+     * wait for a worker, it is sent that step's weights and those shards.
      */
     WorkerHandle register(String name, Outbox outbox, IntFunction<CoordinatorMessage> welcome) throws ProtocolException {
+        String event = null;
+        WorkerHandle worker;
         lock.lock();
         try {
             if (closed || failure != null) {
@@ -47,26 +71,65 @@ final class WorkerRegistry {
             if (live.size() >= capacity) {
                 throw ProtocolException.exhausted("the run already has " + live.size() + " workers (expected: " + capacity + ")");
             }
-            WorkerHandle worker = new WorkerHandle(nextId++, name, outbox, clock);
+            worker = new WorkerHandle(nextId++, name, outbox, clock);
             outbox.send(welcome.apply(worker.id()));
             live.add(worker);
+            if (current != null) {
+                event = current.workerJoined(worker);
+                if (event == null) {
+                    event = worker.label() + " joined " + (current.complete() ? "after" : "during") + " step " + current.step()
+                            + "; it takes shards from step " + (current.step() + 1);
+                }
+            }
             joined.signalAll();
-            return worker;
         } finally {
             lock.unlock();
         }
+        report(event);
+        return worker;
     }
 
-    /** Removes {@code worker}, which has gone ({@code why}); fails the step in progress if it owes a shard there. */
+    /**
+     * Removes {@code worker}, which has gone ({@code why}, e.g. "closed its stream"); its unfinished
+     * shards of the step in progress go to other workers. Does nothing for a worker already removed.
+     */
     void remove(WorkerHandle worker, String why) {
+        String event;
         lock.lock();
         try {
-            if (live.remove(worker) && current != null) {
-                current.workerLost(worker, why);
+            event = removeLocked(worker, why);
+        } finally {
+            lock.unlock();
+        }
+        report(event);
+    }
+
+    /**
+     * Removes every live worker that has sent nothing for longer than the heartbeat timeout, as
+     * {@link #remove} does, and ends its session with DEADLINE_EXCEEDED. Called by the training
+     * thread before every step and while it waits for one.
+     */
+    void expireSilent() {
+        List<WorkerHandle> expired = new ArrayList<>();
+        List<String> reported = new ArrayList<>();
+        lock.lock();
+        try {
+            for (WorkerHandle worker : List.copyOf(live)) {
+                Duration silence = worker.silence();
+                if (silence.compareTo(heartbeatTimeout) > 0) {
+                    expired.add(worker);
+                    reported.add(removeLocked(worker, "sent nothing for " + Durations.describe(silence) + " (heartbeat timeout "
+                            + Durations.describe(heartbeatTimeout) + ")"));
+                }
             }
         } finally {
             lock.unlock();
         }
+        for (WorkerHandle worker : expired) {
+            worker.outbox().fail(Status.DEADLINE_EXCEEDED.withDescription(worker.label() + " sent nothing (not even a heartbeat) for"
+                    + " longer than the heartbeat timeout of " + Durations.describe(heartbeatTimeout) + "; the coordinator dropped it"));
+        }
+        reported.forEach(this::report);
     }
 
     /** Fails the run with {@code message} (the first failure wins), waking whoever waits. */
@@ -118,15 +181,17 @@ final class WorkerRegistry {
         }
     }
 
-    /** Starts step {@code step} over the live workers, which it owes its shards to; it becomes the step in progress. */
-    PendingStep startStep(long step, ShardPlan plan) {
+    /**
+     * Starts step {@code step}, {@code batch} cut by {@code plan}, over the live workers, sending each
+     * {@code weights} and its assignment; it becomes the step in progress. With no live worker, its
+     * shards wait for one to join.
+     */
+    PendingStep startStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights) {
         lock.lock();
         try {
             checkRunning();
-            if (live.isEmpty()) {
-                throw new DistributedTrainingException("step " + step + ": no worker is left to compute it");
-            }
-            current = new PendingStep(step, plan, live);
+            current = new PendingStep(step, batch, plan, weights, live, lastLoss);
+            current.start();
             return current;
         } finally {
             lock.unlock();
@@ -138,6 +203,16 @@ final class WorkerRegistry {
         lock.lock();
         try {
             return current;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many workers are live now. */
+    int liveCount() {
+        lock.lock();
+        try {
+            return live.size();
         } finally {
             lock.unlock();
         }
@@ -155,6 +230,29 @@ final class WorkerRegistry {
             return List.copyOf(live);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Removes {@code worker} if live; returns the event to report, or null. Call with the lock held. */
+    private String removeLocked(WorkerHandle worker, String why) {
+        if (!live.remove(worker)) {
+            return null;
+        }
+        worker.markRemoved();
+        lastLoss = worker.label() + " " + why;
+        if (closed || failure != null) {
+            return null;
+        }
+        return current != null ? current.workerLost(worker, why, live) : lastLoss + " before the first step";
+    }
+
+    private void report(String event) {
+        if (event != null) {
+            try {
+                events.accept(event);
+            } catch (RuntimeException e) {
+                // a failing log must not break a session or the run
+            }
         }
     }
 

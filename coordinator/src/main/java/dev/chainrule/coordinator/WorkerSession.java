@@ -2,28 +2,44 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
+import dev.chainrule.proto.v1.Heartbeat;
 import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.train.ShardGradient;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The coordinator's end of one worker's {@code Session} stream. The first message must be a Join;
- * after the Welcome, gradient chunks are assembled per shard of the step in progress, heartbeats
- * record a sign of life, and Leave or the end of the stream removes the worker. A message that
- * breaks the contract ends this session with INVALID_ARGUMENT and fails the run, naming the worker
- * (an unexpected failure while handling a message does the same with INTERNAL).
+ * after the Welcome, gradient chunks are assembled one shard at a time for the step in progress,
+ * heartbeats record a sign of life, and Leave or the end of the stream removes the worker.
+ *
+ * <p>Every message is checked before anything of it is kept: its size, then that it is well-formed
+ * (INVALID_ARGUMENT), then that it fits the run's state (FAILED_PRECONDITION); {@code training.proto}
+ * lists the cases. A message that fails ends this session with that status, whose description says
+ * what was expected and what arrived, and removes the worker from the registry, which has the other
+ * workers compute the shards it still owed; the run goes on. A shard's gradient reaches the step
+ * only once all of its chunks passed, so nothing of a rejected shard is ever summed. An unexpected
+ * failure while handling a message ends the session with INTERNAL and fails the run (a coordinator
+ * bug is not the worker's fault). Messages from a worker the registry has dropped are ignored.
  *
  * <p>Threading: gRPC delivers the inbound calls one at a time; the cancel handler may run on another
- * gRPC thread, so the session's end is recorded in a volatile flag and removal is idempotent.
+ * gRPC thread, so the session's end is recorded in a volatile flag and removal is idempotent. The
+ * assembly state is touched by the inbound calls only.
  */
 final class WorkerSession implements StreamObserver<WorkerMessage> {
     private final CoordinatorService service;
     private final Outbox outbox;
-    private final Map<Integer, ShardAssembly> assembling = new HashMap<>();
-    private long assemblingStep = -1;
+    /** The shard being received, or null between shards: a worker sends one shard's chunks at a time. */
+    private ShardAssembly assembly;
+    /** The step of {@link #delivered}. */
+    private long deliveredStep = -1;
+    /** The shards this worker has delivered in {@link #deliveredStep}. */
+    private final Set<Integer> delivered = new HashSet<>();
     private volatile WorkerHandle worker;
     private volatile boolean ended;
 
@@ -34,34 +50,40 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
 
     @Override
     public void onNext(WorkerMessage message) {
-        if (ended) {
-            return;
+        if (ended || worker != null && worker.removed()) {
+            return; // the session ended, or the registry dropped the worker (e.g. after its heartbeat timeout)
         }
         try {
+            int size = message.getSerializedSize();
+            if (size > service.messageLimit()) {
+                throw ProtocolException.exhausted("a " + kind(message) + " message of " + size + " bytes" + from()
+                        + " (expected: at most " + service.messageLimit() + " bytes, a chunk of chunk_bytes " + service.chunkBytes()
+                        + " plus " + CoordinatorSettings.MESSAGE_OVERHEAD_BYTES + " bytes for the other fields)");
+            }
             if (worker == null) {
                 if (message.getKindCase() != WorkerMessage.KindCase.JOIN) {
                     throw ProtocolException.invalid("the first message must be Join (got: " + kind(message) + ")");
                 }
-                worker = service.admit(message.getJoin(), outbox);
+                worker = service.admit(message.getJoin(), this, outbox);
                 return;
             }
             worker.touch();
             switch (message.getKindCase()) {
                 case GRADIENT -> gradient(message.getGradient());
-                case HEARTBEAT -> {
-                    // touch() above is all a heartbeat does
-                }
+                case HEARTBEAT -> heartbeat(message.getHeartbeat());
                 case LEAVE -> {
+                    // a shard in the middle of arriving is dropped; the registry reassigns what the worker owed
                     end("left (" + message.getLeave().getReason() + ")");
                     outbox.complete();
                 }
-                default -> throw ProtocolException.invalid("unexpected " + kind(message) + " from " + worker.label()
+                default -> throw ProtocolException.invalid("unexpected " + kind(message) + from()
                         + " (expected: gradient, heartbeat or leave)");
             }
         } catch (ProtocolException e) {
-            reject(e.status());
+            reject(e.status(), false);
         } catch (RuntimeException e) {
-            reject(Status.INTERNAL.withDescription("the coordinator failed on a " + kind(message) + " message: " + e).withCause(e));
+            reject(Status.INTERNAL.withDescription("the coordinator failed on a " + kind(message) + " message" + from() + ": " + e)
+                    .withCause(e), true);
         }
     }
 
@@ -72,42 +94,114 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
 
     @Override
     public void onCompleted() {
+        ShardAssembly partial = assembly;
+        if (partial != null && !ended) {
+            reject(Status.INVALID_ARGUMENT.withDescription("step " + partial.step() + ", shard " + partial.shard() + ": the stream"
+                    + from() + " was closed in the middle of the shard (expected: " + partial.awaiting() + ")"), false);
+            return;
+        }
         end("closed its stream");
         outbox.complete();
     }
 
+    /** Whether the session is still open: it has not ended and the registry has not dropped its worker. */
+    boolean isOpen() {
+        WorkerHandle w = worker;
+        return !ended && (w == null || !w.removed());
+    }
+
+    /** "worker 1 (host-a/pid-42)", or "a worker that has not joined". */
+    String label() {
+        WorkerHandle w = worker;
+        return w == null ? "a worker that has not joined" : w.label();
+    }
+
     private void gradient(GradientChunk chunk) throws ProtocolException {
+        if (chunk.getStep() < 0) {
+            throw ProtocolException.invalid("gradient for step " + chunk.getStep() + from() + " (expected: a step >= 0)");
+        }
+        if (!chunk.hasTensor()) {
+            throw ProtocolException.invalid("step " + chunk.getStep() + ", shard " + chunk.getShardIndex() + ": GradientChunk.tensor is"
+                    + " missing" + from() + " (expected: a chunk of one parameter's gradient)");
+        }
         PendingStep step = service.registry().current();
-        if (step == null || chunk.getStep() != step.step()) {
-            throw ProtocolException.invalid("gradient for step " + chunk.getStep() + " from " + worker.label() + ", but "
-                    + (step == null ? "no step has started" : "step " + step.step() + " is in progress"));
+        if (step == null) {
+            throw ProtocolException.precondition("gradient for step " + chunk.getStep() + from()
+                    + ", but no step has started (expected: a gradient only for a step the worker was assigned)");
+        }
+        if (chunk.getStep() != step.step()) {
+            throw ProtocolException.precondition((chunk.getStep() < step.step() ? "stale" : "future") + " gradient for step "
+                    + chunk.getStep() + from() + " (expected: step " + step.step() + ", the step in progress)");
         }
         int shard = chunk.getShardIndex();
-        step.checkOwed(shard, worker);
-        if (assemblingStep != step.step()) {
-            assembling.clear();
-            assemblingStep = step.step();
+        if (assembly != null && (assembly.shard() != shard || assembly.step() != step.step())) {
+            throw ProtocolException.invalid("step " + step.step() + ": a chunk of shard " + shard + from() + " arrived before shard "
+                    + assembly.shard() + (assembly.step() == step.step() ? "" : " of step " + assembly.step()) + " was complete"
+                    + " (expected: " + assembly.awaiting() + " of shard " + assembly.shard() + ")");
         }
-        ShardAssembly assembly = assembling.get(shard);
         if (assembly == null) {
-            assembly = new ShardAssembly(step.step(), shard, step.plan().size(shard), service.parameterShapes());
-            assembling.put(shard, assembly);
+            assembly = startShard(step, shard);
         }
-        assembly.accept(chunk);
+        ShardAssembly current = assembly;
+        current.accept(chunk);
         if (chunk.getLast()) {
-            assembling.remove(shard);
-            step.deliver(shard, worker, assembly.complete());
+            ShardGradient gradient = current.complete();
+            assembly = null;
+            delivered.add(shard);
+            step.deliver(shard, worker, gradient);
         }
     }
 
-    /** Ends the session with {@code status}; a joined worker's violation fails the run. */
-    private void reject(Status status) {
+    /** Checks that shard {@code shard} of {@code step} is one this worker owes, and starts assembling it. */
+    private ShardAssembly startShard(PendingStep step, int shard) throws ProtocolException {
+        int shards = step.plan().shards();
+        if (shard < 0 || shard >= shards) {
+            throw ProtocolException.invalid("step " + step.step() + ": shard " + shard + from() + " does not exist (expected: 0 <= shard < "
+                    + shards + ")");
+        }
+        if (deliveredStep != step.step()) {
+            delivered.clear();
+            deliveredStep = step.step();
+        }
+        List<Integer> owed = new ArrayList<>(step.shardsOf(worker));
+        owed.removeAll(delivered);
+        String expected = owed.isEmpty() ? "none: " + worker.label() + " owes no shard of step " + step.step()
+                : "one of the shards it still owes, " + owed;
+        if (delivered.contains(shard)) {
+            throw ProtocolException.precondition("step " + step.step() + ": shard " + shard + " was already received" + from()
+                    + " (expected: " + expected + ")");
+        }
+        if (!owed.contains(shard)) {
+            throw ProtocolException.precondition("step " + step.step() + ": shard " + shard + " is not assigned to " + worker.label()
+                    + " (expected: " + expected + ")");
+        }
+        step.checkOwed(shard, worker);
+        return new ShardAssembly(step.step(), shard, step.plan().size(shard), service.parameterShapes(), service.chunkBytes());
+    }
+
+    /** A heartbeat may name any step up to one beyond the step in progress (the worker may lag behind, never run ahead). */
+    private void heartbeat(Heartbeat heartbeat) throws ProtocolException {
+        long claimed = heartbeat.getStep();
+        if (claimed < 0) {
+            throw ProtocolException.invalid("heartbeat for step " + claimed + from() + " (expected: a step >= 0)");
+        }
+        PendingStep step = service.registry().current();
+        if (step != null && claimed > step.step() + 1) {
+            throw ProtocolException.precondition("heartbeat for future step " + claimed + from() + " (expected: at most "
+                    + (step.step() + 1) + ", since step " + step.step() + " is in progress)");
+        }
+    }
+
+    /** Ends the session with {@code status}: the worker is removed (its shards go to others), and with {@code failRun}, the run fails. */
+    private void reject(Status status, boolean failRun) {
         ended = true;
+        assembly = null;
         WorkerHandle w = worker;
         if (w != null) {
-            String message = w.label() + " broke the protocol: " + status.getDescription();
-            service.registry().fail(message);
-            service.registry().remove(w, "broke the protocol");
+            if (failRun) {
+                service.registry().fail(w.label() + ": " + status.getDescription());
+            }
+            service.registry().remove(w, "broke the protocol (" + describe(status) + ")");
         }
         outbox.fail(status);
     }
@@ -120,8 +214,15 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
         }
     }
 
+    /** " from worker 1 (host-a/pid-42)", or "" before the Join. */
+    private String from() {
+        WorkerHandle w = worker;
+        return w == null ? "" : " from " + w.label();
+    }
+
     private static String kind(WorkerMessage message) {
-        return message.getKindCase().name().toLowerCase();
+        return message.getKindCase() == WorkerMessage.KindCase.KIND_NOT_SET ? "WorkerMessage with no kind set"
+                : message.getKindCase().name().toLowerCase();
     }
 
     private static String describe(Status status) {

@@ -10,6 +10,7 @@ import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.wire.TensorChunks;
 import io.grpc.Channel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,13 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
     void complete() {
         synchronized (out) {
             out.onCompleted();
+        }
+    }
+
+    /** Cancels the call from the worker's side, as a worker process that dies does. */
+    void cancel() {
+        synchronized (out) {
+            ((ClientCallStreamObserver<WorkerMessage>) out).cancel("the test cancels the worker's call", null);
         }
     }
 

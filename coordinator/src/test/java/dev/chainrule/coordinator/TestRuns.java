@@ -47,9 +47,15 @@ final class TestRuns {
 
     /** Trains {@code model} with {@code optimizer} and a cosine schedule from 0.01, its shards computed by {@code executor}. */
     static TrainingResult train(Mlp model, DataSplit data, TrainingConfig config, String optimizer, ShardExecutor executor) {
+        return train(model, data, config, optimizer, executor, QUIET);
+    }
+
+    /** As above, reporting to {@code listener} (on the training thread, after each step's update). */
+    static TrainingResult train(Mlp model, DataSplit data, TrainingConfig config, String optimizer, ShardExecutor executor,
+            TrainingListener listener) {
         long total = config.totalSteps(Trainer.batches(data.train(), config).batchesPerEpoch());
         return new Trainer(model, data, config, Optimizers.create(optimizer, OptimizerSettings.defaults()),
-                LearningRateSchedules.create("cosine", 0.01, total), QUIET, executor).run();
+                LearningRateSchedules.create("cosine", 0.01, total), listener, executor).run();
     }
 
     /** Trains {@code model} in this process (shards computed one after the other). */

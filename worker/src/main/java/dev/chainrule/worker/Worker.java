@@ -35,8 +35,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A data-parallel worker: joins the coordinator's run over one {@code Session} stream, then for
  * every step loads the weights it is sent into its one model, computes each assigned shard's
  * gradient exactly as {@link LocalShardExecutor#shardGradient} does on its own copy of the training
- * set, and streams it back in chunks. A heartbeat goes out every {@code heartbeat_interval_millis}
- * from a daemon thread while the session is open.
+ * set, and streams it back in chunks. A step may bring more than one assignment after its weights
+ * (the coordinator hands over the shards of a worker it lost): each is computed with the step's
+ * weights, in the order they arrive. A worker that joins a run in progress starts from the first
+ * weights it is sent, whatever their step. A heartbeat goes out every
+ * {@code heartbeat_interval_millis} from a daemon thread while the session is open; the coordinator
+ * drops a worker it hears nothing from for its heartbeat timeout.
  *
  * <p>Lifecycle: construct, then {@link #run} once, on a thread of the caller's choosing; it returns
  * when the coordinator sends Stop. Every wait for the coordinator is bounded: by the connect timeout
@@ -146,6 +150,7 @@ public final class Worker {
         WeightsReceiver weights = new WeightsReceiver(model);
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         long nextStep = 0;
+        long lastStepWithShards = -1;
         while (true) {
             String waitingFor = weights.inProgress() ? "the rest of the weights of step " + weights.receiving()
                     : weights.loaded() >= nextStep ? "the assignment of step " + weights.loaded()
@@ -155,6 +160,7 @@ public final class Worker {
                 case WEIGHTS -> weights.accept(message.getWeights());
                 case ASSIGNMENT -> {
                     StepAssignment assignment = message.getAssignment();
+                    // a further assignment of the loaded step is fine: shards the coordinator took from a lost worker
                     if (weights.inProgress() || weights.loaded() != assignment.getStep()) {
                         throw new ProtocolViolation("the assignment of step " + assignment.getStep() + " came while the worker waited for "
                                 + waitingFor);
@@ -163,7 +169,8 @@ public final class Worker {
                     for (Shard shard : assignment.getShardsList()) {
                         computeAndSend(stream, model, names, assignment.getStep(), shard, chunkBytes, receiveTimeout);
                     }
-                    if (assignment.getShardsCount() > 0) {
+                    if (assignment.getShardsCount() > 0 && assignment.getStep() != lastStepWithShards) {
+                        lastStepWithShards = assignment.getStep();
                         steps++;
                     }
                     nextStep = assignment.getStep() + 1;

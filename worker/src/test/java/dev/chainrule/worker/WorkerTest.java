@@ -110,6 +110,31 @@ class WorkerTest {
     }
 
     @Test
+    void computesAFurtherAssignmentOfTheSameStepWithThatStepsWeights() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.send(welcome(0, 5_000, 1_000));
+        Mlp step4 = Mlp.initialized(SPEC, Activation.RELU, 21);
+        sendWeights(call, 4, step4); // a worker joining a run in progress starts from whatever step it is sent
+        call.send(assignment(4, shard(0, 1, 2)));
+        assertShardGradient(call, step4, 4, 0, new int[] {1, 2});
+        // the coordinator lost another worker and hands over its shards of step 4: no new weights
+        call.send(assignment(4, shard(2, 7, 8, 9), shard(3, 10)));
+        assertShardGradient(call, step4, 4, 2, new int[] {7, 8, 9});
+        assertShardGradient(call, step4, 4, 3, new int[] {10});
+
+        Mlp step5 = Mlp.initialized(SPEC, Activation.RELU, 22);
+        sendWeights(call, 5, step5);
+        call.send(assignment(5, shard(1, 4)));
+        assertShardGradient(call, step5, 5, 1, new int[] {4});
+        call.send(stop("done", true));
+        WorkerResult result = run.get(10, TimeUnit.SECONDS);
+        assertEquals(2, result.stats().steps(), "steps 4 and 5, counted once each");
+        assertEquals(4, result.stats().shards());
+        assertEquals(7, result.stats().samples());
+    }
+
+    @Test
     void sendsHeartbeatsWhileWaiting() throws Exception {
         Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
         FakeCoordinator.Call call = coordinator.awaitJoin();
