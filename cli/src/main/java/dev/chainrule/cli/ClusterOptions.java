@@ -1,6 +1,8 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.CoordinatorSettings;
+import java.io.PrintWriter;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -8,16 +10,37 @@ import picocli.CommandLine.Option;
 final class ClusterOptions {
 
     @Option(names = "--worker-wait", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
-            description = "How long to wait for the workers to join before step 0 (default: ${DEFAULT-VALUE}).")
+            description = "How long to wait for the workers to join before step 0, and for one to join when no worker is left"
+                    + " (default: ${DEFAULT-VALUE}).")
     Duration workerWait;
 
     @Option(names = "--step-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
-            description = "How long a step may wait for a shard's gradient before the run fails, naming the worker and"
+            description = "How long a step may wait for its shards' gradients before the run fails, naming the worker and"
                     + " the step (default: ${DEFAULT-VALUE}).")
     Duration stepTimeout;
 
+    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long a worker may send nothing (workers send a heartbeat every second) before the coordinator"
+                    + " drops it and has the other workers compute its shards (default: ${DEFAULT-VALUE}).")
+    Duration heartbeatTimeout;
+
     /** The coordinator's settings for {@code workers} workers. */
     CoordinatorSettings settings(int workers) {
-        return CoordinatorSettings.defaults(workers).withWorkerWait(workerWait).withStepTimeout(stepTimeout);
+        CoordinatorSettings defaults = CoordinatorSettings.defaults(workers);
+        if (heartbeatTimeout.compareTo(defaults.heartbeatInterval()) <= 0) {
+            throw new IllegalArgumentException("--heartbeat-timeout " + DurationConverter.describe(heartbeatTimeout) + " (expected: > "
+                    + DurationConverter.describe(defaults.heartbeatInterval()) + ", the workers' heartbeat interval)");
+        }
+        return defaults.withWorkerWait(workerWait).withStepTimeout(stepTimeout).withHeartbeatTimeout(heartbeatTimeout);
+    }
+
+    /** Prints {@code server}'s worker events (a worker lost, its shards reassigned, a late join) to {@code err}, one line each. */
+    static void reportWorkerEvents(CoordinatorServer server, PrintWriter err) {
+        server.onWorkerEvent(event -> {
+            synchronized (err) {
+                err.println("coordinator: " + event);
+                err.flush();
+            }
+        });
     }
 }

@@ -1,6 +1,7 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
+import dev.chainrule.coordinator.security.ServerSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -24,19 +25,32 @@ import picocli.CommandLine.Spec;
                     + " the batch (by sample index: every worker loads the data set from its own disk), adds the returned"
                     + " shard gradients in shard order, divides by the batch size, applies the optimiser and goes on.",
             "The training options are those of 'chainrule train'; the weights are bit for bit those of"
-                    + " 'chainrule train --shards S' with the same options."
+                    + " 'chainrule train --shards S' with the same options.",
+            "A worker whose connection breaks, or that sends nothing for --heartbeat-timeout, is dropped and the"
+                    + " others compute its shards, with the same bits; a worker may join at any step (up to --workers at a"
+                    + " time). Each loss and late join is printed on stderr. With no worker left, the run waits up to"
+                    + " --worker-wait for one, then fails.",
+            "Across a network, protect the port: --tls-cert/--tls-key serve TLS (workers give --tls-ca),"
+                    + " --tls-client-ca also requires a client certificate from every worker (mutual TLS), and"
+                    + " --token-file requires a shared secret on every call. Listening on a non-loopback address with"
+                    + " neither TLS nor a token prints a warning."
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
-            "1:the run failed (a worker broke off, a wait expired) or an unexpected error",
+            "1:the run failed (no worker left after --worker-wait, a step past --step-timeout) or an unexpected error",
             "2:invalid input: options, data files, weights files"
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  chainrule coordinator --port 7070 --workers 2 --epochs 10 --save weights.safetensors",
-            "  chainrule worker --coordinator coordinator-host:7070        (on each of the two worker machines)"
+            "  chainrule worker --coordinator coordinator-host:7070        (on each of the two worker machines)",
+            "  chainrule coordinator --port 7070 --workers 2 --checkpoint-dir ckpt   (the same command after a crash resumes;"
+                    + " the workers reconnect)",
+            "  chainrule coordinator --workers 2 --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem --token-file token",
+            "  chainrule worker --coordinator coordinator-host:7070 --tls-ca ca.pem --tls-client-cert worker.pem"
+                    + " --tls-client-key worker.key --token-file token"
         })
 public final class CoordinatorCommand implements Callable<Integer> {
 
@@ -59,20 +73,39 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     private TrainingOptions options = new TrainingOptions();
 
+    @Mixin
+    private CoordinatorSecurityOptions security = new CoordinatorSecurityOptions();
+
     @Override
     public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
+        ServerSecurity serverSecurity = security.serverSecurity();
         TrainingRun run = options.prepare(workers);
-        try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port), run.model(), run.data().train(),
-                run.config(), cluster.settings(workers)).start()) {
-            out.printf("coordinator listening on %s:%d; waiting up to %s for %d worker%s%n", bind, server.port(),
+        try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
+                run.data().train(), run.config(), cluster.settings(workers)).start()) {
+            printExposureWarning(serverSecurity, server.port());
+            ClusterOptions.reportWorkerEvents(server, spec.commandLine().getErr());
+            out.printf("coordinator listening on %s:%d%s; waiting up to %s for %d worker%s%n", bind, server.port(),
+                    serverSecurity.unprotected() ? "" : " (" + serverSecurity + ")",
                     DurationConverter.describe(cluster.workerWait), workers, workers == 1 ? "" : "s");
             out.flush();
             run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"));
         }
         return ExitCode.OK;
+    }
+
+    /** The warning, framed on stderr, when anyone who reaches a non-loopback port could join the run. */
+    private void printExposureWarning(ServerSecurity serverSecurity, int boundPort) {
+        serverSecurity.exposureWarning(bind, boundPort).ifPresent(warning -> {
+            PrintWriter err = spec.commandLine().getErr();
+            String rule = "*".repeat(78);
+            err.println(rule);
+            err.println(warning);
+            err.println(rule);
+            err.flush();
+        });
     }
 }

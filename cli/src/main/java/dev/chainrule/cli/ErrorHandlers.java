@@ -1,5 +1,6 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.checkpoint.CheckpointException;
 import dev.chainrule.coordinator.DistributedTrainingException;
 import dev.chainrule.data.DataFileException;
 import dev.chainrule.weights.WeightsFileException;
@@ -32,8 +33,8 @@ final class ErrorHandlers {
     }
 
     /**
-     * picocli's execution-exception handler. Invalid input found while running (bad data or weights
-     * files, out-of-range settings) is one message, exit 2; a distributed run that failed is one
+     * picocli's execution-exception handler. Invalid input found while running (bad data, weights or
+     * checkpoint files, out-of-range settings) is one message, exit 2; a distributed run that failed is one
      * message, exit 1; anything else is a bug or an environment failure: one line, exit 1.
      */
     static int executionError(Exception ex, CommandLine command, ParseResult parseResult) {
@@ -55,7 +56,7 @@ final class ErrorHandlers {
 
     private static boolean isInputError(Exception ex) {
         return ex instanceof InputException || ex instanceof IllegalArgumentException
-                || ex instanceof DataFileException || ex instanceof WeightsFileException;
+                || ex instanceof DataFileException || ex instanceof WeightsFileException || ex instanceof CheckpointException;
     }
 
     private static boolean verboseRequested(ParseResult parseResult) {

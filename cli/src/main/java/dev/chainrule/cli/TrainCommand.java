@@ -1,6 +1,7 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
+import dev.chainrule.coordinator.security.ServerSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ import picocli.CommandLine.Spec;
             "  chainrule train --optimizer momentum --lr 0.05 --lr-schedule constant --activation tanh",
             "  chainrule train --train train.csv --test test.csv --model 4-16-3 --batch 16 --epochs 50",
             "  chainrule train --workers 2 --batch 256           (a coordinator and 2 worker processes on loopback)",
+            "  chainrule train --checkpoint-dir ckpt --checkpoint-every 500   (run it again after a crash: it resumes)",
             "  chainrule eval --weights weights.safetensors"
         })
 public final class TrainCommand implements Callable<Integer> {
@@ -65,30 +67,39 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private TrainingOptions options = new TrainingOptions();
 
+    @Mixin
+    private TokenFileOption token = new TokenFileOption();
+
     @Override
     public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 0) {
             throw new InputException("--workers " + workers + " (expected: >= 0)");
         }
+        if (workers == 0 && token.tokenFile != null) {
+            throw new InputException("--token-file protects the local cluster of --workers N; without --workers nothing listens");
+        }
+        ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext());
         TrainingRun run = options.prepare(Math.max(1, workers));
         if (workers == 0) {
             run.run(out);
         } else {
-            runOnWorkerProcesses(run, out, spec.commandLine().getErr());
+            runOnWorkerProcesses(run, serverSecurity, out, spec.commandLine().getErr());
         }
         return ExitCode.OK;
     }
 
     /** A local cluster: the coordinator in this process on a loopback port, and {@code workers} worker processes. */
-    private void runOnWorkerProcesses(TrainingRun run, PrintWriter out, PrintWriter err) throws IOException {
-        CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), run.model(), run.data().train(),
-                run.config(), cluster.settings(workers)).start();
+    private void runOnWorkerProcesses(TrainingRun run, ServerSecurity security, PrintWriter out, PrintWriter err) throws IOException {
+        CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0, security), run.model(),
+                run.data().train(), run.config(), cluster.settings(workers)).start();
+        ClusterOptions.reportWorkerEvents(server, err);
         WorkerProcesses processes = null;
         boolean finished = false;
         try {
             List<String> workerArgs = new ArrayList<>(List.of("--coordinator", "127.0.0.1:" + server.port()));
             workerArgs.addAll(options.data.asArguments());
+            workerArgs.addAll(token.asArguments());
             processes = WorkerProcesses.start(workers, workerArgs, err);
             run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"));
             finished = true;

@@ -1,5 +1,7 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.checkpoint.CheckpointStore;
+import dev.chainrule.checkpoint.RunConfig;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
@@ -17,6 +19,8 @@ import picocli.CommandLine.Option;
 
 /** The options that define a training run, shared by {@code train} and {@code coordinator}. */
 final class TrainingOptions {
+    /** Steps between checkpoints when --checkpoint-dir is given without --checkpoint-every. */
+    static final long DEFAULT_CHECKPOINT_EVERY = 100;
 
     @Mixin
     DataOptions data = new DataOptions();
@@ -81,21 +85,48 @@ final class TrainingOptions {
             description = "Write one JSON object at the end: steps, epochs, train_loss, test_accuracy, wall_seconds, samples_per_second.")
     Path metricsOut;
 
-    /** Validates the options, loads the data and builds the model: everything a run needs before its first step. */
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Write a checkpoint (weights, optimiser state, step, seed and these options, with a SHA-256) to DIR"
+                    + " every --checkpoint-every steps, after the last step and when the run fails, keeping the newest two."
+                    + " If DIR holds a checkpoint of this run, resume from the newest intact one: the final weights are those of"
+                    + " a run that never stopped.")
+    Path checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "K",
+            description = "Steps between checkpoints (default: " + DEFAULT_CHECKPOINT_EVERY + "; needs --checkpoint-dir).")
+    Long checkpointEvery;
+
+    /**
+     * Validates the options, loads the data and builds the model: everything a run needs before its
+     * first step; with --checkpoint-dir, also finds the checkpoint to resume from (refusing one of
+     * another configuration, and failing when no checkpoint there is intact).
+     */
     TrainingRun prepare(int defaultShards) throws InputException, IOException {
         if (steps != null && steps < 1) {
             throw new InputException("--steps " + steps + " (expected: >= 1)");
+        }
+        if (checkpointEvery != null && checkpointDir == null) {
+            throw new InputException("--checkpoint-every needs --checkpoint-dir DIR (where to write the checkpoints)");
+        }
+        if (checkpointEvery != null && checkpointEvery < 1) {
+            throw new InputException("--checkpoint-every " + checkpointEvery + " (expected: >= 1)");
         }
         ModelSpec spec = ModelSpec.parse(model);
         Activation hidden = Activation.parse(activation);
         TrainingConfig config = new TrainingConfig(batch, epochs, steps == null ? 0 : steps, !noShuffle, seed,
                 shards != null ? shards : defaultShards);
-        var optimizerInstance = Optimizers.create(optimizer, OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay));
+        OptimizerSettings settings = OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay);
+        var optimizerInstance = Optimizers.create(optimizer, settings);
         Mlp mlp = init != null ? ModelWeights.load(init, spec, hidden) : Mlp.initialized(spec, hidden, seed);
         DataSplit split = data.load().requireFeatures(spec.inputs()).requireLabelsBelow(spec.outputs(), "the model's output layer");
         int batchesPerEpoch = Trainer.batches(split.train(), config).batchesPerEpoch();
         long total = config.totalSteps(batchesPerEpoch);
-        return new TrainingRun(this, mlp, split, config, optimizerInstance,
-                LearningRateSchedules.create(schedule, learningRate, total), total, batchesPerEpoch);
+        var rates = LearningRateSchedules.create(schedule, learningRate, total);
+        CheckpointStore checkpoints = checkpointDir == null ? null : new CheckpointStore(checkpointDir, new RunConfig(spec, hidden,
+                optimizer, settings, learningRate, schedule, config.batchSize(), config.epochs(), config.steps(), config.shuffle(),
+                config.seed(), config.shards(), total, split.train().size()));
+        CheckpointStore.Found resume = checkpoints == null ? null : checkpoints.latest().orElse(null);
+        return new TrainingRun(this, mlp, split, config, optimizerInstance, rates, total, batchesPerEpoch, checkpoints,
+                checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY, resume);
     }
 }

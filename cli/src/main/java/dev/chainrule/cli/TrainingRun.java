@@ -1,5 +1,6 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.checkpoint.CheckpointStore;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.LearningRateSchedule;
@@ -14,14 +15,25 @@ import dev.chainrule.train.TrainingResult;
 import dev.chainrule.weights.ModelWeights;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * A prepared training run: prints its header, runs the trainer with the given shard executor (local
  * or remote), then prints the result, saves the weights and writes the metrics file as asked.
+ *
+ * <p>With checkpoints ({@code checkpoints} not null) the trainer writes one every
+ * {@code checkpointEvery} steps, after the last step and when the run fails; a run prepared with a
+ * checkpoint to {@code resume} from prints where it resumes (after a warning for every newer
+ * checkpoint that could not be used) and starts there. When the run fails, the newest checkpoint is
+ * named so that the same command can be run again.
+ *
+ * @param checkpoints where checkpoints go, or null for none
+ * @param resume the checkpoint to resume from, or null to start at step 0
  */
 record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingConfig config, Optimizer optimizer,
-        LearningRateSchedule rates, long totalSteps, int batchesPerEpoch) {
+        LearningRateSchedule rates, long totalSteps, int batchesPerEpoch, CheckpointStore checkpoints, long checkpointEvery,
+        CheckpointStore.Found resume) {
 
     /** Runs every step in this process. */
     TrainingResult run(PrintWriter out) throws IOException {
@@ -33,12 +45,35 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
         TrainingListener listener = System.console() != null ? new TerminalProgress(out) : new PlainProgress(out);
         Trainer trainer = executor == null ? new Trainer(model, data, config, optimizer, rates, listener)
                 : new Trainer(model, data, config, optimizer, rates, listener, executor);
+        if (checkpoints != null) {
+            trainer.checkpointEvery(checkpoints, checkpointEvery);
+        }
+        if (resume != null) {
+            trainer.resumeFrom(resume.checkpoint());
+        }
         out.printf(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d shard%s %s, %d steps (%.2f epochs) on %d samples from %s%n",
                 model.spec(), model.activation(), options.optimizer, options.learningRate, options.schedule, config.batchSize(),
                 config.shards(), config.shards() == 1 ? "" : "s", where, totalSteps, (double) totalSteps / batchesPerEpoch,
                 data.train().size(), options.data.describe());
+        if (resume != null) {
+            for (String skipped : resume.skipped()) {
+                out.println("warning: skipped a checkpoint that cannot be used: " + skipped);
+            }
+            out.printf(Locale.ROOT, "resuming from %s at step %d%n", resume.file(), resume.checkpoint().step());
+        }
         out.flush();
-        TrainingResult result = trainer.run();
+        TrainingResult result;
+        try {
+            result = trainer.run();
+        } catch (RuntimeException e) {
+            Path newest = trainer.lastCheckpoint().orElse(resume != null ? resume.file() : null);
+            if (newest != null) {
+                out.printf(Locale.ROOT, "the run stopped; its newest checkpoint is %s (after step %d): run the same command again"
+                        + " to resume from it%n", newest, CheckpointStore.stepOf(newest));
+                out.flush();
+            }
+            throw e;
+        }
         out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s); test loss %.4f, test accuracy %.2f%%%n",
                 result.steps(), result.wallSeconds(), result.samplesPerSecond(), result.test().loss(), 100 * result.test().accuracy());
         if (options.save != null) {

@@ -1,11 +1,12 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.data.Dataset;
+import dev.chainrule.worker.ChannelSecurity;
 import dev.chainrule.worker.Worker;
 import dev.chainrule.worker.WorkerException;
 import dev.chainrule.worker.WorkerResult;
+import dev.chainrule.worker.WorkerStats;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -30,21 +31,27 @@ import picocli.CommandLine.Spec;
                     + " data set), connects to the coordinator, and for every step receives the weights and the indices"
                     + " of its shards' samples, runs forward and reverse differentiation of the model on each shard and"
                     + " sends back the gradient of the summed loss. Exits when the coordinator stops the run.",
+            "",
+            "Once joined, the worker reconnects by itself when the coordinator goes away (e.g. it is killed and restarted"
+                    + " from its --checkpoint-dir) and joins the run again, for up to --reconnect-timeout.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the run finished",
-            "1:the session failed (coordinator unreachable, a wait expired, the run was aborted)",
+            "1:the session failed (coordinator unreachable, a wait expired, the run was aborted) and reconnecting did not help",
             "2:invalid input: options, data files"
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  chainrule worker --coordinator coordinator-host:7070",
+            "  chainrule worker --coordinator coordinator-host:7070 --tls-ca ca.pem --token-file token.txt",
             "  chainrule worker --coordinator 10.0.0.5:7070 --data /mnt/fashion-mnist"
         })
 public final class WorkerCommand implements Callable<Integer> {
     private static final Duration SHUTDOWN = Duration.ofSeconds(5);
+    /** How long a failed session may spend asking the channel why it could not connect. */
+    private static final Duration DIAGNOSIS = Duration.ofSeconds(3);
 
     @Spec
     private CommandSpec spec;
@@ -59,26 +66,50 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "How long to keep trying to reach the coordinator (default: ${DEFAULT-VALUE}).")
     private Duration connectTimeout;
 
+    @Option(names = "--reconnect-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
+            description = "After joining, how long to keep trying to join again when the coordinator goes away (killed, restarted"
+                    + " from its checkpoint) or stops the run unfinished, with pauses of 0.5s doubling up to 5s between"
+                    + " attempts (default: ${DEFAULT-VALUE}).")
+    private Duration reconnectTimeout;
+
     @Mixin
     private DataOptions data = new DataOptions();
+
+    @Mixin
+    private WorkerSecurityOptions security = new WorkerSecurityOptions();
 
     @Override
     public Integer call() throws InterruptedException, InputException {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ChannelSecurity channelSecurity = security.channelSecurity();
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
-        ManagedChannel channel = NettyChannelBuilder.forTarget(coordinator).usePlaintext().build();
+        WorkerSessions.Outcome outcome = new WorkerSessions(connectTimeout, reconnectTimeout, line -> {
+            err.println(workerName + ": " + line);
+            err.flush();
+        }).run(attempt -> session(channelSecurity, train, workerName, attempt));
+        WorkerResult result = outcome.last();
+        WorkerStats stats = outcome.total();
+        out.printf(Locale.ROOT, "%s: %s after %d steps, %d shards, %d samples (compute %.1f s, communication %.1f s)%s%n",
+                workerName, result.finished() ? "finished" : "stopped (" + result.reason() + ")", stats.steps(), stats.shards(),
+                stats.samples(), stats.computeTime().toMillis() / 1e3, stats.communicationTime().toMillis() / 1e3,
+                outcome.sessions() > 1 ? ", in " + outcome.sessions() + " sessions" : "");
+        out.flush();
+        return result.finished() ? ExitCode.OK : ExitCode.SOFTWARE;
+    }
+
+    /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
+    private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerSessions.Attempt attempt)
+            throws InterruptedException {
+        ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            WorkerResult result = new Worker(channel, train, workerName, connectTimeout).run();
-            out.printf(Locale.ROOT, "%s: %s after %d steps, %d shards, %d samples (compute %.1f s, communication %.1f s)%n",
-                    workerName, result.finished() ? "finished" : "stopped (" + result.reason() + ")", result.stats().steps(),
-                    result.stats().shards(), result.stats().samples(), result.stats().computeTime().toMillis() / 1e3,
-                    result.stats().communicationTime().toMillis() / 1e3);
-            out.flush();
-            return result.finished() ? ExitCode.OK : ExitCode.SOFTWARE;
+            return attempt.run(new Worker(attempt.watch(channel), train, workerName, attempt.connectTimeout()));
         } catch (WorkerException e) {
+            // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
+            String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");
             throw new WorkerException(workerName + " with coordinator " + coordinator + " (channel "
-                    + channel.getState(false).name().toLowerCase(java.util.Locale.ROOT) + "): " + e.getMessage(), e);
+                    + channel.getState(false).name().toLowerCase(java.util.Locale.ROOT) + failure + "): " + e.getMessage(), e);
         } finally {
             channel.shutdown();
             if (!channel.awaitTermination(SHUTDOWN.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -43,18 +43,35 @@ final class ChainruleProcess implements AutoCloseable {
 
     /** The first stdout line matching {@code pattern}, waiting at most {@code timeout} for it; fails naming what was printed. */
     Matcher awaitOut(Pattern pattern, Duration timeout) throws InterruptedException {
+        return await(out, "stdout", pattern, timeout);
+    }
+
+    /** The first stderr line matching {@code pattern}, waiting at most {@code timeout} for it; fails naming what was printed. */
+    Matcher awaitErr(Pattern pattern, Duration timeout) throws InterruptedException {
+        return await(err, "stderr", pattern, timeout);
+    }
+
+    /** Kills the process at once (SIGKILL on Linux, like kill -9) and waits (bounded) for it to end; returns its exit code. */
+    int kill() throws InterruptedException {
+        if (!process.destroyForcibly().waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            fail(description + " still runs " + KILL_WAIT + " after it was killed");
+        }
+        return process.exitValue();
+    }
+
+    private Matcher await(Lines lines, String stream, Pattern pattern, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int seen = 0;
         while (true) {
-            List<String> lines = out.snapshot();
-            for (; seen < lines.size(); seen++) {
-                Matcher m = pattern.matcher(lines.get(seen));
+            List<String> snapshot = lines.snapshot();
+            for (; seen < snapshot.size(); seen++) {
+                Matcher m = pattern.matcher(snapshot.get(seen));
                 if (m.matches()) {
                     return m;
                 }
             }
-            if (!out.awaitMore(seen, deadline)) {
-                fail("no stdout line matching '" + pattern + "' within " + timeout + " (" + (process.isAlive() ? "still running"
+            if (!lines.awaitMore(seen, deadline)) {
+                fail("no " + stream + " line matching '" + pattern + "' within " + timeout + " (" + (process.isAlive() ? "still running"
                         : "exited " + process.exitValue()) + ")\n" + transcript());
             }
         }
