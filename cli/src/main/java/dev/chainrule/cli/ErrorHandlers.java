@@ -27,6 +27,7 @@ final class ErrorHandlers {
         PrintWriter err = command.getErr();
         err.println("error: " + ex.getMessage());
         UnmatchedArgumentException.printSuggestions(ex, err);
+        err.print(command.getHelp().synopsis(0).replaceFirst("^\\s*", "Usage: "));
         err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return command.getCommandSpec().exitCodeOnInvalidInput();

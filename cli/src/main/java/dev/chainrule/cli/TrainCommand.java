@@ -100,6 +100,8 @@ public final class TrainCommand implements Callable<Integer> {
             List<String> workerArgs = new ArrayList<>(List.of("--coordinator", "127.0.0.1:" + server.port()));
             workerArgs.addAll(options.data.asArguments());
             workerArgs.addAll(token.asArguments());
+            // a worker of this local cluster has nothing to reconnect to once this process is gone
+            workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             processes = WorkerProcesses.start(workers, workerArgs, err);
             run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"));
             finished = true;

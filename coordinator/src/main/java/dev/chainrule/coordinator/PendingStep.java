@@ -139,10 +139,10 @@ final class PendingStep {
             if (owners[shard] != worker) {
                 String owner = plan.size(shard) == 0 ? "empty" : owners[shard] == null ? "not assigned to any worker"
                         : "assigned to " + owners[shard].label();
-                throw ProtocolException.invalid("step " + step + ": shard " + shard + " is " + owner + ", not to " + worker.label());
+                throw ProtocolException.precondition("step " + step + ": shard " + shard + " is " + owner + ", not to " + worker.label());
             }
             if (received[shard] != null) {
-                throw ProtocolException.invalid("step " + step + ": shard " + shard + " was already received");
+                throw ProtocolException.precondition("step " + step + ": shard " + shard + " was already received");
             }
         } finally {
             lock.unlock();

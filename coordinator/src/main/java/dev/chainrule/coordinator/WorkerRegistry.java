@@ -69,7 +69,7 @@ final class WorkerRegistry {
                 throw ProtocolException.exhausted("the run is over: " + (failure != null ? failure : "the coordinator is closing"));
             }
             if (live.size() >= capacity) {
-                throw ProtocolException.exhausted("the run already has " + live.size() + " workers (expected: " + capacity + ")");
+                throw ProtocolException.exhausted("the run already has " + live.size() + " workers (expected: at most " + capacity + ")");
             }
             worker = new WorkerHandle(nextId++, name, outbox, clock);
             outbox.send(welcome.apply(worker.id()));

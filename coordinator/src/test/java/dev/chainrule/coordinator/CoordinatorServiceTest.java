@@ -145,7 +145,7 @@ class CoordinatorServiceTest {
     void workersBeyondTheExpectedNumberAreNotWanted() throws Exception {
         start(settings(1));
         welcomed("a", 0);
-        assertStatus(join("b"), Status.Code.RESOURCE_EXHAUSTED, "the run already has 1 workers (expected: 1)");
+        assertStatus(join("b"), Status.Code.RESOURCE_EXHAUSTED, "the run already has 1 workers (expected: at most 1)");
     }
 
     @Test

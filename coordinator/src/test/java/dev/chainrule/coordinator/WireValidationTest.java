@@ -318,7 +318,7 @@ class WireValidationTest {
             Bad filler = new Bad("filler/third");
             filler.join();
             b.send(join(b.name));
-            assertStatus(b, Status.Code.RESOURCE_EXHAUSTED, "the run already has 3 workers (expected: 3)");
+            assertStatus(b, Status.Code.RESOURCE_EXHAUSTED, "the run already has 3 workers (expected: at most 3)");
             filler.leave();
             filler.fake.awaitCompleted();
             return REPORTED;
