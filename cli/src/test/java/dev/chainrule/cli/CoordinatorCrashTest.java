@@ -137,10 +137,12 @@ class CoordinatorCrashTest {
         List<String> options = List.of("--bind", "127.0.0.1", "--port", String.valueOf(port), "--workers", "1", "--step-timeout", "30s",
                 "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "100", "--save", weights.toString());
         List<String> first = new ArrayList<>(options);
-        first.addAll(List.of("--worker-wait", "2s"));
+        // the same wait covers the first join and the wait for a worker once it is gone: long enough for a
+        // worker JVM started first to join on a loaded machine, short enough to keep the test quick
+        first.addAll(List.of("--worker-wait", "5s"));
         long failedAt;
-        try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", first.toArray(new String[0])));
-                ChainruleProcess worker = worker(address, "only", "1s")) {
+        try (ChainruleProcess worker = worker(address, "only", "1s");
+                ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", first.toArray(new String[0])))) {
             coordinator.awaitOut(Pattern.compile("epoch 1  step 10  .*"), WAIT);
             assertEquals(137, worker.kill(), "128 + SIGKILL");
             assertEquals(1, coordinator.awaitExit(WAIT), coordinator.transcript());
