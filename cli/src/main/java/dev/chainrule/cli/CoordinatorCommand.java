@@ -2,6 +2,7 @@ package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.security.ServerSecurity;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -76,6 +77,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     private CoordinatorSecurityOptions security = new CoordinatorSecurityOptions();
 
+    @Mixin
+    private MetricsOptions metricsOptions = new MetricsOptions();
+
     @Override
     public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
@@ -84,15 +88,17 @@ public final class CoordinatorCommand implements Callable<Integer> {
         }
         ServerSecurity serverSecurity = security.serverSecurity();
         TrainingRun run = options.prepare(workers);
-        try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
-                run.data().train(), run.config(), cluster.settings(workers)).start()) {
+        try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out);
+                CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
+                        run.data().train(), run.config(), cluster.settings(workers), new CoordinatorMetrics(endpoint.registry())).start()) {
+            CoordinatorMetrics metrics = server.metrics();
             printExposureWarning(serverSecurity, server.port());
             ClusterOptions.reportWorkerEvents(server, spec.commandLine().getErr());
             out.printf("coordinator listening on %s:%d%s; waiting up to %s for %d worker%s%n", bind, server.port(),
                     serverSecurity.unprotected() ? "" : " (" + serverSecurity + ")",
                     DurationConverter.describe(cluster.workerWait), workers, workers == 1 ? "" : "s");
             out.flush();
-            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"));
+            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"), metrics);
         }
         return ExitCode.OK;
     }

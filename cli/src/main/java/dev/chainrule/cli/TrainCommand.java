@@ -2,6 +2,7 @@ package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.security.ServerSecurity;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -70,6 +71,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private TokenFileOption token = new TokenFileOption();
 
+    @Mixin
+    private MetricsOptions metricsOptions = new MetricsOptions();
+
     @Override
     public Integer call() throws IOException, InputException {
         PrintWriter out = spec.commandLine().getOut();
@@ -81,18 +85,22 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext());
         TrainingRun run = options.prepare(Math.max(1, workers));
-        if (workers == 0) {
-            run.run(out);
-        } else {
-            runOnWorkerProcesses(run, serverSecurity, out, spec.commandLine().getErr());
+        try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out)) {
+            CoordinatorMetrics metrics = new CoordinatorMetrics(endpoint.registry());
+            if (workers == 0) {
+                run.run(out, null, "in this process", metrics);
+            } else {
+                runOnWorkerProcesses(run, serverSecurity, metrics, out, spec.commandLine().getErr());
+            }
         }
         return ExitCode.OK;
     }
 
     /** A local cluster: the coordinator in this process on a loopback port, and {@code workers} worker processes. */
-    private void runOnWorkerProcesses(TrainingRun run, ServerSecurity security, PrintWriter out, PrintWriter err) throws IOException {
+    private void runOnWorkerProcesses(TrainingRun run, ServerSecurity security, CoordinatorMetrics metrics, PrintWriter out,
+            PrintWriter err) throws IOException {
         CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0, security), run.model(),
-                run.data().train(), run.config(), cluster.settings(workers)).start();
+                run.data().train(), run.config(), cluster.settings(workers), metrics).start();
         ClusterOptions.reportWorkerEvents(server, err);
         WorkerProcesses processes = null;
         boolean finished = false;
@@ -103,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             processes = WorkerProcesses.start(workers, workerArgs, err);
-            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"));
+            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics);
             finished = true;
         } finally {
             server.close();

@@ -1,10 +1,13 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.checkpoint.CheckpointStore;
+import dev.chainrule.coordinator.MetricsListener;
 import dev.chainrule.data.DataSplit;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.LearningRateSchedule;
 import dev.chainrule.optim.Optimizer;
+import dev.chainrule.train.Evaluation;
 import dev.chainrule.train.PlainProgress;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.TerminalProgress;
@@ -16,6 +19,7 @@ import dev.chainrule.weights.ModelWeights;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -42,7 +46,13 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
 
     /** Runs with shard gradients from {@code executor} (null: in this process); {@code where} describes it for the header. */
     TrainingResult run(PrintWriter out, ShardExecutor executor, String where) throws IOException {
-        TrainingListener listener = System.console() != null ? new TerminalProgress(out) : new PlainProgress(out);
+        return run(out, executor, where, null);
+    }
+
+    /** As above, also feeding steps, loss, test accuracy and checkpoints into {@code metrics} (null: none). */
+    TrainingResult run(PrintWriter out, ShardExecutor executor, String where, CoordinatorMetrics metrics) throws IOException {
+        TrainingListener progress = System.console() != null ? new TerminalProgress(out) : new PlainProgress(out);
+        TrainingListener listener = metrics == null ? progress : both(progress, new MetricsListener(metrics));
         Trainer trainer = executor == null ? new Trainer(model, data, config, optimizer, rates, listener)
                 : new Trainer(model, data, config, optimizer, rates, listener, executor);
         if (checkpoints != null) {
@@ -85,5 +95,34 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
         }
         out.flush();
         return result;
+    }
+
+    /** A listener that calls {@code first}, then {@code second}. */
+    private static TrainingListener both(TrainingListener first, TrainingListener second) {
+        return new TrainingListener() {
+            @Override
+            public void onStep(long step, long totalSteps, long epoch, double loss, double samplesPerSecond, double etaSeconds) {
+                first.onStep(step, totalSteps, epoch, loss, samplesPerSecond, etaSeconds);
+                second.onStep(step, totalSteps, epoch, loss, samplesPerSecond, etaSeconds);
+            }
+
+            @Override
+            public void onEpochEnd(long epoch, long step, double trainLoss, Evaluation test) {
+                first.onEpochEnd(epoch, step, trainLoss, test);
+                second.onEpochEnd(epoch, step, trainLoss, test);
+            }
+
+            @Override
+            public void onCheckpoint(long step, Path file, Duration took) {
+                first.onCheckpoint(step, file, took);
+                second.onCheckpoint(step, file, took);
+            }
+
+            @Override
+            public void onFinish(TrainingResult result) {
+                first.onFinish(result);
+                second.onFinish(result);
+            }
+        };
     }
 }

@@ -1,6 +1,7 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.data.Dataset;
+import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.worker.ChannelSecurity;
 import dev.chainrule.worker.Worker;
 import dev.chainrule.worker.WorkerException;
@@ -78,6 +79,9 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     private WorkerSecurityOptions security = new WorkerSecurityOptions();
 
+    @Mixin
+    private MetricsOptions metricsOptions = new MetricsOptions();
+
     @Override
     public Integer call() throws InterruptedException, InputException {
         PrintWriter out = spec.commandLine().getOut();
@@ -85,10 +89,14 @@ public final class WorkerCommand implements Callable<Integer> {
         ChannelSecurity channelSecurity = security.channelSecurity();
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
-        WorkerSessions.Outcome outcome = new WorkerSessions(connectTimeout, reconnectTimeout, line -> {
-            err.println(workerName + ": " + line);
-            err.flush();
-        }).run(attempt -> session(channelSecurity, train, workerName, attempt));
+        WorkerSessions.Outcome outcome;
+        try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out, "worker", workerName)) {
+            WorkerMetrics metrics = new WorkerMetrics(endpoint.registry());
+            outcome = new WorkerSessions(connectTimeout, reconnectTimeout, line -> {
+                err.println(workerName + ": " + line);
+                err.flush();
+            }).run(attempt -> session(channelSecurity, train, workerName, metrics, attempt));
+        }
         WorkerResult result = outcome.last();
         WorkerStats stats = outcome.total();
         out.printf(Locale.ROOT, "%s: %s after %d steps, %d shards, %d samples (compute %.1f s, communication %.1f s)%s%n",
@@ -100,11 +108,11 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
-    private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerSessions.Attempt attempt)
-            throws InterruptedException {
+    private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerMetrics metrics,
+            WorkerSessions.Attempt attempt) throws InterruptedException {
         ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            return attempt.run(new Worker(attempt.watch(channel), train, workerName, attempt.connectTimeout()));
+            return attempt.run(new Worker(attempt.watch(channel), train, workerName, attempt.connectTimeout(), metrics));
         } catch (WorkerException e) {
             // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
             String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");

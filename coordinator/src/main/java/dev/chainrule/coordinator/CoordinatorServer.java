@@ -2,6 +2,7 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.data.Dataset;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.TrainingConfig;
@@ -38,6 +39,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final RunDescription run;
     private final WorkerRegistry registry;
     private final RemoteShardExecutor executor;
+    private final CoordinatorMetrics metrics;
     private final Server server;
     /**
      * gRPC's call executor, owned by this server and shut down by {@link #close}. (gRPC's shared
@@ -68,10 +70,29 @@ public final class CoordinatorServer implements AutoCloseable {
     /** As above, with the clock that times the workers' last signs of life. */
     public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
             Clock clock) {
+        this(builder, model, train, config, settings, clock, CoordinatorMetrics.disabled());
+    }
+
+    /**
+     * As the first, recording in {@code metrics}: the live workers, each step's start and wait for its
+     * slowest shard, the bytes of gradients and weights, each worker's lateness and rejected messages.
+     * (Steps, loss, accuracy and checkpoints come from the trainer: see {@link MetricsListener}.)
+     */
+    public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
+            CoordinatorMetrics metrics) {
+        this(builder, model, train, config, settings, Clock.systemUTC(), metrics);
+    }
+
+    /** As above, with the clock that times the workers' last signs of life. */
+    public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
+            Clock clock, CoordinatorMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.run = RunDescription.of(model, train.requireFeatures(model.spec().inputs()), config);
-        this.registry = new WorkerRegistry(settings.expectedWorkers(), settings.heartbeatTimeout(), clock, e -> workerEvents.accept(e));
-        this.executor = new RemoteShardExecutor(model, registry, settings);
-        this.server = builder.addService(new CoordinatorService(run, settings, registry))
+        this.registry = new WorkerRegistry(settings.expectedWorkers(), settings.heartbeatTimeout(), clock, e -> workerEvents.accept(e),
+                metrics);
+        metrics.activeWorkersFrom(registry::liveCount);
+        this.executor = new RemoteShardExecutor(model, registry, settings, metrics);
+        this.server = builder.addService(new CoordinatorService(run, settings, registry, metrics))
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
                 .maxInboundMessageSize(Math.max(CoordinatorService.TRANSPORT_MESSAGE_LIMIT, settings.maxInboundMessageSize()))
                 .executor(callExecutor)
@@ -118,6 +139,11 @@ public final class CoordinatorServer implements AutoCloseable {
     /** The shard executor to give the Trainer. */
     public RemoteShardExecutor executor() {
         return executor;
+    }
+
+    /** The meters this server records in; give them to the trainer too, through a {@link MetricsListener}. */
+    public CoordinatorMetrics metrics() {
+        return metrics;
     }
 
     /** How many workers are live now. */

@@ -1,6 +1,7 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Shape;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
@@ -36,11 +37,13 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
     private final RunDescription run;
     private final CoordinatorSettings settings;
     private final WorkerRegistry registry;
+    private final CoordinatorMetrics metrics;
     private final Map<String, Shape> shapes;
     /** Every admitted session by worker id, kept after it ends, so that an old id is told apart from one never given out. */
     private final Map<Integer, WorkerSession> admitted = new ConcurrentHashMap<>();
 
-    CoordinatorService(RunDescription run, CoordinatorSettings settings, WorkerRegistry registry) {
+    CoordinatorService(RunDescription run, CoordinatorSettings settings, WorkerRegistry registry, CoordinatorMetrics metrics) {
+        this.metrics = metrics;
         this.run = run;
         this.settings = settings;
         this.registry = registry;
@@ -97,6 +100,11 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
 
     WorkerRegistry registry() {
         return registry;
+    }
+
+    /** Where sessions count gradient bytes and rejected messages. */
+    CoordinatorMetrics metrics() {
+        return metrics;
     }
 
     /** The names and shapes of the model's parameters, in order: what every shard gradient must hold. */

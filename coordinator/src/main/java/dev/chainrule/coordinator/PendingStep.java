@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
@@ -49,6 +50,13 @@ final class PendingStep {
     private long unownedSince = -1;
     /** The last loss of a worker, for the message when none is left. */
     private String lastLoss;
+    private final CoordinatorMetrics metrics;
+    /** The serialised size of {@link #weights}. */
+    private final long weightsBytes;
+    /** System.nanoTime() when the step's first shard arrived, or -1. */
+    private long firstArrival = -1;
+    /** When each worker's latest shard of the step arrived (System.nanoTime()). */
+    private final Map<WorkerHandle, Long> lastArrival = new LinkedHashMap<>();
 
     /**
      * Step {@code step}: {@code batch} cut by {@code plan}, its shards spread over {@code live} (in
@@ -57,6 +65,17 @@ final class PendingStep {
      * Nothing is sent before {@link #start}.
      */
     PendingStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights, List<WorkerHandle> live, String lastLoss) {
+        this(step, batch, plan, weights, live, lastLoss, CoordinatorMetrics.disabled());
+    }
+
+    /**
+     * As above, recording in {@code metrics} the weights bytes sent to each worker and, once every
+     * gradient arrived, how long after the first shard each worker's last shard came.
+     */
+    PendingStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights, List<WorkerHandle> live, String lastLoss,
+            CoordinatorMetrics metrics) {
+        this.metrics = metrics;
+        this.weightsBytes = weights.stream().mapToLong(CoordinatorMessage::getSerializedSize).sum();
         this.step = step;
         this.batch = batch;
         this.plan = plan;
@@ -100,6 +119,7 @@ final class PendingStep {
         try {
             for (WorkerHandle worker : workers) {
                 worker.outbox().sendStep(withWeights(shardsOf(worker)));
+                metrics.weightsBytesSent(worker.id(), weightsBytes);
             }
         } finally {
             lock.unlock();
@@ -159,6 +179,14 @@ final class PendingStep {
             checkOwed(shard, worker);
             received[shard] = gradient;
             missing--;
+            long now = System.nanoTime();
+            if (firstArrival < 0) {
+                firstArrival = now;
+            }
+            lastArrival.put(worker, now);
+            if (missing == 0) {
+                lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -347,6 +375,7 @@ final class PendingStep {
             } else {
                 workers.add(w);
                 w.outbox().sendStep(withWeights(g.getValue()));
+                metrics.weightsBytesSent(w.id(), weightsBytes);
             }
             parts.add(shards(g.getValue()) + " to " + w.label());
         }

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardExecutor;
@@ -37,25 +38,31 @@ public final class RemoteShardExecutor implements ShardExecutor {
     private final Mlp model;
     private final WorkerRegistry registry;
     private final CoordinatorSettings settings;
+    private final CoordinatorMetrics metrics;
     private volatile long stepsCompleted;
     private boolean workersJoined;
 
-    RemoteShardExecutor(Mlp model, WorkerRegistry registry, CoordinatorSettings settings) {
+    RemoteShardExecutor(Mlp model, WorkerRegistry registry, CoordinatorSettings settings, CoordinatorMetrics metrics) {
         this.model = model;
         this.registry = registry;
         this.settings = settings;
+        this.metrics = metrics;
     }
 
     @Override
     public List<ShardGradient> compute(long step, int[] batch, ShardPlan plan) {
         try {
+            metrics.stepStarted();
             if (!workersJoined) {
                 registry.awaitWorkers(settings.expectedWorkers(), settings.workerWait());
                 workersJoined = true;
             }
             registry.expireSilent();
             List<CoordinatorMessage> weights = Messages.weights(step, model.namedParameters(), settings.chunkBytes());
-            List<ShardGradient> gradients = await(registry.startStep(step, batch, plan, weights));
+            PendingStep pending = registry.startStep(step, batch, plan, weights);
+            long waitStart = System.nanoTime();
+            List<ShardGradient> gradients = await(pending);
+            metrics.stepWait(System.nanoTime() - waitStart);
             stepsCompleted = step + 1;
             return gradients;
         } catch (DistributedTrainingException e) {

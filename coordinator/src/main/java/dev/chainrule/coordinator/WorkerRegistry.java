@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardPlan;
 import io.grpc.Status;
@@ -35,6 +36,7 @@ final class WorkerRegistry {
     private final Duration heartbeatTimeout;
     private final Clock clock;
     private final Consumer<String> events;
+    private final CoordinatorMetrics metrics;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition joined = lock.newCondition();
     private final List<WorkerHandle> live = new ArrayList<>();
@@ -49,6 +51,12 @@ final class WorkerRegistry {
      * than {@code heartbeatTimeout} by {@code clock}, and reporting joins and losses to {@code events}.
      */
     WorkerRegistry(int capacity, Duration heartbeatTimeout, Clock clock, Consumer<String> events) {
+        this(capacity, heartbeatTimeout, clock, events, CoordinatorMetrics.disabled());
+    }
+
+    /** As above, each step recording its weights bytes and its workers' lateness in {@code metrics}. */
+    WorkerRegistry(int capacity, Duration heartbeatTimeout, Clock clock, Consumer<String> events, CoordinatorMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.capacity = capacity;
         this.heartbeatTimeout = Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -190,7 +198,7 @@ final class WorkerRegistry {
         lock.lock();
         try {
             checkRunning();
-            current = new PendingStep(step, batch, plan, weights, live, lastLoss);
+            current = new PendingStep(step, batch, plan, weights, live, lastLoss, metrics);
             current.start();
             return current;
         } finally {

@@ -144,6 +144,7 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
         }
         ShardAssembly current = assembly;
         current.accept(chunk);
+        service.metrics().gradientBytesReceived(worker.id(), chunk.getSerializedSize());
         if (chunk.getLast()) {
             ShardGradient gradient = current.complete();
             assembly = null;
@@ -195,6 +196,7 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
     /** Ends the session with {@code status}: the worker is removed (its shards go to others), and with {@code failRun}, the run fails. */
     private void reject(Status status, boolean failRun) {
         ended = true;
+        service.metrics().rejectedMessage(status.getCode().name());
         assembly = null;
         WorkerHandle w = worker;
         if (w != null) {

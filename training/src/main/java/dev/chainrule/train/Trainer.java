@@ -14,6 +14,7 @@ import dev.chainrule.optim.OptimizerState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -233,10 +234,12 @@ public final class Trainer {
     }
 
     private void writeCheckpoint(long step, BatchSchedule batches) {
+        long start = System.nanoTime();
         try {
             lastCheckpoint = checkpoints.save(step, step / batches.batchesPerEpoch(), (int) (step % batches.batchesPerEpoch()),
                     model.namedParameters(), optimizer.exportState());
             lastCheckpointStep = step;
+            listener.onCheckpoint(step, lastCheckpoint, Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint after step " + step + " to "
                     + checkpoints.directory() + ": " + e.getMessage(), e);

@@ -1,8 +1,12 @@
 package dev.chainrule.train;
 
+import java.nio.file.Path;
+import java.time.Duration;
+
 /**
  * Receives a trainer's progress. Call order: {@link #onStep} after every optimiser step,
- * {@link #onEpochEnd} after the last step of each epoch (with the test split's figures), then
+ * {@link #onEpochEnd} after the last step of each epoch (with the test split's figures),
+ * {@link #onCheckpoint} after each checkpoint written, then
  * {@link #onFinish} once. Called on the training thread.
  */
 public interface TrainingListener {
@@ -12,6 +16,10 @@ public interface TrainingListener {
 
     /** After the last step of an epoch: the epoch's mean training loss and the test split's loss and accuracy. */
     void onEpochEnd(long epoch, long step, double trainLoss, Evaluation test);
+
+    /** After writing the checkpoint {@code file} after step {@code step}, which took {@code took}; ignored by default. */
+    default void onCheckpoint(long step, Path file, Duration took) {
+    }
 
     /** Once, when training stops. */
     void onFinish(TrainingResult result);

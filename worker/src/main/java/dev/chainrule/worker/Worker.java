@@ -2,6 +2,7 @@ package dev.chainrule.worker;
 
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.data.Dataset;
+import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
@@ -56,6 +57,7 @@ public final class Worker {
     private final Dataset train;
     private final String name;
     private final Duration connectTimeout;
+    private final WorkerMetrics metrics;
     private final AtomicBoolean started = new AtomicBoolean();
     // written by the run() thread only; read by stats() and the heartbeat thread
     private volatile long steps;
@@ -71,6 +73,16 @@ public final class Worker {
      * {@code connectTimeout} bounds each wait before the Welcome arrives.
      */
     public Worker(Channel channel, Dataset train, String name, Duration connectTimeout) {
+        this(channel, train, name, connectTimeout, WorkerMetrics.disabled());
+    }
+
+    /**
+     * As above, recording in {@code metrics} each shard's compute time and samples, and after each
+     * assignment (and at Stop) the communication time since the previous one; their sums are
+     * {@link #stats}' compute and communication times.
+     */
+    public Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.channel = Objects.requireNonNull(channel, "channel");
         this.train = Objects.requireNonNull(train, "train");
         this.name = Objects.requireNonNull(name, "name");
@@ -151,6 +163,7 @@ public final class Worker {
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         long nextStep = 0;
         long lastStepWithShards = -1;
+        long recordedCommunication = 0;
         while (true) {
             String waitingFor = weights.inProgress() ? "the rest of the weights of step " + weights.receiving()
                     : weights.loaded() >= nextStep ? "the assignment of step " + weights.loaded()
@@ -178,11 +191,16 @@ public final class Worker {
                 }
                 case STOP -> {
                     communicationNanos = System.nanoTime() - started - computeNanos;
+                    metrics.communication(communicationNanos - recordedCommunication);
                     return stopped(stream, workerId, message.getStop());
                 }
                 default -> throw new ProtocolViolation("unexpected " + kind(message) + " while the worker waited for " + waitingFor);
             }
             communicationNanos = System.nanoTime() - started - computeNanos;
+            if (message.hasAssignment()) {
+                metrics.communication(communicationNanos - recordedCommunication);
+                recordedCommunication = communicationNanos;
+            }
         }
     }
 
@@ -191,7 +209,9 @@ public final class Worker {
         int[] indices = sampleIndices(step, shard);
         long computeStart = System.nanoTime();
         ShardGradient gradient = LocalShardExecutor.shardGradient(model, train, indices);
-        computeNanos += System.nanoTime() - computeStart;
+        long computed = System.nanoTime() - computeStart;
+        computeNanos += computed;
+        metrics.computed(indices.length, computed);
         LinkedHashMap<String, Tensor> named = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
             named.put(names.get(i), gradient.gradients().get(i));

@@ -1,0 +1,129 @@
+package dev.chainrule.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * The coordinator's meters (Micrometer name → Prometheus name):
+ * <ul>
+ *   <li>{@code chainrule.steps} (counter → {@code chainrule_steps_total}): optimiser steps taken;
+ *   <li>{@code chainrule.step} (timer → {@code chainrule_step_seconds_*}): a whole step, from handing
+ *       out the shards to the update;
+ *   <li>{@code chainrule.step.wait} (timer): waiting for the step's slowest shard;
+ *   <li>{@code chainrule.workers.active} (gauge): live workers;
+ *   <li>{@code chainrule.loss} (gauge): the last step's mean training loss;
+ *   <li>{@code chainrule.test.accuracy} (gauge): the test split's accuracy after the last epoch;
+ *   <li>{@code chainrule.gradient.bytes.received}, {@code chainrule.weights.bytes.sent} (counters,
+ *       tagged {@code worker}): serialised message bytes;
+ *   <li>{@code chainrule.worker.lateness} (timer, tagged {@code worker}): how long after a step's
+ *       first shard each worker's last shard of the step arrived;
+ *   <li>{@code chainrule.checkpoint} (timer): writing a checkpoint;
+ *   <li>{@code chainrule.rejected.messages} (counter, tagged {@code reason}, the status code in
+ *       lower case): worker messages that ended their session.
+ * </ul>
+ * Worker tags are worker ids. Thread-safe: the training thread, gRPC threads and the scrape use it at once.
+ */
+public final class CoordinatorMetrics {
+    private final MeterRegistry registry;
+    private final Counter steps;
+    private final Timer step;
+    private final Timer stepWait;
+    private final Timer checkpoint;
+    private volatile double loss = Double.NaN;
+    private volatile double testAccuracy = Double.NaN;
+    private volatile IntSupplier activeWorkers = () -> 0;
+    /** System.nanoTime() when the step in progress started, or -1 when none has since the last finished. */
+    private volatile long stepStart = -1;
+    /** System.nanoTime() when the last step finished (or this object was made). */
+    private volatile long lastFinish = System.nanoTime();
+
+    /** The meters, registered in {@code registry}. */
+    public CoordinatorMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.steps = Counter.builder("chainrule.steps").description("Optimiser steps taken").register(registry);
+        this.step = Timer.builder("chainrule.step").description("A whole step: shards computed, summed and applied").register(registry);
+        this.stepWait = Timer.builder("chainrule.step.wait").description("Waiting for the step's slowest shard").register(registry);
+        this.checkpoint = Timer.builder("chainrule.checkpoint").description("Writing a checkpoint").register(registry);
+        Gauge.builder("chainrule.workers.active", this, m -> m.activeWorkers.getAsInt()).description("Live workers")
+                .strongReference(true).register(registry);
+        Gauge.builder("chainrule.loss", this, m -> m.loss).description("The last step's mean training loss")
+                .strongReference(true).register(registry);
+        Gauge.builder("chainrule.test.accuracy", this, m -> m.testAccuracy).description("Test accuracy after the last epoch")
+                .strongReference(true).register(registry);
+    }
+
+    /** Meters that keep nothing, for a coordinator without metrics. */
+    public static CoordinatorMetrics disabled() {
+        return new CoordinatorMetrics(MeterRegistries.none());
+    }
+
+    /** Has {@code chainrule.workers.active} read {@code live} (called on every scrape). */
+    public void activeWorkersFrom(IntSupplier live) {
+        this.activeWorkers = Objects.requireNonNull(live, "live");
+    }
+
+    /** A step starts (its shards are handed out); {@link #stepFinished} times the step from here. */
+    public void stepStarted() {
+        stepStart = System.nanoTime();
+    }
+
+    /**
+     * A step finished with mean training loss {@code meanLoss}: counts it and times it from
+     * {@link #stepStarted}, or, when nothing called that, from the previous step's end.
+     */
+    public void stepFinished(double meanLoss) {
+        long now = System.nanoTime();
+        long start = stepStart >= 0 ? stepStart : lastFinish;
+        stepStart = -1;
+        lastFinish = now;
+        step.record(now - start, TimeUnit.NANOSECONDS);
+        steps.increment();
+        loss = meanLoss;
+    }
+
+    /** The test split's accuracy (0 to 1) after an epoch. */
+    public void testAccuracy(double accuracy) {
+        testAccuracy = accuracy;
+    }
+
+    /** The step waited {@code nanos} for its slowest shard. */
+    public void stepWait(long nanos) {
+        stepWait.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Writing a checkpoint took {@code took}. */
+    public void checkpoint(Duration took) {
+        checkpoint.record(took);
+    }
+
+    /** {@code bytes} of gradient arrived from worker {@code worker}. */
+    public void gradientBytesReceived(int worker, long bytes) {
+        Counter.builder("chainrule.gradient.bytes.received").description("Serialised gradient bytes received")
+                .tag("worker", Integer.toString(worker)).register(registry).increment(bytes);
+    }
+
+    /** {@code bytes} of weights went to worker {@code worker}. */
+    public void weightsBytesSent(int worker, long bytes) {
+        Counter.builder("chainrule.weights.bytes.sent").description("Serialised weights bytes sent")
+                .tag("worker", Integer.toString(worker)).register(registry).increment(bytes);
+    }
+
+    /** Worker {@code worker}'s last shard of a step arrived {@code nanos} after the step's first shard. */
+    public void workerLateness(int worker, long nanos) {
+        Timer.builder("chainrule.worker.lateness").description("How long after the step's first shard the worker's last shard arrived")
+                .tag("worker", Integer.toString(worker)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A worker's message was rejected with status code {@code code} (e.g. "INVALID_ARGUMENT"). */
+    public void rejectedMessage(String code) {
+        Counter.builder("chainrule.rejected.messages").description("Worker messages rejected, by status code")
+                .tag("reason", code.toLowerCase(Locale.ROOT)).register(registry).increment();
+    }
+}
