@@ -15,8 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -168,7 +166,7 @@ public final class Trainer {
         BatchSchedule batches = batches(data.train(), config);
         long total = config.totalSteps(batches.batchesPerEpoch());
         int[] indices = new int[config.batchSize()];
-        GradientSum sum = new GradientSum(model.parameters());
+        TrainingStep trainingStep = new TrainingStep(model, optimizer, executor, config.shards());
         long started = System.nanoTime();
         long stepNanos = 0;
         long samplesSeen = 0;
@@ -180,26 +178,17 @@ public final class Trainer {
             for (long step = firstStep; step < total; step++) {
                 long stepStart = System.nanoTime();
                 int count = batches.indicesFor(step, indices);
-                sum.reset();
-                for (ShardGradient shard : executor.compute(step, Arrays.copyOf(indices, count), new ShardPlan(count, config.shards()))) {
-                    sum.add(shard);
-                }
-                if (sum.samples() != count) {
-                    throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
-                            + " samples (expected: " + count + ")");
-                }
-                List<Tensor> gradients = sum.mean();
-                optimizer.step(model.parameters(), gradients, rates.rate(step));
+                double meanLoss = trainingStep.run(step, indices, count, rates.rate(step));
                 completed = step + 1;
                 stepNanos += System.nanoTime() - stepStart;
                 samplesSeen += count;
-                epochLoss += sum.meanLoss() * count;
+                epochLoss += meanLoss * count;
                 epochSamples += count;
 
                 long done = step + 1 - firstStep;
                 double perSecond = samplesSeen / (stepNanos / 1e9);
                 double eta = (total - step - 1) * (stepNanos / 1e9) / done;
-                listener.onStep(step + 1, total, batches.epochOf(step) + 1, sum.meanLoss(), perSecond, eta);
+                listener.onStep(step + 1, total, batches.epochOf(step) + 1, meanLoss, perSecond, eta);
                 boolean endOfEpoch = batches.batchOf(step) == batches.batchesPerEpoch() - 1;
                 if (endOfEpoch || step == total - 1) {
                     test = Evaluation.of(model, data.test());
