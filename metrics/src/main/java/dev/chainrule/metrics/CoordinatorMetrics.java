@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +27,19 @@ import java.util.function.IntSupplier;
  *       first shard each worker's last shard of the step arrived;
  *   <li>{@code chainrule.checkpoint} (timer): writing a checkpoint;
  *   <li>{@code chainrule.rejected.messages} (counter, tagged {@code reason}, the status code in
- *       lower case): worker messages that ended their session.
+ *       lower case): worker messages that ended their session; 0 from the start for each of
+ *       {@link #REJECTION_REASONS}.
  * </ul>
  * Worker tags are worker ids. Thread-safe: the training thread, gRPC threads and the scrape use it at once.
  */
 public final class CoordinatorMetrics {
+    /**
+     * The reasons the coordinator ends a worker's session with (gRPC status codes in lower case): their
+     * {@code chainrule.rejected.messages} counters exist at 0 from the start, so that a query finds the
+     * series before the first rejection and {@code increase()} counts that first one.
+     */
+    public static final List<String> REJECTION_REASONS = List.of("invalid_argument", "failed_precondition", "not_found",
+            "resource_exhausted", "internal");
     private final MeterRegistry registry;
     private final Counter steps;
     private final Timer step;
@@ -57,6 +66,7 @@ public final class CoordinatorMetrics {
                 .strongReference(true).register(registry);
         Gauge.builder("chainrule.test.accuracy", this, m -> m.testAccuracy).description("Test accuracy after the last epoch")
                 .strongReference(true).register(registry);
+        REJECTION_REASONS.forEach(this::rejected);
     }
 
     /** Meters that keep nothing, for a coordinator without metrics. */
@@ -123,7 +133,11 @@ public final class CoordinatorMetrics {
 
     /** A worker's message was rejected with status code {@code code} (e.g. "INVALID_ARGUMENT"). */
     public void rejectedMessage(String code) {
-        Counter.builder("chainrule.rejected.messages").description("Worker messages rejected, by status code")
-                .tag("reason", code.toLowerCase(Locale.ROOT)).register(registry).increment();
+        rejected(code.toLowerCase(Locale.ROOT)).increment();
+    }
+
+    private Counter rejected(String reason) {
+        return Counter.builder("chainrule.rejected.messages").description("Worker messages rejected, by status code")
+                .tag("reason", reason).register(registry);
     }
 }
