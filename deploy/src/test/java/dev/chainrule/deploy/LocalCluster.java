@@ -2,8 +2,10 @@ package dev.chainrule.deploy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +36,7 @@ final class LocalCluster implements AutoCloseable {
 
     /** Writes the data to {@code dir}, starts the coordinator and the workers, and waits until the coordinator's first step. */
     static LocalCluster start(Path dir, int workers) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
         List<String> data = List.of("--train", BlobsCsv.write(dir.resolve("train.csv"), 300, 1).toString(),
                 "--test", BlobsCsv.write(dir.resolve("test.csv"), 90, 2).toString());
         int metricsPort = freePort();
@@ -106,7 +109,7 @@ final class LocalCluster implements AutoCloseable {
 
     /** A TCP port free on 127.0.0.1 a moment ago (for the options that take no 0). */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
