@@ -1,0 +1,121 @@
+package dev.chainrule.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The settings of {@link CompareBenchmark}, parsed from its arguments (see {@code bench/compare-pytorch --help}).
+ *
+ * @param rounds              timed windows per configuration and framework
+ * @param gemmWindow          seconds per GEMM window
+ * @param mlpWindow           seconds per MLP window
+ * @param warmup              warm-up seconds before a configuration's first window
+ * @param sizes               GEMM sizes n
+ * @param batches             MLP batch sizes
+ * @param threads             thread counts for the MLP's best configuration (include 1)
+ * @param data                {@code fashion-mnist} or {@code random}
+ * @param python              the Python interpreter with PyTorch
+ * @param script              the path of {@code compare_pytorch.py}
+ * @param allowReferenceBlas  compare even when PyTorch runs on the reference BLAS
+ */
+record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double warmup, List<Integer> sizes,
+        List<Integer> batches, List<Integer> threads, String data, String python, String script, boolean allowReferenceBlas) {
+
+    /** Checks the settings. */
+    CompareOptions {
+        require(rounds >= 1, "--rounds: " + rounds + " (expected: >= 1)");
+        require(gemmWindow > 0 && mlpWindow > 0 && warmup >= 0, "windows: " + gemmWindow + ", " + mlpWindow + " and warm-up "
+                + warmup + " seconds (expected: windows > 0, warm-up >= 0)");
+        require(sizes.stream().allMatch(n -> n >= 1), "--sizes: " + sizes + " (expected: each >= 1)");
+        require(batches.stream().allMatch(b -> b >= 1), "--batches: " + batches + " (expected: each >= 1)");
+        require(threads.contains(1) && threads.stream().allMatch(t -> t >= 1), "--threads: " + threads
+                + " (expected: counts >= 1, including 1)");
+        require(data.equals("fashion-mnist") || data.equals("random"), "--data: " + data + " (expected: fashion-mnist or random)");
+        sizes = List.copyOf(sizes);
+        batches = List.copyOf(batches);
+        threads = List.copyOf(threads);
+    }
+
+    /** The defaults: about two and a half minutes on two cores. */
+    static CompareOptions defaults() {
+        return new CompareOptions(7, 0.5, 1.0, 1.0, List.of(256, 512, 1024, 2048), List.of(32, 128, 512), List.of(1, 2),
+                "fashion-mnist", "/usr/bin/python3", "bench/compare_pytorch.py", false);
+    }
+
+    /** Parses {@code args} over the defaults; {@code --quick} sets short windows and 3 rounds, later options override it. */
+    static CompareOptions parse(String... args) {
+        CompareOptions d = defaults();
+        int rounds = d.rounds;
+        double gemmWindow = d.gemmWindow;
+        double mlpWindow = d.mlpWindow;
+        double warmup = d.warmup;
+        List<Integer> sizes = d.sizes;
+        List<Integer> batches = d.batches;
+        List<Integer> threads = d.threads;
+        String data = d.data;
+        String python = d.python;
+        String script = d.script;
+        boolean allowReferenceBlas = d.allowReferenceBlas;
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            if (name.equals("--quick")) {
+                rounds = 3;
+                gemmWindow = 0.2;
+                mlpWindow = 0.3;
+                warmup = 0.5;
+                continue;
+            }
+            if (name.equals("--allow-reference-blas")) {
+                allowReferenceBlas = true;
+                continue;
+            }
+            require(i + 1 < args.length, name + ": missing value (see --help)");
+            String v = args[++i];
+            switch (name) {
+                case "--rounds" -> rounds = integer(name, v);
+                case "--gemm-window" -> gemmWindow = seconds(name, v);
+                case "--mlp-window" -> mlpWindow = seconds(name, v);
+                case "--warmup" -> warmup = seconds(name, v);
+                case "--sizes" -> sizes = integers(name, v);
+                case "--batches" -> batches = integers(name, v);
+                case "--threads" -> threads = integers(name, v);
+                case "--data" -> data = v;
+                case "--python" -> python = v;
+                case "--script" -> script = v;
+                default -> throw new IllegalArgumentException("unknown option " + name + " (see --help)");
+            }
+        }
+        return new CompareOptions(rounds, gemmWindow, mlpWindow, warmup, sizes, batches, threads, data, python, script,
+                allowReferenceBlas);
+    }
+
+    private static int integer(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + value + "' (expected: an integer)", e);
+        }
+    }
+
+    private static List<Integer> integers(String name, String value) {
+        List<Integer> values = new ArrayList<>();
+        for (String part : value.split(",")) {
+            values.add(integer(name, part));
+        }
+        return values;
+    }
+
+    private static double seconds(String name, String value) {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + value + "' (expected: seconds, e.g. 0.5)", e);
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

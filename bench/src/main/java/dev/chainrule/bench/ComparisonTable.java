@@ -1,0 +1,105 @@
+package dev.chainrule.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * The side-by-side table of {@link CompareBenchmark}: medians of both frameworks, their ratio
+ * (Chainrule / PyTorch) and issue 4's target for that ratio, with a PASS / BELOW verdict.
+ */
+final class ComparisonTable {
+    /** GEMM must reach this fraction of PyTorch's single-threaded GFLOP/s. */
+    static final Target GEMM_TARGET = Target.ratioAtLeast(0.9);
+    /** Steady-state allocation per training step counted as small: buffers reused, no tensor set per step. */
+    static final Target ALLOCATION_TARGET = Target.bytesAtMost(64 * 1024, "<= 64 KiB");
+    /** The MLP targets (best vs best) by batch size; batches not listed have none. */
+    static final Map<Integer, Target> MLP_TARGETS = Map.of(32, Target.ratioAtLeast(1.3), 128, Target.ratioAtLeast(1.0),
+            512, Target.ratioAtLeast(1.0));
+
+    private static final String NONE = "-";
+    private static final List<String> HEADER = List.of("what", "Chainrule", "PyTorch", "ratio", "target", "verdict");
+
+    /** One line of the table, as text. */
+    record Row(String what, String chainrule, String pytorch, String ratio, String target, String verdict) {
+        List<String> cells() {
+            return List.of(what, chainrule, pytorch, ratio, target, verdict);
+        }
+    }
+
+    private ComparisonTable() {
+    }
+
+    /** The rows for the given GEMM sizes, batch sizes and thread counts (which include 1). */
+    static List<Row> rows(Measurements m, List<Integer> sizes, List<Integer> batches, List<Integer> threads) {
+        List<Row> rows = new ArrayList<>();
+        for (int n : sizes) {
+            Config config = new Config(Metric.GEMM_GFLOPS, n, 1);
+            rows.add(ratioRow("GEMM n=" + n + " GFLOP/s, 1 thread", m.median(Framework.CHAINRULE, config),
+                    m.median(Framework.PYTORCH, config), "%.1f", GEMM_TARGET));
+        }
+        for (int b : batches) {
+            Config config = new Config(Metric.MLP_STEPS, b, 1);
+            rows.add(ratioRow("MLP batch " + b + " steps/s, 1 thread", m.median(Framework.CHAINRULE, config),
+                    m.median(Framework.PYTORCH, config), "%.0f", null));
+            Measurements.Best chainrule = m.best(Framework.CHAINRULE, Metric.MLP_STEPS, b, threads);
+            Measurements.Best pytorch = m.best(Framework.PYTORCH, Metric.MLP_STEPS, b, threads);
+            double ratio = chainrule.value() / pytorch.value();
+            Target target = MLP_TARGETS.get(b);
+            rows.add(new Row("MLP batch " + b + " steps/s, best of threads " + join(threads), best(chainrule),
+                    best(pytorch), number("%.2f", ratio), target == null ? NONE : target.text(),
+                    target == null ? NONE : target.verdict(ratio)));
+        }
+        for (int b : batches) {
+            OptionalDouble bytes = m.median(Framework.CHAINRULE, new Config(Metric.MLP_BYTES, b, 1));
+            double value = bytes.orElse(Double.NaN);
+            rows.add(new Row("MLP batch " + b + " bytes/step allocated, 1 thread", number("%,.0f", value), NONE, NONE,
+                    ALLOCATION_TARGET.text(), ALLOCATION_TARGET.verdict(value)));
+        }
+        return rows;
+    }
+
+    private static Row ratioRow(String what, OptionalDouble chainrule, OptionalDouble pytorch, String format, Target target) {
+        double c = chainrule.orElse(Double.NaN);
+        double p = pytorch.orElse(Double.NaN);
+        double ratio = c / p;
+        return new Row(what, number(format, c), number(format, p), number("%.2f", ratio),
+                target == null ? NONE : target.text(), target == null ? NONE : target.verdict(ratio));
+    }
+
+    private static String best(Measurements.Best best) {
+        return Double.isNaN(best.value()) ? "n/a" : number("%.0f", best.value()) + " (" + best.threads() + "t)";
+    }
+
+    private static String number(String format, double value) {
+        return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, format, value);
+    }
+
+    private static String join(List<Integer> values) {
+        return String.join(",", values.stream().map(String::valueOf).toList());
+    }
+
+    /** The rows under a header, the first column left-aligned and the others right-aligned, each line ending in a newline. */
+    static String format(List<Row> rows) {
+        List<List<String>> lines = new ArrayList<>();
+        lines.add(HEADER);
+        rows.forEach(row -> lines.add(row.cells()));
+        int[] widths = new int[HEADER.size()];
+        for (List<String> line : lines) {
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = Math.max(widths[i], line.get(i).length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (List<String> line : lines) {
+            for (int i = 0; i < widths.length; i++) {
+                String pad = " ".repeat(widths[i] - line.get(i).length());
+                out.append(i == 0 ? line.get(i) + pad : "  " + pad + line.get(i));
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+}
