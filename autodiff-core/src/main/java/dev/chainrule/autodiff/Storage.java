@@ -1,28 +1,61 @@
 package dev.chainrule.autodiff;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 /**
  * The flat element buffer behind a tensor, with the version counter that in-place writes bump so
  * that backward can detect a saved tensor that was changed after it was saved.
+ *
+ * <p>float32 elements live outside the Java heap in a direct buffer, so that native kernels (BLAS)
+ * read and write them in place, without copies. Inside an open {@link Workspace} they are recycled
+ * from earlier repetitions of the same computation instead of allocated. float64 elements (gradient
+ * checks, oracles, the expression language) live in a heap array.
  */
 public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
     private int version;
 
-    /** A zero-filled buffer of {@code length} elements. */
+    /** A zero-filled buffer of {@code length} elements (from the open {@link Workspace}, if any). */
     public static Storage allocate(DType dtype, int length) {
-        return switch (dtype) {
-            case FLOAT32 -> new Float32(new float[length]);
-            case FLOAT64 -> new Float64(new double[length]);
-        };
+        Storage s = allocateUninitialized(dtype, length);
+        if (s instanceof Float32 f && f.recycled) {
+            f.fill(0f);
+        }
+        return s;
     }
 
-    /** Wraps (does not copy) a float array. */
-    public static Storage wrap(float[] values) {
-        return new Float32(values);
+    /**
+     * A buffer of {@code length} elements whose contents are unspecified (zero when new, old values
+     * when recycled): for kernels that overwrite every element.
+     */
+    public static Storage allocateUninitialized(DType dtype, int length) {
+        if (dtype == DType.FLOAT64) {
+            return new Float64(new double[length]);
+        }
+        FloatBuffer recycled = Workspace.take(length);
+        return recycled != null ? new Float32(recycled, true) : new Float32(newDirect(length), false);
+    }
+
+    /** A zero-filled buffer that never comes from a {@link Workspace}: for values that outlive it. */
+    public static Storage allocateLasting(DType dtype, int length) {
+        return dtype == DType.FLOAT64 ? new Float64(new double[length]) : new Float32(newDirect(length), false);
+    }
+
+    /** A float32 buffer holding a copy of {@code values}. */
+    public static Storage copyOf(float[] values) {
+        Float32 s = (Float32) allocateUninitialized(DType.FLOAT32, values.length);
+        s.values.put(0, values);
+        return s;
     }
 
     /** Wraps (does not copy) a double array. */
     public static Storage wrap(double[] values) {
         return new Float64(values);
+    }
+
+    static FloatBuffer newDirect(int length) {
+        return ByteBuffer.allocateDirect(Math.multiplyExact(length, Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** Element type. */
@@ -46,17 +79,43 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
         version++;
     }
 
-    /** float32 elements. */
+    /** float32 elements in a direct buffer in native byte order. */
     public static final class Float32 extends Storage {
-        private final float[] values;
+        private final FloatBuffer values;
+        private final boolean recycled;
 
-        Float32(float[] values) {
+        Float32(FloatBuffer values, boolean recycled) {
             this.values = values;
+            this.recycled = recycled;
         }
 
-        /** The backing array, for kernels that write into it directly. */
-        public float[] array() {
+        /**
+         * The backing buffer, for kernels: direct, native byte order, position 0 and capacity
+         * {@link #length()}. Use absolute get and put only (never change its position or limit).
+         */
+        public FloatBuffer buffer() {
             return values;
+        }
+
+        /** A copy of the elements. */
+        public float[] toArray() {
+            float[] out = new float[values.capacity()];
+            values.get(0, out);
+            return out;
+        }
+
+        /** Overwrites every element with {@code source} (same length). Does not bump the version. */
+        public void copyFrom(float[] source) {
+            if (source.length != values.capacity()) {
+                throw new IllegalArgumentException(source.length + " values for a buffer of " + values.capacity());
+            }
+            values.put(0, source);
+        }
+
+        void fill(float value) {
+            for (int i = 0, n = values.capacity(); i < n; i++) {
+                values.put(i, value);
+            }
         }
 
         @Override
@@ -66,17 +125,17 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
 
         @Override
         public int length() {
-            return values.length;
+            return values.capacity();
         }
 
         @Override
         public double get(int i) {
-            return values[i];
+            return values.get(i);
         }
 
         @Override
         public void set(int i, double value) {
-            values[i] = (float) value;
+            values.put(i, (float) value);
         }
     }
 

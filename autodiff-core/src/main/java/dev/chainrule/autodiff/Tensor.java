@@ -1,5 +1,6 @@
 package dev.chainrule.autodiff;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -43,7 +44,7 @@ public final class Tensor {
 
     /** A float32 tensor holding a copy of {@code values} in the given shape (no dims: a scalar). */
     public static Tensor of(float[] values, int... dims) {
-        return new Tensor(Shape.of(dims), Storage.wrap(values.clone()));
+        return new Tensor(Shape.of(dims), Storage.copyOf(values));
     }
 
     /** A float64 matrix from rows of equal length. */
@@ -82,6 +83,11 @@ public final class Tensor {
     /** A zero-filled tensor. */
     public static Tensor zeros(DType dtype, Shape shape) {
         return new Tensor(shape, Storage.allocate(dtype, shape.size()));
+    }
+
+    /** A tensor whose elements are unspecified, for kernels that overwrite every one of them. */
+    public static Tensor uninitialized(DType dtype, Shape shape) {
+        return new Tensor(shape, Storage.allocateUninitialized(dtype, shape.size()));
     }
 
     /** A tensor of ones. */
@@ -174,6 +180,9 @@ public final class Tensor {
 
     /** A copy of the elements, rounded to float. */
     public float[] toFloatArray() {
+        if (storage instanceof Storage.Float32 f) {
+            return f.toArray();
+        }
         float[] out = new float[size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) storage.get(i);
@@ -228,18 +237,36 @@ public final class Tensor {
     public void copyFrom(Tensor source) {
         checkWritable("copyFrom");
         requireSameShape("copyFrom", source);
-        for (int i = 0; i < size(); i++) {
-            storage.set(i, source.storage.get(i));
+        if (storage instanceof Storage.Float32 f && source.storage instanceof Storage.Float32 sf) {
+            f.buffer().put(0, sf.buffer(), 0, size());
+        } else {
+            for (int i = 0; i < size(); i++) {
+                storage.set(i, source.storage.get(i));
+            }
         }
         storage.bumpVersion();
     }
 
-    /** {@code this += alpha * x} in place (same shape): the update step of optimisers. */
+    /**
+     * {@code this += alpha * x} in place (same shape): the update step of optimisers. Each element is
+     * rounded once, as a fused multiply-add in the element type (torch's {@code add_(x, alpha=…)} on
+     * CPU), with {@code alpha} first rounded to the element type.
+     */
     public void addScaled(double alpha, Tensor x) {
         checkWritable("addScaled");
         requireSameShape("addScaled", x);
+        if (storage instanceof Storage.Float32 f && x.storage instanceof Storage.Float32 xf) {
+            FloatBuffer v = f.buffer();
+            FloatBuffer xv = xf.buffer();
+            float a = (float) alpha;
+            for (int i = 0, n = size(); i < n; i++) {
+                v.put(i, Math.fma(a, xv.get(i), v.get(i)));
+            }
+            storage.bumpVersion();
+            return;
+        }
         for (int i = 0; i < size(); i++) {
-            storage.set(i, storage.get(i) + alpha * x.storage.get(i));
+            storage.set(i, Math.fma(alpha, x.storage.get(i), storage.get(i)));
         }
         storage.bumpVersion();
     }
@@ -332,7 +359,10 @@ public final class Tensor {
 
     void accumulateGrad(Tensor adjoint) {
         if (grad == null) {
-            grad = adjoint.copy();
+            grad = new Tensor(shape, Storage.allocateLasting(adjoint.dtype(), size()));
+            for (int i = 0; i < size(); i++) {
+                grad.storage.set(i, adjoint.storage.get(i));
+            }
         } else {
             for (int i = 0; i < size(); i++) {
                 grad.storage.set(i, grad.storage.get(i) + adjoint.storage.get(i));

@@ -31,7 +31,7 @@ public final class Linear {
 
     /** y = x·Wᵀ + b for a batch x [N, in]. */
     public Tensor forward(Tensor x) {
-        return Ops.add(Ops.matmul(x, Ops.transpose(weight)), bias);
+        return Ops.linear(x, weight, bias);
     }
 
     /** The weight [out, in]. */

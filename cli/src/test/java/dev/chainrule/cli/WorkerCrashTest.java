@@ -35,6 +35,8 @@ class WorkerCrashTest {
      * starts; {@code -Dchainrule.workerCrashSeed=N} draws another.
      */
     private static final long SEED = Long.getLong("chainrule.workerCrashSeed", 20_251_126L);
+    /** Long enough (tens of seconds) that a replacement worker JVM joins well before the end. */
+    private static final long STEPS = 300;
     private static final Duration EXIT_WAIT = Duration.ofSeconds(120);
     private static final Pattern LISTENING = Pattern.compile(
             "coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to 30s for 2 workers");
@@ -46,8 +48,8 @@ class WorkerCrashTest {
 
     @BeforeEach
     void writeData() throws IOException {
-        // 300 samples in batches of 32: 10 steps per epoch, 6 epochs in 60 steps; the wide hidden layers make a step take
-        // long enough (about 0.1–0.2 s) that a replacement JVM joins well before the end
+        // 300 samples in batches of 32: 10 steps per epoch, 30 epochs in 300 steps; with the wide hidden layers the run
+        // takes long enough (tens of seconds) that a replacement JVM joins well before the end
         train = TrainCommandTest.blobsCsv(dir.resolve("train.csv"), 300, 4, 3, 1);
         test = TrainCommandTest.blobsCsv(dir.resolve("test.csv"), 100, 4, 3, 2);
     }
@@ -88,12 +90,12 @@ class WorkerCrashTest {
                     assertEquals(0, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
                     assertEquals(0, survivor.awaitExit(EXIT_WAIT), survivor.transcript());
                     assertEquals(0, replacement.awaitExit(EXIT_WAIT), replacement.transcript());
-                    assertTrue(survivor.out().startsWith(survivorName + ": finished after 60 steps, "), survivor.transcript());
+                    assertTrue(survivor.out().startsWith(survivorName + ": finished after " + STEPS + " steps, "), survivor.transcript());
                     Matcher done = Pattern.compile("(?m)^replacement: finished after (\\d+) steps, (\\d+) shards, ")
                             .matcher(replacement.out());
                     assertTrue(done.find(), replacement.transcript());
-                    assertTrue(firstStep < 60, "seed " + SEED + ": the replacement joined before the end: " + joined.group());
-                    assertEquals(60 - firstStep, Long.parseLong(done.group(2)), "seed " + SEED + ": one shard in every step from step "
+                    assertTrue(firstStep < STEPS, "seed " + SEED + ": the replacement joined before the end: " + joined.group());
+                    assertEquals(STEPS - firstStep, Long.parseLong(done.group(2)), "seed " + SEED + ": one shard in every step from step "
                             + firstStep + " on\n" + coordinator.transcript());
                     System.out.printf("seed %d: killed %s (-9) %d ms after the line of epoch %d: lost %s step %s (reported after %d"
                             + " ms); the replacement took shards from step %d%n", SEED, killedName, killDelayMillis, killEpoch - 1,
@@ -121,10 +123,10 @@ class WorkerCrashTest {
         assertEquals("error: --heartbeat-timeout 500ms (expected: > 1s, the workers' heartbeat interval)\n", tooShort.err());
     }
 
-    /** {@code command} with the data and the run's options (60 steps of batches of 32, a 4-512-512-3 MLP), then {@code more}. */
+    /** {@code command} with the data and the run's options ({@link #STEPS} steps of batches of 32, a 4-512-512-3 MLP), then {@code more}. */
     private String[] args(String command, String... more) {
         List<String> all = new ArrayList<>(List.of(command, "--train", train.toString(), "--test", test.toString(),
-                "--model", "4-512-512-3", "--batch", "32", "--steps", "60", "--lr", "0.001"));
+                "--model", "4-512-512-3", "--batch", "32", "--steps", String.valueOf(STEPS), "--lr", "0.001"));
         all.addAll(List.of(more));
         return all.toArray(new String[0]);
     }

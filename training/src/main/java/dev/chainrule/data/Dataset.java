@@ -2,6 +2,7 @@ package dev.chainrule.data;
 
 import java.nio.file.Path;
 
+import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /**
@@ -101,12 +102,28 @@ public final class Dataset {
      * buffers is left alone, so buffers sized for a full batch serve the last, partial one too.
      */
     public void copyBatch(int[] indices, int count, float[] x, int[] y) {
+        checkBatch(indices, count, x.length, y);
+        for (int k = 0; k < count; k++) {
+            System.arraycopy(features, indices[k] * width, x, k * width, width);
+        }
+    }
+
+    /** As {@link #copyBatch(int[], int, float[], int[])}, into a float buffer (absolute positions from 0). */
+    public void copyBatch(int[] indices, int count, FloatBuffer x, int[] y) {
+        checkBatch(indices, count, x.capacity(), y);
+        for (int k = 0; k < count; k++) {
+            x.put(k * width, features, indices[k] * width, width);
+        }
+    }
+
+    /** Checks the arguments of a batch copy and copies the labels. */
+    private void checkBatch(int[] indices, int count, int featureCapacity, int[] y) {
         if (count < 0 || count > indices.length) {
             throw new IllegalArgumentException("count : " + count + " (expected: 0 <= count <= " + indices.length
                     + ", the number of indices)");
         }
-        if (x.length < (long) count * width) {
-            throw new IllegalArgumentException("feature buffer holds " + x.length + " floats (expected: >= "
+        if (featureCapacity < (long) count * width) {
+            throw new IllegalArgumentException("feature buffer holds " + featureCapacity + " floats (expected: >= "
                     + (long) count * width + " for " + count + " samples × " + width + " features)");
         }
         if (y.length < count) {
@@ -118,7 +135,6 @@ public final class Dataset {
                 throw new IndexOutOfBoundsException("indices[" + k + "] : " + i + " (expected: 0 <= index < "
                         + labels.length + ", the data set size)");
             }
-            System.arraycopy(features, i * width, x, k * width, width);
             y[k] = labels[i];
         }
     }

@@ -34,7 +34,7 @@ public record Evaluation(double loss, double accuracy, int samples, int[][] conf
                 float[] x = new float[count * width];
                 int[] y = new int[count];
                 data.copyBatch(indices, x, y);
-                Tensor logits = model.forward(Tensor.wrap(Shape.of(count, width), Storage.wrap(x)));
+                Tensor logits = model.forward(Tensor.wrap(Shape.of(count, width), Storage.copyOf(x)));
                 lossSum += Functional.crossEntropySum(logits, y).item();
                 for (int i = 0; i < count; i++) {
                     int predicted = argmax(logits, i, classes);

@@ -3,68 +3,81 @@ package dev.chainrule.train;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.kernels.FloatKernels;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Adds shard gradients in the order they are given and turns the sum into the mean gradient over
- * the batch. The float32 additions happen in a fixed order, so the result is the same bits however
- * the shards were computed. Lifecycle: {@link #add} once per shard in shard order, then
- * {@link #mean}; {@link #reset} before the next batch. Not thread-safe.
+ * the batch. The float32 additions happen in a fixed order (shard 0 + shard 1 + …, then one division
+ * by the sample count), so the result is the same bits however the shards were computed.
+ *
+ * <p>Lifecycle: {@link #add} once per shard in shard order, then {@link #mean}; {@link #reset}
+ * before the next batch. The shards' tensors are read by {@link #mean}, not copied by {@link #add},
+ * so they must stay unchanged until then. Not thread-safe.
  */
 public final class GradientSum {
-    private final List<float[]> sums = new ArrayList<>();
-    private final List<Tensor> shapes;
+    private final List<Tensor> parameters;
+    private final List<Tensor> means = new ArrayList<>();
+    private final List<List<Tensor>> shards = new ArrayList<>();
     private double lossSum;
     private int samples;
 
     /** A sum for gradients shaped like {@code parameters}. */
     public GradientSum(List<Tensor> parameters) {
-        this.shapes = List.copyOf(parameters);
+        this.parameters = List.copyOf(parameters);
         for (Tensor p : parameters) {
-            sums.add(new float[p.size()]);
+            means.add(Tensor.wrap(p.shape(), Storage.allocateLasting(DType.FLOAT32, p.size())));
         }
     }
 
     /** Adds one shard's gradients, loss sum and sample count; a shard that does not fit is rejected whole. */
     public void add(ShardGradient shard) {
         List<Tensor> gradients = shard.gradients();
-        if (gradients.size() != sums.size()) {
-            throw new IllegalArgumentException(gradients.size() + " gradients for " + sums.size() + " parameters");
+        if (gradients.size() != parameters.size()) {
+            throw new IllegalArgumentException(gradients.size() + " gradients for " + parameters.size() + " parameters");
         }
-        for (int i = 0; i < sums.size(); i++) {
+        for (int i = 0; i < parameters.size(); i++) {
             Tensor g = gradients.get(i);
-            if (!g.shape().equals(shapes.get(i).shape()) || g.dtype() != DType.FLOAT32) {
+            Tensor p = parameters.get(i);
+            if (!g.shape().equals(p.shape()) || g.dtype() != DType.FLOAT32) {
                 throw new IllegalArgumentException("gradient " + i + " is " + g.describe() + " (expected: float32 "
-                        + shapes.get(i).shape() + " for " + shapes.get(i).name() + ")");
+                        + p.shape() + " for " + p.name() + ")");
             }
         }
-        for (int i = 0; i < sums.size(); i++) {
-            float[] sum = sums.get(i);
-            float[] values = ((Storage.Float32) gradients.get(i).storage()).array();
-            for (int j = 0; j < sum.length; j++) {
-                sum[j] += values[j];
-            }
-        }
+        shards.add(List.copyOf(gradients));
         lossSum += shard.lossSum();
         samples += shard.samples();
     }
 
-    /** The summed gradients divided by the number of samples added: the gradient of the mean loss. */
+    /**
+     * The summed gradients divided by the number of samples added: the gradient of the mean loss.
+     * The tensors are this sum's own and are overwritten by the next call.
+     */
     public List<Tensor> mean() {
         if (samples == 0) {
             throw new IllegalStateException("no samples were added");
         }
-        List<Tensor> means = new ArrayList<>(sums.size());
-        for (int i = 0; i < sums.size(); i++) {
-            float[] sum = sums.get(i);
-            float[] mean = new float[sum.length];
-            for (int j = 0; j < sum.length; j++) {
-                mean[j] = sum[j] / samples;
+        float count = samples;
+        for (int i = 0; i < means.size(); i++) {
+            FloatBuffer mean = floats(means.get(i));
+            FloatBuffer first = floats(shards.get(0).get(i));
+            int n = mean.capacity();
+            mean.put(0, first, 0, n);
+            for (int s = 1; s < shards.size(); s++) {
+                FloatBuffer g = floats(shards.get(s).get(i));
+                for (int j = 0; j < n; j++) {
+                    mean.put(j, mean.get(j) + g.get(j));
+                }
             }
-            means.add(Tensor.wrap(shapes.get(i).shape(), Storage.wrap(mean)));
+            FloatKernels.divide(mean, count, mean, n);
         }
-        return means;
+        return List.copyOf(means);
+    }
+
+    private static FloatBuffer floats(Tensor t) {
+        return ((Storage.Float32) t.storage()).buffer();
     }
 
     /** The mean loss over the samples added. */
@@ -79,9 +92,7 @@ public final class GradientSum {
 
     /** Forgets everything added. */
     public void reset() {
-        for (float[] sum : sums) {
-            java.util.Arrays.fill(sum, 0f);
-        }
+        shards.clear();
         lossSum = 0;
         samples = 0;
     }

@@ -1,5 +1,6 @@
 package dev.chainrule.train;
 
+import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
@@ -34,10 +35,9 @@ public final class LocalShardExecutor implements ShardExecutor {
 
     /** The gradient of the summed loss over the given samples of {@code data}: what one worker computes for one shard. */
     public static ShardGradient shardGradient(Mlp model, Dataset data, int[] samples) {
-        int width = data.features();
-        float[] x = new float[samples.length * width];
+        Tensor x = Tensor.uninitialized(DType.FLOAT32, Shape.of(samples.length, data.features()));
         int[] y = new int[samples.length];
-        data.copyBatch(samples, x, y);
-        return ShardGradient.compute(model, Tensor.wrap(Shape.of(samples.length, width), Storage.wrap(x)), y);
+        data.copyBatch(samples, samples.length, ((Storage.Float32) x.storage()).buffer(), y);
+        return ShardGradient.compute(model, x, y);
     }
 }

@@ -1,6 +1,7 @@
 package dev.chainrule.train;
 
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.Optimizer;
 import java.util.Arrays;
@@ -10,7 +11,8 @@ import java.util.List;
  * One optimiser step over one batch: the {@link ShardExecutor} computes every shard's gradient of
  * the summed loss, {@link GradientSum} adds them in shard order and divides by the batch size, and
  * the optimiser updates the model's weights in place. The trainer runs one of these per step; the
- * benchmarks time it. Not thread-safe; reuses its buffers from step to step.
+ * benchmarks time it. The shards' graphs and gradients live in a {@link Workspace}, so that from
+ * the second step on a step allocates no tensor memory. Not thread-safe.
  */
 public final class TrainingStep {
     private final Mlp model;
@@ -18,6 +20,7 @@ public final class TrainingStep {
     private final ShardExecutor executor;
     private final int shards;
     private final GradientSum sum;
+    private final Workspace workspace = new Workspace();
 
     /** Steps of {@code model} whose shard gradients come from {@code executor}, each batch cut into {@code shards} shards. */
     public TrainingStep(Mlp model, Optimizer optimizer, ShardExecutor executor, int shards) {
@@ -37,14 +40,17 @@ public final class TrainingStep {
      */
     public double run(long step, int[] batch, int count, double learningRate) {
         sum.reset();
-        for (ShardGradient shard : executor.compute(step, Arrays.copyOf(batch, count), new ShardPlan(count, shards))) {
-            sum.add(shard);
+        List<Tensor> gradients;
+        try (Workspace.Scope ignored = workspace.open()) {
+            for (ShardGradient shard : executor.compute(step, Arrays.copyOf(batch, count), new ShardPlan(count, shards))) {
+                sum.add(shard);
+            }
+            if (sum.samples() != count) {
+                throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
+                        + " samples (expected: " + count + ")");
+            }
+            gradients = sum.mean();
         }
-        if (sum.samples() != count) {
-            throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
-                    + " samples (expected: " + count + ")");
-        }
-        List<Tensor> gradients = sum.mean();
         optimizer.step(model.parameters(), gradients, learningRate);
         return sum.meanLoss();
     }

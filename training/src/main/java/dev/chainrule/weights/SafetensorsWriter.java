@@ -48,7 +48,7 @@ final class SafetensorsWriter {
             TensorEntry entry = new TensorEntry(name, SafetensorsDType.F32, t.shape(), offset,
                     offset + TensorEntry.byteLength(SafetensorsDType.F32, t.shape()));
             entries.put(name, entry);
-            this.tensors.add(Map.entry(name, ((Storage.Float32) t.storage()).array()));
+            this.tensors.add(Map.entry(name, ((Storage.Float32) t.storage()).toArray()));
             offset = entry.end();
         }
         this.header = new SafetensorsHeader(entries, sortedMetadata(metadata));

@@ -70,8 +70,8 @@ class CheckpointStoreTest {
         expected.forEach((name, e) -> {
             Tensor a = actual.get(name);
             assertEquals(e.shape(), a.shape(), name);
-            float[] ev = ((Storage.Float32) e.storage()).array();
-            float[] av = ((Storage.Float32) a.storage()).array();
+            float[] ev = ((Storage.Float32) e.storage()).toArray();
+            float[] av = ((Storage.Float32) a.storage()).toArray();
             for (int i = 0; i < ev.length; i++) {
                 assertEquals(Float.floatToRawIntBits(ev[i]), Float.floatToRawIntBits(av[i]), name + "[" + i + "]");
             }

@@ -48,7 +48,7 @@ class ShardGradientTest {
     }
 
     private static Tensor batch(int start, int count) {
-        return Tensor.wrap(Shape.of(count, 4), Storage.wrap(features(start, count)));
+        return Tensor.wrap(Shape.of(count, 4), Storage.copyOf(features(start, count)));
     }
 
     /** The summed loss of the same model in float64, with float64 copies of its parameters. */

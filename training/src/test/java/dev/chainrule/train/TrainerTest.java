@@ -207,7 +207,7 @@ class TrainerTest {
             float[] x = new float[8 * 4];
             int[] y = new int[8];
             data.train().copyBatch(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, x, y);
-            ShardGradient g = ShardGradient.compute(reference, Tensor.wrap(Shape.of(8, 4), Storage.wrap(x)), y);
+            ShardGradient g = ShardGradient.compute(reference, Tensor.wrap(Shape.of(8, 4), Storage.copyOf(x)), y);
             for (int i = 0; i < g.gradients().size(); i++) {
                 float[] before = reference.parameters().get(i).toFloatArray();
                 float[] after = model.parameters().get(i).toFloatArray();

@@ -47,7 +47,7 @@ class SafetensorsFileTest {
     }
 
     private static float[] values(Tensor t) {
-        return ((Storage.Float32) t.storage()).array();
+        return ((Storage.Float32) t.storage()).toArray();
     }
 
     private static void assertSameTensors(Map<String, Tensor> expected, Map<String, Tensor> actual) {

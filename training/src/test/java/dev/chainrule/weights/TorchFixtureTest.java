@@ -44,7 +44,7 @@ class TorchFixtureTest {
             String name = e.getKey();
             assertEquals(e.getValue().dtype(), header.tensors().get(name).dtype().name(), name);
             assertEquals(e.getValue().shape(), read.get(name).shape(), name);
-            float[] actual = ((Storage.Float32) read.get(name).storage()).array();
+            float[] actual = ((Storage.Float32) read.get(name).storage()).toArray();
             float[] want = e.getValue().values();
             assertEquals(want.length, actual.length, name);
             for (int i = 0; i < want.length; i++) {

@@ -177,7 +177,7 @@ public final class TensorAssembler {
                     }
                 }
             }
-            return Tensor.wrap(currentShape, Storage.wrap(values)).named(current);
+            return Tensor.wrap(currentShape, Storage.copyOf(values)).named(current);
         }
         double[] values = new double[currentShape.size()];
         buffer.asDoubleBuffer().get(values);

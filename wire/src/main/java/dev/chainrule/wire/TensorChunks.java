@@ -56,7 +56,7 @@ public final class TensorChunks {
         byte[] bytes = new byte[tensor.size() * tensor.dtype().bytes()];
         ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (tensor.dtype() == DType.FLOAT32) {
-            buffer.asFloatBuffer().put(((Storage.Float32) tensor.storage()).array());
+            buffer.asFloatBuffer().put(((Storage.Float32) tensor.storage()).buffer().duplicate());
         } else {
             buffer.asDoubleBuffer().put(((Storage.Float64) tensor.storage()).array());
         }

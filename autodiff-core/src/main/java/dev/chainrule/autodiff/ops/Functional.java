@@ -3,8 +3,9 @@ package dev.chainrule.autodiff.ops;
 import dev.chainrule.autodiff.Tensor;
 
 /**
- * Composite functions built only from the primitives in {@link Ops}, so their derivatives follow
- * from the primitives' rules: means, softmax, log-softmax and the losses.
+ * Composite functions built from the primitives in {@link Ops}, so their derivatives follow from
+ * the primitives' rules: means, softmax, log-softmax and the losses; the softmax cross-entropy is
+ * one primitive of its own, as in every training framework.
  */
 public final class Functional {
     private Functional() {
@@ -44,8 +45,9 @@ public final class Functional {
     }
 
     /**
-     * Softmax cross-entropy summed over the batch: −Σ_i log softmax(x_i)[label_i]. Data-parallel
-     * training adds these per shard and divides by the global batch size once.
+     * Softmax cross-entropy summed over the batch: −Σ_i log softmax(x_i)[label_i], as one graph node
+     * (its derivative softmax − one-hot is exact and cheap; see {@link SoftmaxCrossEntropy}).
+     * Data-parallel training adds these per shard and divides by the global batch size once.
      */
     public static Tensor crossEntropySum(Tensor logits, int[] labels) {
         Checks.rank("crossEntropy", logits, 2);
@@ -55,15 +57,13 @@ public final class Functional {
             throw new IllegalArgumentException("crossEntropy: " + labels.length + " labels for logits " + logits.shape()
                     + " (expected: " + rows + ")");
         }
-        Tensor oneHot = Tensor.zeros(logits.dtype(), logits.shape());
         for (int i = 0; i < rows; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {
                 throw new IllegalArgumentException("crossEntropy: label " + labels[i] + " at row " + i
                         + " is outside [0, " + classes + ")");
             }
-            oneHot.storage().set(i * classes + labels[i], 1.0);
         }
-        return Ops.neg(Ops.sum(Ops.mul(oneHot, logSoftmax(logits))));
+        return new SoftmaxCrossEntropy(labels.clone()).apply(logits);
     }
 
     /** Mean squared error: mean((prediction − target)²), same shapes. */

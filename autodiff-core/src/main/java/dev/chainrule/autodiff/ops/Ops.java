@@ -102,6 +102,11 @@ public final class Ops {
         return new MatMul().apply(a, b);
     }
 
+    /** A fully connected layer's map x·wᵀ + b for x [n×in], w [out×in], b [out], as one graph node. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        return new Affine().apply(x, w, b);
+    }
+
     /** Transpose of a 2-D tensor. */
     public static Tensor transpose(Tensor x) {
         return new Transpose().apply(x);

@@ -1,9 +1,17 @@
 package dev.chainrule.autodiff.ops;
 
+import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Op;
+import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.kernels.FloatKernels;
+import java.nio.FloatBuffer;
 
-/** Applies a {@link UnaryFn} elementwise; backward and jvp both multiply by f'(x) elementwise. */
+/**
+ * Applies a {@link UnaryFn} elementwise; backward and jvp both multiply by f'(x) elementwise.
+ * float32 ReLU, the usual hidden activation, has loops of its own (same values as the generic
+ * path, without a function call per element).
+ */
 final class Unary extends Op {
     private final UnaryFn fn;
     private int x;
@@ -17,9 +25,13 @@ final class Unary extends Op {
     @Override
     protected Tensor forward(Tensor[] in) {
         Tensor input = in[0];
-        Tensor out = Tensor.zeros(input.dtype(), input.shape());
-        for (int i = 0; i < input.size(); i++) {
-            out.storage().set(i, fn.value().at(input.getFlat(i)));
+        Tensor out = Tensor.uninitialized(input.dtype(), input.shape());
+        if (isFloat32Relu(input)) {
+            FloatKernels.relu(floats(input), floats(out), input.size());
+        } else {
+            for (int i = 0; i < input.size(); i++) {
+                out.storage().set(i, fn.value().at(input.getFlat(i)));
+            }
         }
         x = save(input);
         y = save(out);
@@ -40,10 +52,22 @@ final class Unary extends Op {
     private Tensor timesDerivative(Tensor v) {
         Tensor in = saved(x);
         Tensor out = saved(y);
-        Tensor result = Tensor.zeros(in.dtype(), in.shape());
+        Tensor result = Tensor.uninitialized(in.dtype(), in.shape());
+        if (isFloat32Relu(in) && v.dtype() == DType.FLOAT32) {
+            FloatKernels.reluBackward(floats(in), floats(v), floats(result), in.size());
+            return result;
+        }
         for (int i = 0; i < in.size(); i++) {
             result.storage().set(i, v.getFlat(i) * fn.derivative().at(in.getFlat(i), out.getFlat(i)));
         }
         return result;
+    }
+
+    private boolean isFloat32Relu(Tensor t) {
+        return fn == UnaryFn.RELU && t.dtype() == DType.FLOAT32;
+    }
+
+    private static FloatBuffer floats(Tensor t) {
+        return ((Storage.Float32) t.storage()).buffer();
     }
 }

@@ -3,6 +3,7 @@ package dev.chainrule.autodiff.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Tensor;
@@ -33,6 +34,37 @@ class GemmTest {
         assertClose(reference(a, b, ReferenceGemm::matmul, m, n), fast(a, b, Gemm::matmul, m, n), k);
         assertClose(reference(at, b, ReferenceGemm::matmulTransA, m, n), fast(at, b, Gemm::matmulTransA, m, n), k);
         assertClose(reference(a, bt, ReferenceGemm::matmulTransB, m, n), fast(a, bt, Gemm::matmulTransB, m, n), k);
+    }
+
+    @Test
+    void openBlasRunsOnThisPlatform() {
+        assertTrue(Gemm.native32(), "OpenBLAS did not load: " + OpenBlas.unavailableReason());
+    }
+
+    static Stream<Arguments> largeShapes() {
+        return Stream.of(Arguments.of(32, 784, 256), Arguments.of(256, 32, 784), Arguments.of(127, 257, 129),
+                Arguments.of(512, 512, 512), Arguments.of(1, 1024, 1), Arguments.of(1000, 3, 1000));
+    }
+
+    @ParameterizedTest(name = "m={0} k={1} n={2}")
+    @MethodSource("largeShapes")
+    void largeProductsMatchTheReferenceWithEveryThreadCount(int m, int k, int n) {
+        Tensor a = Tensor.uniform(DType.FLOAT32, m + 3L * k, -1, 1, m, k);
+        Tensor b = Tensor.uniform(DType.FLOAT32, n + 5L * k, -1, 1, k, n);
+        Tensor expected = reference(a, b, ReferenceGemm::matmul, m, n);
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                IntraOpThreads.set(threads);
+                Tensor first = fast(a, b, Gemm::matmul, m, n);
+                assertClose(expected, first, k);
+                for (int repeat = 0; repeat < 3; repeat++) {
+                    assertArrayEquals(first.toFloatArray(), fast(a, b, Gemm::matmul, m, n).toFloatArray(),
+                            threads + " threads, repeat " + repeat);
+                }
+            }
+        } finally {
+            IntraOpThreads.set(1);
+        }
     }
 
     @Test

@@ -88,6 +88,9 @@ record OpCase(String name, Function<List<Tensor>, Tensor> f, List<Tensor> inputs
         c.add(binary("mse", Functional::mse, uniform(61, -2, 2, 3, 2), uniform(62, -2, 2, 3, 2)));
         c.add(new OpCase("linear layer x·Wᵀ + b", in -> Ops.add(Ops.matmul(in.get(0), Ops.transpose(in.get(1))), in.get(2)),
                 inputs(uniform(63, -1, 1, 5, 3), uniform(64, -1, 1, 4, 3), uniform(65, -1, 1, 4))));
+        c.add(new OpCase("linear (one node)", in -> Ops.linear(in.get(0), in.get(1), in.get(2)),
+                inputs(uniform(66, -1, 1, 5, 3), uniform(67, -1, 1, 4, 3), uniform(68, -1, 1, 4))));
+        c.add(unary("crossEntropySum", x -> Functional.crossEntropySum(x, new int[] {1, 3, 3, 0}), uniform(69, -4, 4, 4, 5)));
         return c;
     }
 
