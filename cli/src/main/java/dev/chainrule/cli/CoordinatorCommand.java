@@ -80,8 +80,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     private MetricsOptions metricsOptions = new MetricsOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws IOException, InputException {
+        threads.apply();
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");

@@ -58,8 +58,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     private DataOptions data = new DataOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws IOException, InputException {
+        threads.apply();
         PrintWriter out = spec.commandLine().getOut();
         ModelSpec modelSpec = ModelWeights.specOf(weights);
         Activation recorded = ModelWeights.activationOf(weights);

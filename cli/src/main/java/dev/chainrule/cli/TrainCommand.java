@@ -74,8 +74,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private MetricsOptions metricsOptions = new MetricsOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws IOException, InputException {
+        threads.apply();
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 0) {
             throw new InputException("--workers " + workers + " (expected: >= 0)");
@@ -108,6 +112,7 @@ public final class TrainCommand implements Callable<Integer> {
             List<String> workerArgs = new ArrayList<>(List.of("--coordinator", "127.0.0.1:" + server.port()));
             workerArgs.addAll(options.data.asArguments());
             workerArgs.addAll(token.asArguments());
+            workerArgs.addAll(threads.asArguments());
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             processes = WorkerProcesses.start(workers, workerArgs, err);

@@ -82,8 +82,12 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     private MetricsOptions metricsOptions = new MetricsOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws InterruptedException, InputException {
+        threads.apply();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ChannelSecurity channelSecurity = security.channelSecurity();

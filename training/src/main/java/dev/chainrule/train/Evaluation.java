@@ -1,9 +1,11 @@
 package dev.chainrule.train;
 
+import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.GradMode;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.autodiff.ops.Functional;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Mlp;
@@ -24,6 +26,7 @@ public record Evaluation(double loss, double accuracy, int samples, int[][] conf
         double lossSum = 0;
         int correct = 0;
         int width = data.features();
+        Workspace workspace = new Workspace();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int start = 0; start < data.size(); start += BATCH) {
                 int count = Math.min(BATCH, data.size() - start);
@@ -31,15 +34,17 @@ public record Evaluation(double loss, double accuracy, int samples, int[][] conf
                 for (int i = 0; i < count; i++) {
                     indices[i] = start + i;
                 }
-                float[] x = new float[count * width];
-                int[] y = new int[count];
-                data.copyBatch(indices, x, y);
-                Tensor logits = model.forward(Tensor.wrap(Shape.of(count, width), Storage.copyOf(x)));
-                lossSum += Functional.crossEntropySum(logits, y).item();
-                for (int i = 0; i < count; i++) {
-                    int predicted = argmax(logits, i, classes);
-                    confusion[y[i]][predicted]++;
-                    correct += predicted == y[i] ? 1 : 0;
+                try (Workspace.Scope batch = workspace.open()) {
+                    Tensor x = Tensor.uninitialized(DType.FLOAT32, Shape.of(count, width));
+                    int[] y = new int[count];
+                    data.copyBatch(indices, count, ((Storage.Float32) x.storage()).buffer(), y);
+                    Tensor logits = model.forward(x);
+                    lossSum += Functional.crossEntropySum(logits, y).item();
+                    for (int i = 0; i < count; i++) {
+                        int predicted = argmax(logits, i, classes);
+                        confusion[y[i]][predicted]++;
+                        correct += predicted == y[i] ? 1 : 0;
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.chainrule.worker;
 
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.nn.Activation;
@@ -59,6 +60,8 @@ public final class Worker {
     private final Duration connectTimeout;
     private final WorkerMetrics metrics;
     private final AtomicBoolean started = new AtomicBoolean();
+    /** The buffers of one shard's graph and gradients, recycled from shard to shard. */
+    private final Workspace workspace = new Workspace();
     // written by the run() thread only; read by stats() and the heartbeat thread
     private volatile long steps;
     private volatile long shards;
@@ -207,16 +210,20 @@ public final class Worker {
     private void computeAndSend(SessionStream stream, Mlp model, List<String> names, long step, Shard shard, int chunkBytes,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
-        long computeStart = System.nanoTime();
-        ShardGradient gradient = LocalShardExecutor.shardGradient(model, train, indices);
-        long computed = System.nanoTime() - computeStart;
-        computeNanos += computed;
-        metrics.computed(indices.length, computed);
-        LinkedHashMap<String, Tensor> named = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) {
-            named.put(names.get(i), gradient.gradients().get(i));
+        ShardGradient gradient;
+        List<TensorChunk> chunks;
+        try (Workspace.Scope ignored = workspace.open()) {
+            long computeStart = System.nanoTime();
+            gradient = LocalShardExecutor.shardGradient(model, train, indices);
+            long computed = System.nanoTime() - computeStart;
+            computeNanos += computed;
+            metrics.computed(indices.length, computed);
+            LinkedHashMap<String, Tensor> named = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) {
+                named.put(names.get(i), gradient.gradients().get(i));
+            }
+            chunks = TensorChunks.of(named, chunkBytes); // copies: the gradients' buffers are recycled when the scope closes
         }
-        List<TensorChunk> chunks = TensorChunks.of(named, chunkBytes);
         String what = "the gradient of shard " + shard.getIndex() + " of step " + step;
         for (int i = 0; i < chunks.size(); i++) {
             stream.send(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()

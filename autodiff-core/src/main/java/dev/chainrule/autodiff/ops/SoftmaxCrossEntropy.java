@@ -1,18 +1,17 @@
 package dev.chainrule.autodiff.ops;
 
 import dev.chainrule.autodiff.Op;
-import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 
 /**
  * Softmax cross-entropy of logits x [n×c] against integer labels, summed over the rows, as one
  * node: L = Σ_i (log Σ_j e^{x_ij} − x_{i,label_i}), each row shifted by its maximum first (no
- * overflow) and evaluated in double. ∂L/∂x_ij = softmax(x_i)_j − [j = label_i], so backward is
+ * overflow) and evaluated in double; the softmax is kept (in the logits' type) for backward. ∂L/∂x_ij = softmax(x_i)_j − [j = label_i], so backward is
  * t·(softmax − one-hot) and jvp is Σ (softmax − one-hot) ⊙ dx.
  */
 final class SoftmaxCrossEntropy extends Op {
     private final int[] labels;
-    private double[] probabilities;
+    private Tensor probabilities;
 
     SoftmaxCrossEntropy(int[] labels) {
         super("crossEntropy");
@@ -24,7 +23,8 @@ final class SoftmaxCrossEntropy extends Op {
         Tensor logits = in[0];
         int rows = logits.shape().dim(0);
         int classes = logits.shape().dim(1);
-        probabilities = new double[rows * classes];
+        probabilities = Tensor.uninitialized(logits.dtype(), logits.shape());
+        double[] row64 = new double[classes];
         double total = 0;
         for (int i = 0; i < rows; i++) {
             int row = i * classes;
@@ -34,12 +34,11 @@ final class SoftmaxCrossEntropy extends Op {
             }
             double sum = 0;
             for (int j = 0; j < classes; j++) {
-                double e = Math.exp(logits.getFlat(row + j) - max);
-                probabilities[row + j] = e;
-                sum += e;
+                row64[j] = Math.exp(logits.getFlat(row + j) - max);
+                sum += row64[j];
             }
             for (int j = 0; j < classes; j++) {
-                probabilities[row + j] /= sum;
+                probabilities.storage().set(row + j, row64[j] / sum);
             }
             total += Math.log(sum) + max - logits.getFlat(row + labels[i]);
         }
@@ -49,12 +48,12 @@ final class SoftmaxCrossEntropy extends Op {
     @Override
     protected Tensor[] backward(Tensor gradOutput) {
         double t = gradOutput.item();
-        int classes = probabilities.length / Math.max(labels.length, 1);
-        Tensor grad = Tensor.uninitialized(gradOutput.dtype(), Shape.of(labels.length, classes));
+        int classes = probabilities.shape().dim(1);
+        Tensor grad = Tensor.uninitialized(gradOutput.dtype(), probabilities.shape());
         for (int i = 0; i < labels.length; i++) {
             for (int j = 0; j < classes; j++) {
                 int k = i * classes + j;
-                grad.storage().set(k, t * (probabilities[k] - (j == labels[i] ? 1 : 0)));
+                grad.storage().set(k, t * (probabilities.getFlat(k) - (j == labels[i] ? 1 : 0)));
             }
         }
         return new Tensor[] {grad};
@@ -62,12 +61,12 @@ final class SoftmaxCrossEntropy extends Op {
 
     @Override
     protected Tensor jvp(Tensor[] tangents) {
-        int classes = probabilities.length / Math.max(labels.length, 1);
+        int classes = probabilities.shape().dim(1);
         double d = 0;
         for (int i = 0; i < labels.length; i++) {
             for (int j = 0; j < classes; j++) {
                 int k = i * classes + j;
-                d += (probabilities[k] - (j == labels[i] ? 1 : 0)) * tangents[0].getFlat(k);
+                d += (probabilities.getFlat(k) - (j == labels[i] ? 1 : 0)) * tangents[0].getFlat(k);
             }
         }
         return Tensor.scalar(d, tangents[0].dtype());
