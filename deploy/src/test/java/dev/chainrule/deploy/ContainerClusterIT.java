@@ -107,6 +107,7 @@ class ContainerClusterIT {
 
             assertEquals(0, awaitExit(coordinator), coordinator.getLogs());
             Matcher done = done(coordinator);
+            System.out.println(done.group());
             assertEquals(120, Long.parseLong(done.group(1)), coordinator.getLogs());
             assertTrue(Double.parseDouble(done.group(2)) >= 90, "test accuracy (expected: >= 90%):\n" + coordinator.getLogs());
             for (GenericContainer<?> worker : List.of(first, second)) {
@@ -140,6 +141,7 @@ class ContainerClusterIT {
             assertTrue(Pattern.compile("(?m)^coordinator: worker \\d \\(worker-2\\) .*").matcher(logs).find(),
                     "the loss of worker-2 is reported:\n" + logs);
             Matcher done = done(coordinator);
+            System.out.println(done.group());
             assertEquals(200, Long.parseLong(done.group(1)), logs);
             assertTrue(Double.parseDouble(done.group(2)) >= 90, "test accuracy (expected: >= 90%):\n" + logs);
             assertEquals(0, awaitExit(survivor), survivor.getLogs());
