@@ -3,6 +3,7 @@ package dev.chainrule.optim;
 import dev.chainrule.autodiff.GradMode;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -13,15 +14,25 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What every optimiser here shares: the argument checks, torch's weight decay, the step count, and the
- * per-parameter buffers (keyed {@code <parameter name>.<suffix>}) with their export and import.
- * A subclass supplies the update rule for one parameter.
+ * What every optimiser here shares: the argument checks, the division of the gradient sums, torch's
+ * weight decay, the step count, and the per-parameter buffers (keyed {@code <parameter name>.<suffix>})
+ * with their export and import. A subclass supplies the update rule for one parameter twice: a fused
+ * float32 loop over the direct buffers ({@link #updateFloat32}), and the same rule written with
+ * {@link ElementArithmetic} for float64 ({@link #update}).
+ *
+ * <p>The float32 loops compute in float and give exactly the bits of torch's kernels, which round
+ * every stored result to float: a product or sum of two floats computed in double and rounded to
+ * float is the float product or sum, and {@code (float) Math.sqrt(v)} of a float {@code v} is its
+ * correctly rounded float square root (a double carries more than 2·24 + 2 bits, so rounding twice
+ * changes nothing). They read the gradient sums once, write each buffer and the parameter once, and
+ * allocate no tensor after the first step.
  *
  * <p>Invariant: before the first step there are no buffers; after it, exactly one buffer per
- * parameter and suffix, shaped and typed like the parameter. The buffers belong to the optimiser
- * alone (they are copied on export and import and are never part of a graph), so the update rules
- * write into them through {@link Storage#set} without bumping versions; parameters are only ever
- * changed through {@link Tensor#addScaled}, which does.
+ * parameter and suffix, shaped and typed like the parameter, never taken from a
+ * {@link dev.chainrule.autodiff.Workspace} (steps may run inside one). The buffers belong to the
+ * optimiser alone (they are copied on export and import and are never part of a graph), so the
+ * update rules write into them without bumping versions; every update of a parameter bumps its
+ * version.
  */
 abstract class AbstractOptimizer implements Optimizer {
     private static final int MAX_LISTED = 8;
@@ -40,21 +51,42 @@ abstract class AbstractOptimizer implements Optimizer {
     }
 
     /**
-     * Updates one parameter in place; runs with recording off, after all checks have passed.
+     * Updates one float32 parameter in place, in one pass over its elements; runs with recording off,
+     * after all checks have passed.
      *
+     * @param parameter the parameter, whose elements are {@code w}
+     * @param w the parameter's elements, written in place
+     * @param gradient the parameter's gradient, read element by element
+     * @param step the number of this step, counting from 1 (torch's {@code state['step']} after its increment)
+     */
+    abstract void updateFloat32(Tensor parameter, FloatBuffer w, FloatGradient gradient, double learningRate, long step);
+
+    /**
+     * Updates one float64 parameter in place; runs with recording off, after all checks have passed.
+     *
+     * @param gradient the gradient with weight decay applied
      * @param step the number of this step, counting from 1 (torch's {@code state['step']} after its increment)
      */
     abstract void update(Tensor parameter, Tensor gradient, double learningRate, long step);
 
     @Override
-    public final void step(List<Tensor> parameters, List<Tensor> gradients, double learningRate) {
+    public final void step(List<Tensor> parameters, List<Tensor> gradientSums, float divisor, double learningRate) {
+        Checks.positive("divisor", divisor);
         Checks.nonNegative("learningRate", learningRate);
-        checkArguments(parameters, gradients);
+        checkArguments(parameters, gradientSums);
         checkBuffersFit(parameters);
         long step = stepCount + 1;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int i = 0; i < parameters.size(); i++) {
-                update(parameters.get(i), gradients.get(i), learningRate, step);
+                Tensor parameter = parameters.get(i);
+                Tensor sum = gradientSums.get(i);
+                if (parameter.storage() instanceof Storage.Float32 w) {
+                    updateFloat32(parameter, w.buffer(), new FloatGradient(floats(sum), divisor, weightDecay),
+                            learningRate, step);
+                    markModified(parameter);
+                } else {
+                    update(parameter, decayed(parameter, quotient(sum, divisor)), learningRate, step);
+                }
             }
         }
         stepCount = step;
@@ -90,17 +122,55 @@ abstract class AbstractOptimizer implements Optimizer {
         return buffers.get(key(parameter.name(), suffix));
     }
 
-    /** Adds the buffer {@code <parameter>.<suffix>} (on the first step). */
-    final void addBuffer(Tensor parameter, String suffix, Tensor buffer) {
+    /** A new zero buffer {@code <parameter>.<suffix>} shaped and typed like the parameter (on the first step). */
+    final Tensor addBuffer(Tensor parameter, String suffix) {
         String key = key(parameter.name(), suffix);
-        buffers.put(key, buffer.named(key));
+        Tensor buffer = lastingZeros(parameter).named(key);
+        buffers.put(key, buffer);
+        return buffer;
+    }
+
+    /** A zero tensor shaped and typed like {@code like}, whose memory outlives any open workspace. */
+    static Tensor lastingZeros(Tensor like) {
+        return Tensor.wrap(like.shape(), Storage.allocateLasting(like.dtype(), like.size()));
+    }
+
+    /** The float32 elements of {@code t}. */
+    static FloatBuffer floats(Tensor t) {
+        return ((Storage.Float32) t.storage()).buffer();
+    }
+
+    /**
+     * Bumps the version of a parameter whose elements were written directly: it rewrites one element
+     * with its own value (a float widened to double and back is unchanged), since only the tensor's
+     * own writes may bump its version.
+     */
+    private static void markModified(Tensor parameter) {
+        if (parameter.size() > 0) {
+            parameter.set(parameter.getFlat(0), new int[parameter.rank()]);
+        }
+    }
+
+    /** {@code sum / divisor} rounded to the element type (a new tensor), or {@code sum} itself for a divisor of 1. */
+    private static Tensor quotient(Tensor sum, float divisor) {
+        if (divisor == 1) {
+            return sum;
+        }
+        ElementArithmetic arithmetic = ElementArithmetic.of(sum.dtype());
+        Storage s = sum.storage();
+        Tensor out = Tensor.zeros(sum.dtype(), sum.shape());
+        Storage q = out.storage();
+        for (int i = 0; i < q.length(); i++) {
+            q.set(i, arithmetic.round(s.get(i) / divisor));
+        }
+        return out;
     }
 
     /**
      * The gradient with torch's weight decay applied, {@code g + weightDecay·w} rounded to the
      * element type (a new tensor), or {@code gradient} itself when there is no weight decay.
      */
-    final Tensor decayed(Tensor parameter, Tensor gradient) {
+    private Tensor decayed(Tensor parameter, Tensor gradient) {
         if (weightDecay == 0) {
             return gradient;
         }

@@ -2,6 +2,7 @@ package dev.chainrule.optim;
 
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -25,50 +26,79 @@ final class Adam extends AbstractOptimizer {
         this.eps = Checks.nonNegative("eps", eps);
     }
 
+    /**
+     * The scalars of step {@code step} as torch's kernels see them: Python floats computed in double,
+     * then cast to the element type.
+     */
+    private record Scalars(double b1, double oneMinusB1, double b2, double oneMinusB2, double bc2Sqrt, double epsilon,
+            double negStepSize) {
+        static Scalars of(Adam adam, ElementArithmetic arithmetic, double learningRate, long step) {
+            double biasCorrection1 = 1 - StrictMath.pow(adam.beta1, step);
+            double biasCorrection2 = 1 - StrictMath.pow(adam.beta2, step);
+            double stepSize = learningRate / biasCorrection1;
+            double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+            return new Scalars(arithmetic.round(adam.beta1), arithmetic.round(1 - adam.beta1),
+                    arithmetic.round(adam.beta2), arithmetic.round(1 - adam.beta2), arithmetic.round(biasCorrection2Sqrt),
+                    arithmetic.round(adam.eps), arithmetic.round(-stepSize));
+        }
+    }
+
+    @Override
+    void updateFloat32(Tensor parameter, FloatBuffer w, FloatGradient gradient, double learningRate, long step) {
+        FloatBuffer m = floats(expAvg(parameter));
+        FloatBuffer v = floats(buffer(parameter, EXP_AVG_SQ));
+        Scalars s = Scalars.of(this, ElementArithmetic.FLOAT32, learningRate, step);
+        float b1 = (float) s.b1();
+        float oneMinusB1 = (float) s.oneMinusB1();
+        float b2 = (float) s.b2();
+        float oneMinusB2 = (float) s.oneMinusB2();
+        float bc2Sqrt = (float) s.bc2Sqrt();
+        float epsilon = (float) s.epsilon();
+        float negStepSize = (float) s.negStepSize();
+        for (int i = 0, n = w.capacity(); i < n; i++) {
+            float wi = w.get(i);
+            float gi = gradient.at(i, wi);
+            // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+            float mi = Math.fma(oneMinusB1, gi, b1 * m.get(i));
+            // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            float vi = Math.fma(oneMinusB2 * gi, gi, b2 * v.get(i));
+            m.put(i, mi);
+            v.put(i, vi);
+            // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+            float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsilon;
+            // param.addcdiv_(exp_avg, denom, value=-step_size): param + (value·exp_avg) / denom
+            w.put(i, wi + negStepSize * mi / denom);
+        }
+    }
+
     @Override
     void update(Tensor parameter, Tensor gradient, double learningRate, long step) {
-        Tensor d = decayed(parameter, gradient);
-        Tensor expAvg = buffer(parameter, EXP_AVG);
-        Tensor expAvgSq = buffer(parameter, EXP_AVG_SQ);
-        if (expAvg == null) {
-            expAvg = Tensor.zeros(parameter.dtype(), parameter.shape());
-            expAvgSq = Tensor.zeros(parameter.dtype(), parameter.shape());
-            addBuffer(parameter, EXP_AVG, expAvg);
-            addBuffer(parameter, EXP_AVG_SQ, expAvgSq);
-        }
-        // Python floats, in double as torch computes them
-        double biasCorrection1 = 1 - StrictMath.pow(beta1, step);
-        double biasCorrection2 = 1 - StrictMath.pow(beta2, step);
-        double stepSize = learningRate / biasCorrection1;
-        double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-        // the same scalars as the kernels see them, cast to the element type
+        Storage m = expAvg(parameter).storage();
+        Storage v = buffer(parameter, EXP_AVG_SQ).storage();
         ElementArithmetic arithmetic = ElementArithmetic.of(parameter.dtype());
-        double b1 = arithmetic.round(beta1);
-        double oneMinusB1 = arithmetic.round(1 - beta1);
-        double b2 = arithmetic.round(beta2);
-        double oneMinusB2 = arithmetic.round(1 - beta2);
-        double bc2Sqrt = arithmetic.round(biasCorrection2Sqrt);
-        double epsilon = arithmetic.round(eps);
-        double negStepSize = arithmetic.round(-stepSize);
-
-        Storage g = d.storage();
-        Storage m = expAvg.storage();
-        Storage v = expAvgSq.storage();
+        Scalars s = Scalars.of(this, arithmetic, learningRate, step);
+        Storage g = gradient.storage();
         Tensor delta = Tensor.zeros(parameter.dtype(), parameter.shape());
         Storage q = delta.storage();
         for (int i = 0; i < q.length(); i++) {
             double gi = g.get(i);
-            // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-            double mi = arithmetic.fma(oneMinusB1, gi, arithmetic.round(b1 * m.get(i)));
-            // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            double vi = arithmetic.fma(arithmetic.round(oneMinusB2 * gi), gi, arithmetic.round(b2 * v.get(i)));
+            double mi = arithmetic.fma(s.oneMinusB1(), gi, arithmetic.round(s.b1() * m.get(i)));
+            double vi = arithmetic.fma(arithmetic.round(s.oneMinusB2() * gi), gi, arithmetic.round(s.b2() * v.get(i)));
             m.set(i, mi);
             v.set(i, vi);
-            // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            double denom = arithmetic.round(arithmetic.round(arithmetic.round(Math.sqrt(vi)) / bc2Sqrt) + epsilon);
-            // param.addcdiv_(exp_avg, denom, value=-step_size): param + (value·exp_avg) / denom
-            q.set(i, arithmetic.round(negStepSize * mi) / denom);
+            double denom = arithmetic.round(arithmetic.round(arithmetic.round(Math.sqrt(vi)) / s.bc2Sqrt()) + s.epsilon());
+            q.set(i, arithmetic.round(s.negStepSize() * mi) / denom);
         }
         parameter.addScaled(1.0, delta);
+    }
+
+    /** The first moment of {@code parameter}, created with the second (both zero) on the first step. */
+    private Tensor expAvg(Tensor parameter) {
+        Tensor expAvg = buffer(parameter, EXP_AVG);
+        if (expAvg == null) {
+            expAvg = addBuffer(parameter, EXP_AVG);
+            addBuffer(parameter, EXP_AVG_SQ);
+        }
+        return expAvg;
     }
 }

@@ -13,6 +13,14 @@ final class Checks {
         return value;
     }
 
+    /** Returns {@code value} when it is finite and greater than 0. */
+    static float positive(String name, float value) {
+        if (!(value > 0) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " : " + value + " (expected: finite and > 0)");
+        }
+        return value;
+    }
+
     /** Returns {@code value} when it lies in {@code [0, 1)}. */
     static double unitInterval(String name, double value) {
         if (!(value >= 0 && value < 1)) {

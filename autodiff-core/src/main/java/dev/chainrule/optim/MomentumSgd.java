@@ -2,6 +2,7 @@ package dev.chainrule.optim;
 
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -20,18 +21,35 @@ final class MomentumSgd extends AbstractOptimizer {
     }
 
     @Override
+    void updateFloat32(Tensor parameter, FloatBuffer w, FloatGradient gradient, double learningRate, long step) {
+        Tensor buf = buffer(parameter, BUFFER);
+        boolean first = buf == null;
+        FloatBuffer b = floats(first ? addBuffer(parameter, BUFFER) : buf);
+        float mu = (float) momentum;
+        float alpha = (float) -learningRate;
+        for (int i = 0, n = w.capacity(); i < n; i++) {
+            float wi = w.get(i);
+            float gi = gradient.at(i, wi);
+            // torch: torch.clone(d_p) on the first step, then buf.mul_(momentum).add_(d_p), each result stored
+            float bi = first ? gi : mu * b.get(i) + gi;
+            b.put(i, bi);
+            // torch: param.add_(buf, alpha=-lr)
+            w.put(i, Math.fma(alpha, bi, wi));
+        }
+    }
+
+    @Override
     void update(Tensor parameter, Tensor gradient, double learningRate, long step) {
         ElementArithmetic arithmetic = ElementArithmetic.of(parameter.dtype());
-        Tensor d = decayed(parameter, gradient);
         Tensor buf = buffer(parameter, BUFFER);
         if (buf == null) {
-            buf = d.copy(); // torch.clone(d_p)
-            addBuffer(parameter, BUFFER, buf);
+            buf = addBuffer(parameter, BUFFER);
+            buf.copyFrom(gradient); // torch.clone(d_p)
         } else {
             // torch: buf.mul_(momentum).add_(d_p, alpha=1 - dampening), each result stored (rounded)
             double mu = arithmetic.round(momentum);
             Storage b = buf.storage();
-            Storage g = d.storage();
+            Storage g = gradient.storage();
             for (int i = 0; i < b.length(); i++) {
                 b.set(i, arithmetic.round(mu * b.get(i)) + g.get(i));
             }

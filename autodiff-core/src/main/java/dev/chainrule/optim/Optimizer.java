@@ -15,17 +15,32 @@ import java.util.List;
 public interface Optimizer {
     /**
      * Updates each parameter in place from the gradient at the same position (same shapes), with
-     * learning rate lr.
+     * learning rate lr; the same as {@link #step(List, List, float, double)} with divisor 1.
+     *
+     * @throws IllegalArgumentException naming the parameter or the value that is wrong
+     */
+    default void step(List<Tensor> parameters, List<Tensor> gradients, double learningRate) {
+        step(parameters, gradients, 1, learningRate);
+    }
+
+    /**
+     * Updates each parameter in place from the gradient sum at the same position (same shapes), with
+     * learning rate lr. The gradients are {@code gradientSums / divisor}, rounded to the element type
+     * element by element, exactly as if they had been divided in a pass of their own; a trainer passes
+     * the gradients summed over a batch and the batch size, and the division happens inside the
+     * update's loop. The sums are only read.
      *
      * <p>Parameters must be named ({@link Tensor#named}), uniquely; buffers are kept under those
      * names. Each update runs with recording off ({@code GradMode.noGrad()}) and bumps the
      * parameter's version, so parameters may require grad. The arguments (sizes, names, shapes,
-     * element types, and the buffers from earlier steps) are all checked before anything changes: a
-     * step that throws leaves the parameters and the state as they were.
+     * element types, divisor, and the buffers from earlier steps) are all checked before anything
+     * changes: a step that throws leaves the parameters and the state as they were. A step may run
+     * inside an open {@link dev.chainrule.autodiff.Workspace}; the buffers it creates outlive it.
      *
+     * @param divisor finite and greater than 0 (1 when the gradients are given as they are)
      * @throws IllegalArgumentException naming the parameter or the value that is wrong
      */
-    void step(List<Tensor> parameters, List<Tensor> gradients, double learningRate);
+    void step(List<Tensor> parameters, List<Tensor> gradientSums, float divisor, double learningRate);
 
     /** A copy of the internal state (step count, buffers), for checkpoints. */
     OptimizerState exportState();

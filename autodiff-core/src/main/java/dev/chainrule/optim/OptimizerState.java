@@ -11,7 +11,7 @@ import java.util.Objects;
  * {@code fc1.weight.exp_avg}) in the optimiser's order.
  *
  * <p>The buffers are deep-copied when the state is made and again by {@link #buffers()}, so no
- * tensor held here is ever shared.
+ * tensor held here is ever shared; the copies never come from a {@link dev.chainrule.autodiff.Workspace}.
  */
 public final class OptimizerState {
     private final String kind;
@@ -61,7 +61,9 @@ public final class OptimizerState {
             if (value == null) {
                 throw new IllegalArgumentException("buffer '" + name + "' is null");
             }
-            copy.put(name, value.copy().named(name));
+            Tensor buffer = AbstractOptimizer.lastingZeros(value).named(name);
+            buffer.copyFrom(value);
+            copy.put(name, buffer);
         }
         return copy;
     }

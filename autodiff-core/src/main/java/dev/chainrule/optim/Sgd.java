@@ -1,6 +1,7 @@
 package dev.chainrule.optim;
 
 import dev.chainrule.autodiff.Tensor;
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /** Plain stochastic gradient descent, {@code w −= lr·g}, as torch's {@code SGD} with momentum 0. */
@@ -12,9 +13,17 @@ final class Sgd extends AbstractOptimizer {
     }
 
     @Override
-    void update(Tensor parameter, Tensor gradient, double learningRate, long step) {
+    void updateFloat32(Tensor parameter, FloatBuffer w, FloatGradient gradient, double learningRate, long step) {
         // torch: param.add_(d_p, alpha=-lr)
-        double alpha = ElementArithmetic.of(parameter.dtype()).round(-learningRate);
-        parameter.addScaled(alpha, decayed(parameter, gradient));
+        float alpha = (float) -learningRate;
+        for (int i = 0, n = w.capacity(); i < n; i++) {
+            float wi = w.get(i);
+            w.put(i, Math.fma(alpha, gradient.at(i, wi), wi));
+        }
+    }
+
+    @Override
+    void update(Tensor parameter, Tensor gradient, double learningRate, long step) {
+        parameter.addScaled(-learningRate, gradient);
     }
 }

@@ -1,18 +1,17 @@
 package dev.chainrule.train;
 
-import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.Optimizer;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * One optimiser step over one batch: the {@link ShardExecutor} computes every shard's gradient of
- * the summed loss, {@link GradientSum} adds them in shard order and divides by the batch size, and
- * the optimiser updates the model's weights in place. The trainer runs one of these per step; the
- * benchmarks time it. The shards' graphs and gradients live in a {@link Workspace}, so that from
- * the second step on a step allocates no tensor memory. Not thread-safe.
+ * the summed loss, {@link GradientSum} adds them in shard order, and the optimiser divides the sums
+ * by the batch size as it updates the model's weights in place, in the same pass. The trainer runs
+ * one of these per step; the benchmarks time it. The shards' graphs and gradients live in a
+ * {@link Workspace} that stays open until the update has read them, so that from the second step on
+ * a step allocates no tensor memory. Not thread-safe.
  */
 public final class TrainingStep {
     private final Mlp model;
@@ -40,7 +39,6 @@ public final class TrainingStep {
      */
     public double run(long step, int[] batch, int count, double learningRate) {
         sum.reset();
-        List<Tensor> gradients;
         try (Workspace.Scope ignored = workspace.open()) {
             for (ShardGradient shard : executor.compute(step, Arrays.copyOf(batch, count), new ShardPlan(count, shards))) {
                 sum.add(shard);
@@ -49,9 +47,8 @@ public final class TrainingStep {
                 throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
                         + " samples (expected: " + count + ")");
             }
-            gradients = sum.mean();
+            optimizer.step(model.parameters(), sum.sums(), count, learningRate);
         }
-        optimizer.step(model.parameters(), gradients, learningRate);
         return sum.meanLoss();
     }
 }

@@ -22,19 +22,28 @@ class GradientSumTest {
     }
 
     @Test
-    void meanIsTheSumOverShardsDividedByTheSamples() {
+    void sumsAreTheShardGradientsAddedTogether() {
         GradientSum sum = new GradientSum(PARAMETERS);
         sum.add(shard(new float[] {1, 2, 3, 4, 5, 6}, new float[] {1, -1}, 3.0, 3));
         sum.add(shard(new float[] {7, 6, 5, 4, 3, 2}, new float[] {3, 1}, 5.0, 5));
-        List<Tensor> mean = sum.mean();
-        assertEquals(2, mean.size());
-        assertEquals(Shape.of(2, 3), mean.get(0).shape());
-        assertEquals(Shape.of(2), mean.get(1).shape());
-        assertEquals(DType.FLOAT32, mean.get(0).dtype());
-        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, mean.get(0).toFloatArray());
-        assertArrayEquals(new float[] {0.5f, 0}, mean.get(1).toFloatArray());
+        List<Tensor> sums = sum.sums();
+        assertEquals(2, sums.size());
+        assertEquals(Shape.of(2, 3), sums.get(0).shape());
+        assertEquals(Shape.of(2), sums.get(1).shape());
+        assertEquals(DType.FLOAT32, sums.get(0).dtype());
+        assertArrayEquals(new float[] {8, 8, 8, 8, 8, 8}, sums.get(0).toFloatArray());
+        assertArrayEquals(new float[] {4, 0}, sums.get(1).toFloatArray());
         assertEquals(8, sum.samples());
         assertEquals(1.0, sum.meanLoss(), 0);
+    }
+
+    @Test
+    void theSumsOfOneShardAreItsOwnGradients() {
+        GradientSum sum = new GradientSum(PARAMETERS);
+        ShardGradient only = shard(new float[] {1, 2, 3, 4, 5, 6}, new float[] {1, -1}, 3.0, 3);
+        sum.add(only);
+        assertSame(only.gradients().get(0), sum.sums().get(0));
+        assertSame(only.gradients().get(1), sum.sums().get(1));
     }
 
     @Test
@@ -44,22 +53,21 @@ class GradientSumTest {
         for (float v : new float[] {1e8f, 1f, -1e8f}) {
             sum.add(shard(new float[] {v, 0, 0, 0, 0, 0}, new float[] {0, v}, 0, 1));
         }
-        assertEquals(0f, sum.mean().get(0).toFloatArray()[0]);
-        assertEquals(0f, sum.mean().get(1).toFloatArray()[1]);
+        assertEquals(0f, sum.sums().get(0).toFloatArray()[0]);
+        assertEquals(0f, sum.sums().get(1).toFloatArray()[1]);
 
         GradientSum other = new GradientSum(PARAMETERS);
         for (float v : new float[] {1e8f, -1e8f, 1f}) {
             other.add(shard(new float[] {v, 0, 0, 0, 0, 0}, new float[] {0, v}, 0, 1));
         }
-        assertEquals(1f / 3, other.mean().get(0).toFloatArray()[0]);
+        assertEquals(1f, other.sums().get(0).toFloatArray()[0]);
     }
 
     @Test
-    void meanMatchesASequentialFloat32SumBitForBit() {
+    void sumsMatchASequentialFloat32SumBitForBit() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(3);
         GradientSum sum = new GradientSum(PARAMETERS);
         float[] expected = new float[6];
-        int samples = 0;
         for (int s = 0; s < 7; s++) {
             float[] w = new float[6];
             for (int i = 0; i < 6; i++) {
@@ -67,23 +75,23 @@ class GradientSumTest {
                 expected[i] += w[i];
             }
             sum.add(shard(w, new float[2], 0, s + 1));
-            samples += s + 1;
         }
-        float[] mean = sum.mean().get(0).toFloatArray();
+        float[] sums = sum.sums().get(0).toFloatArray();
         for (int i = 0; i < 6; i++) {
-            assertEquals(Float.floatToIntBits(expected[i] / samples), Float.floatToIntBits(mean[i]), "element " + i);
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(sums[i]), "element " + i);
         }
     }
 
     @Test
-    void meanReusesItsTensorsAndLaterAddsChangeThemOnlyAtTheNextMean() {
+    void sumsReuseTheirTensorsAndLaterAddsChangeThemOnlyAtTheNextCall() {
         GradientSum sum = new GradientSum(PARAMETERS);
         sum.add(shard(new float[] {2, 2, 2, 2, 2, 2}, new float[] {2, 2}, 1, 2));
-        List<Tensor> first = sum.mean();
+        sum.add(shard(new float[] {1, 1, 1, 1, 1, 1}, new float[] {1, 1}, 1, 2));
+        List<Tensor> first = sum.sums();
         sum.add(shard(new float[] {4, 4, 4, 4, 4, 4}, new float[] {4, 4}, 1, 2));
-        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, first.get(0).toFloatArray());
-        List<Tensor> second = sum.mean();
-        assertArrayEquals(new float[] {1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f}, second.get(0).toFloatArray());
+        assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3}, first.get(0).toFloatArray());
+        List<Tensor> second = sum.sums();
+        assertArrayEquals(new float[] {7, 7, 7, 7, 7, 7}, second.get(0).toFloatArray());
         assertSame(first.get(0), second.get(0));
     }
 
@@ -93,16 +101,16 @@ class GradientSumTest {
         sum.add(shard(new float[] {9, 9, 9, 9, 9, 9}, new float[] {9, 9}, 100, 1));
         sum.reset();
         assertEquals(0, sum.samples());
-        assertThrows(IllegalStateException.class, sum::mean);
+        assertThrows(IllegalStateException.class, sum::sums);
         sum.add(shard(new float[] {1, 2, 3, 4, 5, 6}, new float[] {7, 8}, 4, 2));
-        assertArrayEquals(new float[] {0.5f, 1, 1.5f, 2, 2.5f, 3}, sum.mean().get(0).toFloatArray());
-        assertArrayEquals(new float[] {3.5f, 4}, sum.mean().get(1).toFloatArray());
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, sum.sums().get(0).toFloatArray());
+        assertArrayEquals(new float[] {7, 8}, sum.sums().get(1).toFloatArray());
         assertEquals(2.0, sum.meanLoss(), 0);
     }
 
     @Test
-    void meanOfNothingIsAnError() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new GradientSum(PARAMETERS).mean());
+    void sumsOfNothingAreAnError() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new GradientSum(PARAMETERS).sums());
         assertTrue(e.getMessage().contains("no samples"), e.getMessage());
     }
 
@@ -140,7 +148,7 @@ class GradientSumTest {
         ShardGradient bad = new ShardGradient(List.of(Tensor.full(DType.FLOAT32, 5, Shape.of(2, 3)), Tensor.zeros(DType.FLOAT32, 3)), 7, 1);
         assertThrows(IllegalArgumentException.class, () -> sum.add(bad));
         assertEquals(1, sum.samples());
-        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, sum.mean().get(0).toFloatArray(),
+        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, sum.sums().get(0).toFloatArray(),
                 "a failed add must not leave part of its gradients in the sum");
         assertEquals(1.0, sum.meanLoss(), 0);
     }
