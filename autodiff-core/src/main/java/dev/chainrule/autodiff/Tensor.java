@@ -271,6 +271,15 @@ public final class Tensor {
         storage.bumpVersion();
     }
 
+    /**
+     * Records an in-place modification made by a kernel that wrote this tensor's buffer directly
+     * (e.g. an optimiser's fused update), so that backward can detect a saved tensor that changed.
+     */
+    public void markModified() {
+        checkWritable("markModified");
+        storage.bumpVersion();
+    }
+
     /** Number of in-place modifications of this tensor's buffer. */
     public int version() {
         return storage.version();

@@ -83,7 +83,7 @@ abstract class AbstractOptimizer implements Optimizer {
                 if (parameter.storage() instanceof Storage.Float32 w) {
                     updateFloat32(parameter, w.buffer(), new FloatGradient(floats(sum), divisor, weightDecay),
                             learningRate, step);
-                    markModified(parameter);
+                    parameter.markModified();
                 } else {
                     update(parameter, decayed(parameter, quotient(sum, divisor)), learningRate, step);
                 }
@@ -138,17 +138,6 @@ abstract class AbstractOptimizer implements Optimizer {
     /** The float32 elements of {@code t}. */
     static FloatBuffer floats(Tensor t) {
         return ((Storage.Float32) t.storage()).buffer();
-    }
-
-    /**
-     * Bumps the version of a parameter whose elements were written directly: it rewrites one element
-     * with its own value (a float widened to double and back is unchanged), since only the tensor's
-     * own writes may bump its version.
-     */
-    private static void markModified(Tensor parameter) {
-        if (parameter.size() > 0) {
-            parameter.set(parameter.getFlat(0), new int[parameter.rank()]);
-        }
     }
 
     /** {@code sum / divisor} rounded to the element type (a new tensor), or {@code sum} itself for a divisor of 1. */

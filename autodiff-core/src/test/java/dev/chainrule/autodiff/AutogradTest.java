@@ -109,6 +109,18 @@ class AutogradTest {
     }
 
     @Test
+    void aDirectWriteMarkedModifiedIsDetectedToo() {
+        Tensor c = Tensor.of(new float[] {3, 4}, 2).named("c");
+        Tensor w = Tensor.of(new float[] {1, 2}, 2).named("w").requiresGrad(true);
+        Tensor y = Ops.sum(Ops.mul(w, c));
+        ((Storage.Float32) c.storage()).buffer().put(0, 5f);
+        c.markModified();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("'c'") && e.getMessage().contains("modified in place"), e.getMessage());
+        assertThrows(IllegalStateException.class, w::markModified, "a leaf requiring grad while recording");
+    }
+
+    @Test
     void inPlaceChangeOfLeafRequiringGradIsRefusedWhileRecording() {
         Tensor w = Tensor.of(new double[] {1, 2}, 2).named("w").requiresGrad(true);
         assertThrows(IllegalStateException.class, () -> w.fill(0));
