@@ -14,6 +14,7 @@ import java.nio.FloatBuffer;
  * checks, oracles, the expression language) live in a heap array.
  */
 public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
+    private static final int ALIGNMENT = 64;
     private int version;
 
     /** A zero-filled buffer of {@code length} elements (from the open {@link Workspace}, if any). */
@@ -54,8 +55,15 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
         return new Float64(values);
     }
 
+    /**
+     * A new zero-filled direct buffer of {@code length} floats starting on a 64-byte boundary (a
+     * cache line, and the width of AVX-512 loads), as BLAS libraries allocate their own.
+     */
     static FloatBuffer newDirect(int length) {
-        return ByteBuffer.allocateDirect(Math.multiplyExact(length, Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        int bytes = Math.multiplyExact(length, Float.BYTES);
+        int padded = Math.addExact(bytes, ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT; // alignedSlice also rounds the end down
+        ByteBuffer raw = ByteBuffer.allocateDirect(Math.addExact(padded, ALIGNMENT - 1));
+        return raw.alignedSlice(ALIGNMENT).limit(bytes).slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** Element type. */

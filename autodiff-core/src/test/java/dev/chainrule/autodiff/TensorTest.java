@@ -12,6 +12,19 @@ import org.junit.jupiter.api.Test;
 class TensorTest {
 
     @Test
+    void float32BuffersHoldExactlyTheirLengthAtEverySize() {
+        for (int n = 0; n <= 130; n++) {
+            Storage.Float32 s = (Storage.Float32) Storage.allocate(DType.FLOAT32, n);
+            assertEquals(n, s.length());
+            assertEquals(n, s.buffer().capacity());
+            assertEquals(0, s.buffer().position());
+            for (int i = 0; i < n; i++) {
+                assertEquals(0f, s.buffer().get(i));
+            }
+        }
+    }
+
+    @Test
     void createsFromArraysRowMajor() {
         Tensor m = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
         assertEquals(Shape.of(2, 3), m.shape());
