@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * MLP 784-256-128-10 training steps/s (one thread, and each framework's best thread count) and
  * Chainrule's allocated bytes per step. PyTorch runs in a child process
  * ({@code bench/compare_pytorch.py --serve}); the two frameworks take turns window by window, so that
- * the machine's noise falls on both alike. Prints a table of medians, ratios and the targets of issue 4.
+ * the machine's noise falls on both alike. Prints a table of medians, ratios and the project's performance targets.
  *
  * <p>Usage: see {@code bench/compare-pytorch --help}.
  */

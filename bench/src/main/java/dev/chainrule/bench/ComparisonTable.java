@@ -8,7 +8,7 @@ import java.util.OptionalDouble;
 
 /**
  * The side-by-side table of {@link CompareBenchmark}: medians of both frameworks, their ratio
- * (Chainrule / PyTorch) and issue 4's target for that ratio, with a PASS / BELOW verdict.
+ * (Chainrule / PyTorch) and the project's performance target for that ratio, with a PASS / BELOW verdict.
  */
 final class ComparisonTable {
     /** GEMM must reach this fraction of PyTorch's single-threaded GFLOP/s. */

@@ -1,0 +1,63 @@
+package dev.chainrule.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.kernels.IntraOpThreads;
+import dev.chainrule.data.Dataset;
+import dev.chainrule.nn.Activation;
+import dev.chainrule.nn.Mlp;
+import dev.chainrule.nn.ModelSpec;
+import dev.chainrule.optim.OptimizerSettings;
+import dev.chainrule.optim.Optimizers;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The same training run gives the same bits every time with the same thread count: matrix products
+ * large enough for OpenBLAS to split across threads, buffers recycled from step to step.
+ */
+class TrainingDeterminismTest {
+    private static final ModelSpec SPEC = ModelSpec.of(96, 300, 200, 10);
+    private static final Dataset DATA = SyntheticData.random("random", 512, 96, 10, 23);
+
+    @AfterEach
+    void oneThreadAgain() {
+        IntraOpThreads.set(1);
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2, 3})
+    void repeatedRunsGiveTheSameWeights(int threads) {
+        IntraOpThreads.set(threads);
+        List<float[]> first = train();
+        for (int repeat = 0; repeat < 2; repeat++) {
+            List<float[]> again = train();
+            for (int p = 0; p < first.size(); p++) {
+                assertArrayEquals(first.get(p), again.get(p), threads + " threads, repeat " + repeat + ", parameter " + p);
+            }
+        }
+    }
+
+    /** 12 Adam steps at batch 256 in 2 shards; the final weights. */
+    private static List<float[]> train() {
+        Mlp model = Mlp.initialized(SPEC, Activation.RELU, 3);
+        TrainingStep step = new TrainingStep(model, Optimizers.create("adam", OptimizerSettings.defaults()),
+                new LocalShardExecutor(model, DATA), 2);
+        int[] batch = new int[256];
+        for (int s = 0; s < 12; s++) {
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = (i * 37 + s * 11) % DATA.size();
+            }
+            step.run(s, batch, batch.length, 1e-3);
+        }
+        List<float[]> weights = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            weights.add(p.toFloatArray());
+        }
+        return weights;
+    }
+}
