@@ -6,6 +6,7 @@ import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.TrainingConfig;
+import dev.chainrule.wire.Transport;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -106,10 +107,12 @@ public final class CoordinatorServer implements AutoCloseable {
 
     /**
      * A TCP server builder for {@code host}:{@code port} (port 0 picks a free port) with
-     * {@code security}'s credentials and, when it requires a token, its interceptor on every service.
+     * {@code security}'s credentials and, when it requires a token, its interceptor on every service;
+     * its flow-control window is {@link Transport#FLOW_CONTROL_WINDOW_BYTES}.
      */
     public static ServerBuilder<?> tcp(String host, int port, ServerSecurity security) {
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), security.credentials());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), security.credentials())
+                .flowControlWindow(Transport.FLOW_CONTROL_WINDOW_BYTES);
         security.interceptor().ifPresent(builder::intercept);
         return builder;
     }

@@ -7,11 +7,13 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * One worker's outbound stream: messages are queued and written in order, only while the transport
- * is ready for more (the rest is written from gRPC's on-ready callback), so a slow worker holds up
- * nobody. A step's weights and assignment are queued as one group; a group no byte of which has been
- * written yet is dropped when the next step's group arrives, so at most one step beyond the one
- * being written is ever held.
+ * One worker's outbound stream: messages are queued in groups and written in order. A group is
+ * started only while the transport is ready for more (otherwise from gRPC's on-ready callback), so
+ * a slow worker holds up nobody, and once started it is written whole, back to back: the transport
+ * buffers what the network does not take at once, at most one group (one step's weights) per
+ * worker, so that a step costs one wait for readiness rather than one per message. A step's weights
+ * and assignment are queued as one group; a group not started yet is dropped when the next step's
+ * group arrives, so at most one step beyond the one being written is ever held.
  *
  * <p>Thread-safe: the training thread queues steps, gRPC threads queue the Welcome and drain on
  * readiness, the closing thread queues Stop; every write to the stream happens under this object's
@@ -101,7 +103,8 @@ final class Outbox {
     }
 
     private synchronized void drain() {
-        while (!closed && !queue.isEmpty() && stream.isReady()) {
+        // a group starts only while the transport is ready, and once started is written whole
+        while (!closed && !queue.isEmpty() && (queue.peek().next > 0 || stream.isReady())) {
             Group head = queue.peek();
             stream.onNext(head.messages.get(head.next++));
             if (head.next == head.messages.size()) {

@@ -1,5 +1,6 @@
 package dev.chainrule.worker;
 
+import dev.chainrule.wire.Transport;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.CompositeChannelCredentials;
@@ -117,11 +118,14 @@ public final class ChannelSecurity {
 
     /**
      * A new channel to {@code target} ({@code host:port}, or any gRPC target) with these settings. With
-     * TLS the coordinator's certificate is checked against the host part of the target.
+     * TLS the coordinator's certificate is checked against the host part of the target. Its
+     * flow-control window is {@link Transport#FLOW_CONTROL_WINDOW_BYTES}, and it calls the calls'
+     * listeners on its network thread (direct executor): the worker's listeners only queue messages
+     * and signal, so they need no thread of their own.
      */
     public ManagedChannel newChannel(String target) {
         ChannelCredentials credentials = token == null ? transport : CompositeChannelCredentials.create(transport, token);
-        return NettyChannelBuilder.forTarget(target, credentials).build();
+        return NettyChannelBuilder.forTarget(target, credentials).flowControlWindow(Transport.FLOW_CONTROL_WINDOW_BYTES).directExecutor().build();
     }
 
     /**

@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -14,16 +15,20 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The worker's end of one {@code Session} call. Inbound messages arrive on gRPC threads and are
- * handed to the worker's loop through a blocking queue, one requested at a time (the coordinator
- * cannot run ahead of the loop by more than a message); {@link #take} waits for the next with a
- * timeout. Outbound messages are written under one lock, waiting (bounded) while the transport is
- * not ready, so the loop and the heartbeat thread never interleave a write.
+ * handed to the worker's loop through a blocking queue; {@link #PREFETCH} messages are requested
+ * ahead of the loop (and one more for each it takes), so a step's weights arrive back to back
+ * instead of one round trip per message, and the queue holds at most that many; {@link #take}
+ * waits for the next with a timeout. Outbound messages are written under one lock, waiting (bounded)
+ * while the transport is not ready before each group, so the loop and the heartbeat thread never
+ * interleave a write.
  *
  * <p>Lifecycle: pass to the stub's {@code session}, then {@link #take}/{@link #send} from the loop,
  * {@link #offer} from the heartbeat thread, and end with {@link #complete} or {@link #cancel}.
  */
 final class SessionStream implements ClientResponseObserver<WorkerMessage, CoordinatorMessage> {
     private static final Object END = new Object();
+    /** How many of the coordinator's messages may wait in {@link #inbound}, requested ahead of the loop. */
+    static final int PREFETCH = 64;
 
     private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -35,7 +40,7 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
     @Override
     public void beforeStart(ClientCallStreamObserver<WorkerMessage> requestStream) {
         this.requests = requestStream;
-        requestStream.disableAutoRequestWithInitial(1);
+        requestStream.disableAutoRequestWithInitial(PREFETCH);
         requestStream.setOnReadyHandler(this::signal);
     }
 
@@ -88,6 +93,16 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
 
     /** Writes {@code message}, waiting at most {@code timeout} for the transport to accept it; {@code what} names it in errors. */
     void send(WorkerMessage message, Duration timeout, String what) {
+        sendAll(List.of(message), timeout, what);
+    }
+
+    /**
+     * Writes {@code messages} back to back, once the transport is ready, waiting at most
+     * {@code timeout} for that; {@code what} names them in errors. The transport then buffers what it
+     * cannot send at once: a group (one shard's gradient) costs one wait for readiness, not one per
+     * message, and its messages are serialised before this returns.
+     */
+    void sendAll(List<WorkerMessage> messages, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
@@ -104,7 +119,9 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
             if (closed) {
                 throw new WorkerException("the session was closed before " + what + " was sent");
             }
-            requests.onNext(message);
+            for (WorkerMessage message : messages) {
+                requests.onNext(message);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WorkerException("interrupted while sending " + what);

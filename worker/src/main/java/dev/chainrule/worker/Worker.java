@@ -225,15 +225,17 @@ public final class Worker {
             chunks = TensorChunks.of(named, chunkBytes); // copies: the gradients' buffers are recycled when the scope closes
         }
         String what = "the gradient of shard " + shard.getIndex() + " of step " + step;
+        List<WorkerMessage> messages = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
-            stream.send(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
+            messages.add(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
                     .setStep(step)
                     .setShardIndex(shard.getIndex())
                     .setSampleCount(gradient.samples())
                     .setLossSum(gradient.lossSum())
                     .setTensor(chunks.get(i))
-                    .setLast(i == chunks.size() - 1)).build(), timeout, what);
+                    .setLast(i == chunks.size() - 1)).build());
         }
+        stream.sendAll(messages, timeout, what);
         shards++;
         samples += indices.length;
     }
