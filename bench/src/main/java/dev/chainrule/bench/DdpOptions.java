@@ -1,0 +1,119 @@
+package dev.chainrule.bench;
+
+import java.util.List;
+
+/**
+ * The settings of {@link CompareDdpBenchmark}, parsed from its arguments (see {@code bench/compare-ddp --help}).
+ *
+ * @param rounds        at most this many rounds; each runs every side once
+ * @param budgetSeconds no round starts after this many seconds, once one round has run
+ * @param steps         optimiser steps of each Chainrule run (at most one epoch of Fashion-MNIST at batch 256)
+ * @param warmupSteps   Chainrule steps left out at the start of each run
+ * @param ddpSteps      steps per PyTorch window
+ * @param ddpWindows    synced and compute windows per PyTorch run
+ * @param ddpWarmup     PyTorch steps before its first window
+ * @param adam          also measure Adam (PyTorch) and Chainrule's default optimiser (Adam)
+ * @param data          the PyTorch side's data: {@code fashion-mnist} or {@code random}
+ * @param python        the Python interpreter with PyTorch
+ * @param script        the path of {@code compare_ddp.py}
+ * @param jar           the Chainrule command-line jar to run
+ */
+record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, int ddpSteps, int ddpWindows, int ddpWarmup,
+        boolean adam, String data, String python, String script, String jar) {
+    /** Full batches of 256 in Fashion-MNIST's 60,000 training samples: a longer run would evaluate mid-run. */
+    static final int MAX_STEPS = 60_000 / 256;
+
+    /** Checks the settings. */
+    DdpOptions {
+        require(rounds >= 1, "--rounds " + rounds + " (expected: >= 1)");
+        require(budgetSeconds > 0, "--budget " + budgetSeconds + " (expected: > 0 seconds)");
+        require(steps <= MAX_STEPS && warmupSteps >= 1 && steps - warmupSteps >= 20, "--steps " + steps + ", --warmup-steps "
+                + warmupSteps + " (expected: warm-up >= 1, at least 20 timed steps after it, steps <= " + MAX_STEPS
+                + " so that no epoch ends mid-run)");
+        require(ddpSteps >= 1 && ddpWindows >= 1 && ddpWarmup >= 0, "--ddp-steps " + ddpSteps + ", --ddp-windows " + ddpWindows
+                + ", --ddp-warmup " + ddpWarmup + " (expected: >= 1, >= 1, >= 0)");
+        require(data.equals("fashion-mnist") || data.equals("random"), "--data " + data + " (expected: fashion-mnist or random)");
+    }
+
+    /** The defaults: about two to three minutes on two cores. */
+    static DdpOptions defaults() {
+        return new DdpOptions(5, 150, MAX_STEPS, 60, 200, 3, 50, false, "fashion-mnist", "/usr/bin/python3", "bench/compare_ddp.py",
+                "cli/target/chainrule.jar");
+    }
+
+    /** Parses {@code args} over the defaults; {@code --quick} sets a short budget and short windows, later options override it. */
+    static DdpOptions parse(String... args) {
+        DdpOptions d = defaults();
+        int rounds = d.rounds;
+        double budget = d.budgetSeconds;
+        int steps = d.steps;
+        int warmupSteps = d.warmupSteps;
+        int ddpSteps = d.ddpSteps;
+        int ddpWindows = d.ddpWindows;
+        int ddpWarmup = d.ddpWarmup;
+        boolean adam = d.adam;
+        String data = d.data;
+        String python = d.python;
+        String script = d.script;
+        String jar = d.jar;
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            switch (name) {
+                case "--quick" -> {
+                    rounds = 3;
+                    budget = 25;
+                    steps = 160;
+                    warmupSteps = 40;
+                    ddpSteps = 100;
+                    ddpWindows = 2;
+                    ddpWarmup = 30;
+                }
+                case "--adam" -> adam = true;
+                case "--rounds" -> rounds = integer(name, value(args, ++i, name));
+                case "--budget" -> budget = number(name, value(args, ++i, name));
+                case "--steps" -> steps = integer(name, value(args, ++i, name));
+                case "--warmup-steps" -> warmupSteps = integer(name, value(args, ++i, name));
+                case "--ddp-steps" -> ddpSteps = integer(name, value(args, ++i, name));
+                case "--ddp-windows" -> ddpWindows = integer(name, value(args, ++i, name));
+                case "--ddp-warmup" -> ddpWarmup = integer(name, value(args, ++i, name));
+                case "--data" -> data = value(args, ++i, name);
+                case "--python" -> python = value(args, ++i, name);
+                case "--script" -> script = value(args, ++i, name);
+                case "--jar" -> jar = value(args, ++i, name);
+                default -> throw new IllegalArgumentException("unknown option '" + name + "' (expected one of: " + String.join(", ",
+                        List.of("--quick", "--adam", "--rounds", "--budget", "--steps", "--warmup-steps", "--ddp-steps", "--ddp-windows",
+                                "--ddp-warmup", "--data", "--python", "--script", "--jar")) + ")");
+            }
+        }
+        return new DdpOptions(rounds, budget, steps, warmupSteps, ddpSteps, ddpWindows, ddpWarmup, adam, data, python, script, jar);
+    }
+
+    private static String value(String[] args, int i, String name) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int integer(String name, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " '" + text + "' (expected: an integer)");
+        }
+    }
+
+    private static double number(String name, String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " '" + text + "' (expected: a number)");
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
