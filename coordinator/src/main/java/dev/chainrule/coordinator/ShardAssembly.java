@@ -1,6 +1,5 @@
 package dev.chainrule.coordinator;
 
-import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.GradientChunk;
@@ -13,7 +12,8 @@ import java.util.Map;
 
 /**
  * One shard's gradient as its chunks arrive: the tensors through a {@link TensorAssembler} that
- * admits only float32, finite values and chunks of at most the run's chunk size, and the sample
+ * admits only float32, finite values and chunks of at most the run's chunk size, writing the
+ * elements into the buffers it is given (its session's, recycled from step to step), and the sample
  * count and loss sum, which every chunk must repeat (the loss sum finite). Nothing leaves this class
  * until {@link #complete} has checked the whole shard, so a rejected chunk never reaches a sum.
  * Every failure is INVALID_ARGUMENT, naming the step, the shard, what was expected and what arrived.
@@ -31,14 +31,15 @@ final class ShardAssembly {
 
     /**
      * Shard {@code shard} of step {@code step}, which has {@code samples} samples, for parameters
-     * shaped like {@code shapes}, sent in chunks of at most {@code chunkBytes} element bytes.
+     * shaped like {@code shapes}, sent in chunks of at most {@code chunkBytes} element bytes, whose
+     * elements are written straight into {@code into} (one float32 tensor per parameter, by name).
      */
-    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes) {
+    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes, Map<String, Tensor> into) {
         this.step = step;
         this.shard = shard;
         this.samples = samples;
         this.shapes = shapes;
-        this.tensors = new TensorAssembler(shapes).requireDType(DType.FLOAT32).requireFinite().maxChunkBytes(chunkBytes);
+        this.tensors = new TensorAssembler(shapes).into(into).requireFinite().maxChunkBytes(chunkBytes);
     }
 
     long step() {

@@ -1,5 +1,8 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.autodiff.DType;
+import dev.chainrule.autodiff.Storage;
+import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
@@ -10,7 +13,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -40,6 +45,16 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
     private long deliveredStep = -1;
     /** The shards this worker has delivered in {@link #deliveredStep}. */
     private final Set<Integer> delivered = new HashSet<>();
+    /**
+     * The buffers this session's shard gradients are assembled in: the n-th shard the worker starts
+     * in a step goes into the n-th set. A set delivered in a step is read by the trainer until its
+     * update; the session writes it again only in a later step, which starts after that update, and
+     * no other session ever writes it. So from the second step on, receiving a gradient allocates
+     * nothing and copies each byte once, from the message into its tensor.
+     */
+    private final List<Map<String, Tensor>> buffers = new ArrayList<>();
+    /** How many of {@link #buffers} the worker has started in {@link #deliveredStep}. */
+    private int buffersUsed;
     private volatile WorkerHandle worker;
     private volatile boolean ended;
 
@@ -162,6 +177,7 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
         }
         if (deliveredStep != step.step()) {
             delivered.clear();
+            buffersUsed = 0;
             deliveredStep = step.step();
         }
         List<Integer> owed = new ArrayList<>(step.shardsOf(worker));
@@ -177,7 +193,19 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
                     + " (expected: " + expected + ")");
         }
         step.checkOwed(shard, worker);
-        return new ShardAssembly(step.step(), shard, step.plan().size(shard), service.parameterShapes(), service.chunkBytes());
+        return new ShardAssembly(step.step(), shard, step.plan().size(shard), service.parameterShapes(), service.chunkBytes(),
+                nextBuffers());
+    }
+
+    /** The next set of {@link #buffers} for this step, allocated the first time it is needed. */
+    private Map<String, Tensor> nextBuffers() {
+        if (buffersUsed == buffers.size()) {
+            Map<String, Tensor> set = new LinkedHashMap<>();
+            service.parameterShapes().forEach((name, shape) ->
+                    set.put(name, Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name)));
+            buffers.add(set);
+        }
+        return buffers.get(buffersUsed++);
     }
 
     /** A heartbeat may name any step up to one beyond the step in progress (the worker may lag behind, never run ahead). */

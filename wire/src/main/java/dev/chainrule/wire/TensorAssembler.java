@@ -1,5 +1,6 @@
 package dev.chainrule.wire;
 
+import com.google.protobuf.ByteString;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Storage;
@@ -7,6 +8,7 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.TensorChunk;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -21,6 +23,10 @@ import java.util.Set;
  * as each tensor completes, before it is handed out). Every failure is a {@link WireFormatException}
  * naming the tensor, what was expected and what arrived.
  *
+ * <p>float32 elements are copied once, from each chunk's bytes straight into the buffer of the tensor
+ * they belong to: a new one, or the caller's own ({@link #into}), such as a model's parameters or
+ * recycled gradient buffers.
+ *
  * <p>Lifecycle: configure, {@link #accept} every chunk in order, then {@link #complete}. Not thread-safe.
  */
 public final class TensorAssembler {
@@ -29,10 +35,18 @@ public final class TensorAssembler {
     private DType requiredType;
     private boolean finiteOnly;
     private int maxChunk = Integer.MAX_VALUE;
+    private Map<String, Tensor> destinations;
     private String current;
     private Shape currentShape;
     private DType currentType;
+    /** The current tensor's size in bytes. */
+    private int byteLength;
+    /** The current float32 tensor's elements, written in place as its chunks arrive. */
+    private Tensor target;
+    /** The current float64 tensor's bytes (float64 is for tests and tools; it takes the plain path). */
     private byte[] bytes;
+    /** The bytes of a float32 element cut in two by a chunk boundary, until its other part arrives. */
+    private final byte[] split = new byte[Float.BYTES];
     private int filled;
 
     /** An assembler for tensors with exactly these names and shapes, arriving in any order of tensors. */
@@ -52,6 +66,27 @@ public final class TensorAssembler {
         return this;
     }
 
+    /**
+     * Writes every tensor's elements straight into the tensor of its name in {@code tensors}, which
+     * {@link #complete} then returns, instead of into new tensors: the bytes of a chunk are copied
+     * once, from the message into the tensor's buffer. Implies {@link #requireDType requireDType(FLOAT32)}.
+     * The destinations hold partial values while their chunks arrive, and the values of a rejected
+     * chunk's predecessors after a failure; use them only after {@link #complete}. Returns this assembler.
+     *
+     * @throws IllegalArgumentException when a destination is missing, is not float32, or has another shape
+     */
+    public TensorAssembler into(Map<String, Tensor> tensors) {
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            Tensor t = tensors.get(e.getKey());
+            if (t == null || t.dtype() != DType.FLOAT32 || !t.shape().equals(e.getValue())) {
+                throw new IllegalArgumentException("destination '" + e.getKey() + "' : " + (t == null ? "missing" : t.shape() + " "
+                        + lower(t.dtype())) + " (expected: " + e.getValue() + " float32)");
+            }
+        }
+        this.destinations = tensors;
+        return requireDType(DType.FLOAT32);
+    }
+
     /** Refuses chunks carrying more than {@code max} bytes of element data; returns this assembler. */
     public TensorAssembler maxChunkBytes(int max) {
         if (max < 1) {
@@ -68,7 +103,7 @@ public final class TensorAssembler {
             start(chunk);
         } else if (!name.equals(current)) {
             throw new WireFormatException("a chunk of tensor '" + name + "' arrived before tensor '" + current + "' was complete"
-                    + " (expected: the rest of '" + current + "' from byte offset " + filled + " of " + bytes.length + ")");
+                    + " (expected: the rest of '" + current + "' from byte offset " + filled + " of " + byteLength + ")");
         } else {
             long[] dims = dims(chunk);
             if (!sameDims(dims, currentShape) || chunk.getDtypeValue() != WireDTypes.toWire(currentType).getNumber()) {
@@ -84,27 +119,56 @@ public final class TensorAssembler {
         if (size > maxChunk) {
             throw new WireFormatException("tensor '" + name + "': a chunk of " + size + " bytes (expected: at most " + maxChunk + ")");
         }
-        if (size == 0 && bytes.length > 0) {
+        if (size == 0 && byteLength > 0) {
             throw new WireFormatException("tensor '" + name + "': a chunk with no data at byte offset " + filled
-                    + " (expected: between 1 and " + Math.min(maxChunk, bytes.length - filled) + " bytes)");
+                    + " (expected: between 1 and " + Math.min(maxChunk, byteLength - filled) + " bytes)");
         }
-        if (size > bytes.length - filled) {
+        if (size > byteLength - filled) {
             throw new WireFormatException("tensor '" + name + "': " + ((long) filled + size) + " bytes received for "
-                    + currentShape + " " + lower(currentType) + " (expected: " + bytes.length + ")");
+                    + currentShape + " " + lower(currentType) + " (expected: " + byteLength + ")");
         }
-        chunk.getData().copyTo(bytes, filled);
-        filled += size;
-        if (filled == bytes.length) {
-            done.put(name, decode());
+        if (currentType == DType.FLOAT32) {
+            putFloat32(chunk.getData());
+        } else {
+            chunk.getData().copyTo(bytes, filled);
+            filled += size;
+        }
+        if (filled == byteLength) {
+            done.put(name, finish());
             current = null;
+            target = null;
             bytes = null;
+        }
+    }
+
+    /**
+     * Copies {@code data}, the next little-endian bytes of the current float32 tensor, into its
+     * buffer: the whole elements in one bulk copy, an element cut by a chunk boundary byte by byte.
+     */
+    private void putFloat32(ByteString data) {
+        FloatBuffer into = ((Storage.Float32) target.storage()).buffer();
+        ByteBuffer source = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        while (filled % Float.BYTES != 0 && source.hasRemaining()) {
+            split[filled++ % Float.BYTES] = source.get();
+            if (filled % Float.BYTES == 0) {
+                into.put(filled / Float.BYTES - 1, ByteBuffer.wrap(split).order(ByteOrder.LITTLE_ENDIAN).getFloat(0));
+            }
+        }
+        int whole = source.remaining() / Float.BYTES;
+        if (whole > 0) {
+            into.put(filled / Float.BYTES, source.asFloatBuffer(), 0, whole);
+            source.position(source.position() + whole * Float.BYTES);
+            filled += whole * Float.BYTES;
+        }
+        while (source.hasRemaining()) {
+            split[filled++ % Float.BYTES] = source.get();
         }
     }
 
     /** The tensors received, by name; fails unless every expected tensor arrived whole. */
     public LinkedHashMap<String, Tensor> complete() {
         if (current != null) {
-            throw new WireFormatException("tensor '" + current + "' is incomplete: " + filled + " of " + bytes.length + " bytes");
+            throw new WireFormatException("tensor '" + current + "' is incomplete: " + filled + " of " + byteLength + " bytes");
         }
         if (!done.keySet().equals(expected.keySet())) {
             throw new WireFormatException("missing tensors " + missing() + " (received: " + done.keySet() + ")");
@@ -123,7 +187,7 @@ public final class TensorAssembler {
      */
     public String awaiting() {
         if (current != null) {
-            return "the rest of tensor '" + current + "' from byte offset " + filled + " of " + bytes.length;
+            return "the rest of tensor '" + current + "' from byte offset " + filled + " of " + byteLength;
         }
         Set<String> missing = missing();
         return missing.isEmpty() ? "nothing more" : (missing.size() == 1 ? "tensor " : "tensors ") + missing;
@@ -161,26 +225,31 @@ public final class TensorAssembler {
         current = name;
         currentShape = shape;
         currentType = type;
-        bytes = new byte[shape.size() * type.bytes()];
+        byteLength = shape.size() * type.bytes();
+        if (type == DType.FLOAT32) {
+            target = destinations != null ? destinations.get(name)
+                    : Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name);
+        } else {
+            bytes = new byte[byteLength];
+        }
         filled = 0;
     }
 
-    private Tensor decode() {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    /** The tensor just completed, once its elements are checked. */
+    private Tensor finish() {
         if (currentType == DType.FLOAT32) {
-            float[] values = new float[currentShape.size()];
-            buffer.asFloatBuffer().get(values);
             if (finiteOnly) {
-                for (int i = 0; i < values.length; i++) {
-                    if (!Float.isFinite(values[i])) {
-                        throw nonFinite(i, values[i]);
+                FloatBuffer values = ((Storage.Float32) target.storage()).buffer();
+                for (int i = 0, n = currentShape.size(); i < n; i++) {
+                    if (!Float.isFinite(values.get(i))) {
+                        throw nonFinite(i, values.get(i));
                     }
                 }
             }
-            return Tensor.wrap(currentShape, Storage.copyOf(values)).named(current);
+            return target;
         }
         double[] values = new double[currentShape.size()];
-        buffer.asDoubleBuffer().get(values);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(values);
         if (finiteOnly) {
             for (int i = 0; i < values.length; i++) {
                 if (!Double.isFinite(values[i])) {

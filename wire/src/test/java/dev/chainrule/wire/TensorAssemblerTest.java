@@ -2,6 +2,7 @@ package dev.chainrule.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,5 +131,36 @@ class TensorAssemblerTest {
         assertRejected(a, b, "tensor 'b' sent twice (expected: one of [w])");
         assertRejected(strict(), List.of(b.get(0).toBuilder().setName("fc9.bias").build()),
                 "unexpected tensor 'fc9.bias' (expected: one of [w, b])");
+    }
+    @Test
+    void intoWritesTheElementsInPlaceEvenWhenChunksCutElementsInTwo() {
+        Tensor w = Tensor.randn(DType.FLOAT32, 7, 2, 3);
+        ByteString bytes = TensorChunks.of("w", w, 64).get(0).getData();
+        TensorChunk header = TensorChunks.of("w", w, 64).get(0).toBuilder().clearData().build();
+        Tensor destination = Tensor.zeros(DType.FLOAT32, 2, 3);
+        Map<String, Tensor> into = new LinkedHashMap<>(Map.of("w", destination, "b", Tensor.zeros(DType.FLOAT32, 3)));
+        TensorAssembler a = strict().into(into);
+        // chunks of 3, 6 and 15 bytes: elements split after 3 bytes and after 1 byte
+        int[] cuts = {0, 3, 9, 24};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+            a.accept(header.toBuilder().setOffset(cuts[i]).setData(bytes.substring(cuts[i], cuts[i + 1])).build());
+        }
+        TensorChunks.of("b", Tensor.full(DType.FLOAT32, 2, Shape.of(3)), 16).forEach(a::accept);
+        LinkedHashMap<String, Tensor> done = a.complete();
+        assertSame(destination, done.get("w"));
+        assertSame(into.get("b"), done.get("b"));
+        for (int i = 0; i < 6; i++) {
+            assertEquals(Float.floatToRawIntBits((float) w.getFlat(i)), Float.floatToRawIntBits((float) destination.getFlat(i)));
+        }
+        assertEquals(2.0, into.get("b").getFlat(2));
+    }
+
+    @Test
+    void intoRefusesDestinationsOfAnotherShapeOrDType() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> strict().into(Map.of("w", Tensor.zeros(DType.FLOAT32, 3, 2), "b", Tensor.zeros(DType.FLOAT32, 3))));
+        assertEquals("destination 'w' : [3, 2] float32 (expected: [2, 3] float32)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> strict().into(Map.of("w", Tensor.zeros(DType.FLOAT32, 2, 3))));
+        assertEquals("destination 'b' : missing (expected: [3] float32)", e.getMessage());
     }
 }

@@ -1,6 +1,5 @@
 package dev.chainrule.worker;
 
-import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.GradMode;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.nn.Mlp;
@@ -10,9 +9,13 @@ import dev.chainrule.wire.WireFormatException;
 import java.util.Map;
 
 /**
- * Takes one step's weights chunk by chunk and, when the chunk marked last arrives, copies them into
- * the worker's model in place (inside {@link GradMode#noGrad()}), so one model serves the whole run.
- * Steps only move forward. Not thread-safe: the worker's loop uses it.
+ * Takes one step's weights chunk by chunk, copying each chunk's bytes straight into the worker's
+ * model parameters in place (one copy per byte, no tensor in between), so one model serves the whole
+ * run; when the chunk marked last arrives and every tensor is whole, the parameters are marked
+ * modified (inside {@link GradMode#noGrad()}) and the step's weights are the model's. The model is
+ * not used while they arrive: the worker computes only after a step's weights are complete, and a
+ * malformed chunk ends the session, whose model is then dropped. Steps only move forward. Not
+ * thread-safe: the worker's loop uses it.
  */
 final class WeightsReceiver {
     private final Map<String, Tensor> parameters;
@@ -37,7 +40,7 @@ final class WeightsReceiver {
             if (chunk.getStep() <= loaded) {
                 throw new ProtocolViolation("weights for step " + chunk.getStep() + " after those of step " + loaded);
             }
-            assembler = new TensorAssembler(Mlp.parameterShapes(model.spec()));
+            assembler = new TensorAssembler(Mlp.parameterShapes(model.spec())).into(parameters);
             receiving = chunk.getStep();
         } else if (chunk.getStep() != receiving) {
             throw new ProtocolViolation("a weights chunk of step " + chunk.getStep() + " before the weights of step " + receiving
@@ -48,15 +51,9 @@ final class WeightsReceiver {
             if (!chunk.getLast()) {
                 return;
             }
-            Map<String, Tensor> weights = assembler.complete();
-            for (Map.Entry<String, Tensor> w : weights.entrySet()) {
-                if (w.getValue().dtype() != DType.FLOAT32) {
-                    throw new ProtocolViolation("weights of step " + receiving + ": tensor '" + w.getKey() + "' is "
-                            + w.getValue().dtype().name().toLowerCase() + " (expected: float32)");
-                }
-            }
+            assembler.complete();
             try (GradMode.Scope ignored = GradMode.noGrad()) {
-                weights.forEach((name, value) -> parameters.get(name).copyFrom(value));
+                parameters.values().forEach(Tensor::markModified);
             }
         } catch (WireFormatException e) {
             throw new ProtocolViolation("weights of step " + receiving + ": " + e.getMessage());

@@ -7,7 +7,6 @@ import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
-import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
@@ -20,8 +19,11 @@ import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
 import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.SessionMethod;
 import dev.chainrule.wire.TensorChunks;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,7 +113,7 @@ public final class Worker {
         }
         SessionStream stream = new SessionStream();
         // wait-for-ready: a worker may start before its coordinator; sending the Join waits at most the connect timeout
-        CoordinatorGrpc.newStub(channel).withWaitForReady().session(stream);
+        ClientCalls.asyncBidiStreamingCall(channel.newCall(SessionMethod.DESCRIPTOR, CallOptions.DEFAULT.withWaitForReady()), stream);
         try {
             return session(stream);
         } catch (ProtocolViolation e) {
