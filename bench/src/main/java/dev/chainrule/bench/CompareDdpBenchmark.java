@@ -78,7 +78,7 @@ public final class CompareDdpBenchmark {
                 // sides in turn: workers, PyTorch DDP, single process
                 List<String> common = new ArrayList<>(List.of("--batch", Integer.toString(BATCH), "--steps", Integer.toString(o.steps())));
                 if (optimizer.equals("sgd")) {
-                    common.addAll(List.of("--optimizer", "sgd")); // adam: Chainrule's default optimiser, as the command
+                    common.addAll(List.of("--optimizer", "sgd")); // adam: Chainrule's default optimiser, as the benchmark's stated command
                 }
                 List<String> workerArgs = new ArrayList<>(common);
                 workerArgs.addAll(List.of("--workers", "2"));

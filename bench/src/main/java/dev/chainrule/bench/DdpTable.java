@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * The tables of {@link CompareDdpBenchmark}: each side's medians, then the ratios and figures that
- * issue 8 sets targets for, with PASS, BELOW (an at-least target missed) or ABOVE (an at-most target
+ * the project's communication targets apply to, with PASS, BELOW (an at-least target missed) or ABOVE (an at-most target
  * missed).
  */
 final class DdpTable {

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The table of {@link CoordinatorScalingBenchmark}: per number of simulated workers N, the coordinator's
- * milliseconds per step, per worker, the growth against N = 1, and CPU per step, followed by issue 8's
+ * milliseconds per step, per worker, the growth against N = 1, and CPU per step, followed by the project's
  * two targets: at most {@link #MAX_MILLIS_AT_32} ms per step at N = 32, and growth no worse than
  * linear, checked for every doubling of N as ms(2N) <= {@link #DOUBLING_LIMIT} x ms(N) (linear is 2;
  * the rest is room for this machine's noise).
