@@ -1,5 +1,6 @@
 package dev.chainrule.optim;
 
+import dev.chainrule.autodiff.kernels.FloatKernels;
 import java.nio.FloatBuffer;
 
 /**
@@ -25,7 +26,7 @@ final class FloatGradient {
         this.sums = sums;
         this.divisor = divisor;
         this.reciprocal = 1f / divisor;
-        this.byReciprocal = isPowerOfTwo(divisor);
+        this.byReciprocal = FloatKernels.hasExactReciprocal(divisor);
         this.decays = weightDecay != 0;
         this.decay = (float) weightDecay;
     }
@@ -34,11 +35,5 @@ final class FloatGradient {
     float at(int i, float w) {
         float g = byReciprocal ? sums.get(i) * reciprocal : sums.get(i) / divisor;
         return decays ? Math.fma(decay, w, g) : g;
-    }
-
-    /** A positive normal float with no fraction bits, whose reciprocal is therefore a float too. */
-    private static boolean isPowerOfTwo(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        return x > 0 && Math.getExponent(x) >= Float.MIN_EXPONENT && (bits & 0x007fffff) == 0;
     }
 }

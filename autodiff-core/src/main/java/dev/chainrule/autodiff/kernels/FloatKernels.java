@@ -28,22 +28,15 @@ public final class FloatKernels {
     }
 
     /**
-     * out[i] = x[i] / divisor for i < n. When the divisor is a power of two (a batch of 32, 128, …)
-     * this multiplies by its reciprocal instead, which is exact and gives the same bits, at a
-     * fraction of a division's cost. {@code x} may be {@code out}.
+     * True when {@code x * (1 / divisor)} is exactly {@code x / divisor} for every float x: the
+     * divisor is a positive normal power of two (a batch of 32, 128, …), so its reciprocal is a float
+     * and both are the correctly rounded value of the same real number. Loops that divide many
+     * elements by one divisor multiply instead, at a fraction of a division's cost.
      */
-    public static void divide(FloatBuffer x, float divisor, FloatBuffer out, int n) {
-        float reciprocal = 1f / divisor;
-        if (Math.getExponent(divisor) >= Float.MIN_EXPONENT && Math.getExponent(divisor) < Float.MAX_EXPONENT
-                && divisor == Math.scalb(1f, Math.getExponent(divisor))) {
-            for (int i = 0; i < n; i++) {
-                out.put(i, x.get(i) * reciprocal);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                out.put(i, x.get(i) / divisor);
-            }
-        }
+    public static boolean hasExactReciprocal(float divisor) {
+        int bits = Float.floatToRawIntBits(divisor);
+        int exponent = Math.getExponent(divisor);
+        return divisor > 0 && exponent >= Float.MIN_EXPONENT && exponent <= Float.MAX_EXPONENT && (bits & 0x007fffff) == 0;
     }
 
     /**

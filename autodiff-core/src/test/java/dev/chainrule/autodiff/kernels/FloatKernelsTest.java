@@ -1,6 +1,8 @@
 package dev.chainrule.autodiff.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -45,19 +47,21 @@ class FloatKernelsTest {
     }
 
     @Test
-    void divideGivesTheBitsOfADivisionForEveryDivisor() {
+    void multiplyingByAnExactReciprocalGivesTheBitsOfADivision() {
         SplittableRandom random = new SplittableRandom(11);
         float[] values = new float[4096];
         for (int i = 0; i < values.length; i++) {
             values[i] = Float.intBitsToFloat(random.nextInt()); // every exponent, subnormals and NaNs included
         }
-        for (float divisor : new float[] {1, 2, 3, 32, 100, 128, 256, 384, 512, 0x1p-126f, 0x1p-140f, 0x1p127f, 0.5f, 7e-3f}) {
-            FloatBuffer out = buffer(new float[values.length]);
-            FloatKernels.divide(buffer(values), divisor, out, values.length);
-            for (int i = 0; i < values.length; i++) {
-                assertEquals(Float.floatToIntBits(values[i] / divisor), Float.floatToIntBits(out.get(i)),
-                        values[i] + " / " + divisor);
+        for (float divisor : new float[] {1, 2, 32, 128, 256, 512, 0.5f, 0x1p-126f, 0x1p127f}) {
+            assertTrue(FloatKernels.hasExactReciprocal(divisor), "divisor " + divisor);
+            float reciprocal = 1f / divisor;
+            for (float v : values) {
+                assertEquals(Float.floatToIntBits(v / divisor), Float.floatToIntBits(v * reciprocal), v + " / " + divisor);
             }
+        }
+        for (float divisor : new float[] {3, 100, 384, 7e-3f, 0x1p-140f, 0, -2, Float.POSITIVE_INFINITY, Float.NaN}) {
+            assertFalse(FloatKernels.hasExactReciprocal(divisor), "divisor " + divisor);
         }
     }
 
