@@ -83,23 +83,8 @@ final class ComparisonTable {
 
     /** The rows under a header, the first column left-aligned and the others right-aligned, each line ending in a newline. */
     static String format(List<Row> rows) {
-        List<List<String>> lines = new ArrayList<>();
-        lines.add(HEADER);
-        rows.forEach(row -> lines.add(row.cells()));
-        int[] widths = new int[HEADER.size()];
-        for (List<String> line : lines) {
-            for (int i = 0; i < widths.length; i++) {
-                widths[i] = Math.max(widths[i], line.get(i).length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (List<String> line : lines) {
-            for (int i = 0; i < widths.length; i++) {
-                String pad = " ".repeat(widths[i] - line.get(i).length());
-                out.append(i == 0 ? line.get(i) + pad : "  " + pad + line.get(i));
-            }
-            out.append('\n');
-        }
-        return out.toString();
+        TextTable table = new TextTable(HEADER.toArray(String[]::new));
+        rows.forEach(row -> table.add(row.cells().toArray(String[]::new)));
+        return table.format();
     }
 }
