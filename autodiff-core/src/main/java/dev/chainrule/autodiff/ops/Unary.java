@@ -4,13 +4,11 @@ import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Op;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
-import dev.chainrule.autodiff.kernels.FloatKernels;
 import java.nio.FloatBuffer;
 
 /**
- * Applies a {@link UnaryFn} elementwise; backward and jvp both multiply by f'(x) elementwise.
- * float32 ReLU, the usual hidden activation, has loops of its own (same values as the generic
- * path, without a function call per element).
+ * Applies a {@link UnaryFn} elementwise; backward and jvp both multiply by f'(x) elementwise. On
+ * float32 tensors a function's own whole-buffer loops run when it has them ({@link UnaryFn#float32}).
  */
 final class Unary extends Op {
     private final UnaryFn fn;
@@ -26,8 +24,8 @@ final class Unary extends Op {
     protected Tensor forward(Tensor[] in) {
         Tensor input = in[0];
         Tensor out = Tensor.uninitialized(input.dtype(), input.shape());
-        if (isFloat32Relu(input)) {
-            FloatKernels.relu(floats(input), floats(out), input.size());
+        if (hasFloat32Loops(input)) {
+            fn.float32().value(floats(input), floats(out), input.size());
         } else {
             for (int i = 0; i < input.size(); i++) {
                 out.storage().set(i, fn.value().at(input.getFlat(i)));
@@ -53,8 +51,8 @@ final class Unary extends Op {
         Tensor in = saved(x);
         Tensor out = saved(y);
         Tensor result = Tensor.uninitialized(in.dtype(), in.shape());
-        if (isFloat32Relu(in) && v.dtype() == DType.FLOAT32) {
-            FloatKernels.reluBackward(floats(in), floats(v), floats(result), in.size());
+        if (hasFloat32Loops(in) && v.dtype() == DType.FLOAT32) {
+            fn.float32().timesDerivative(floats(in), floats(v), floats(result), in.size());
             return result;
         }
         for (int i = 0; i < in.size(); i++) {
@@ -63,8 +61,8 @@ final class Unary extends Op {
         return result;
     }
 
-    private boolean isFloat32Relu(Tensor t) {
-        return fn == UnaryFn.RELU && t.dtype() == DType.FLOAT32;
+    private boolean hasFloat32Loops(Tensor t) {
+        return fn.float32() != null && t.dtype() == DType.FLOAT32;
     }
 
     private static FloatBuffer floats(Tensor t) {
