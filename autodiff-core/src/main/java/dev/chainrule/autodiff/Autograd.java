@@ -1,11 +1,15 @@
 package dev.chainrule.autodiff;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,20 +67,54 @@ public final class Autograd {
      * so passes over different graphs that share leaves may run on different threads.
      */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs) {
+        return gradients(output, inputs, null);
+    }
+
+    /**
+     * As {@link #grad(Tensor, List)}, and hands each input's gradient to {@code ready} as soon as it
+     * is final, in the middle of the pass: a leaf's adjoint once the last node that uses it has been
+     * visited, an op output's when it is visited itself. A leaf's uses are counted before the pass
+     * (the nodes that lead to the output, and their edges to it), so the moment is exact, not guessed.
+     * Inputs reach {@code ready} in the order the reverse schedule finishes them (for an MLP, the last
+     * layer's parameters first), each exactly once; inputs the output does not depend on get zeros, at
+     * the end. {@code ready} runs on the caller's thread with recording off; it may read the gradient
+     * (e.g. to send it) but must not change it.
+     */
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, GradientListener ready) {
+        return gradients(output, inputs, Objects.requireNonNull(ready, "ready"));
+    }
+
+    private static List<Tensor> gradients(Tensor output, List<Tensor> inputs, GradientListener ready) {
         if (output.size() != 1) {
             throw new IllegalArgumentException("grad() needs a scalar output, but " + describeNode(output)
                     + " has shape " + output.shape());
         }
-        Adjoints adjoints = run(output, Tensor.full(output.dtype(), 1.0, output.shape()), false);
+        Finisher finisher = ready == null ? null : new Finisher(output, inputs, ready);
+        Adjoints adjoints = run(output, Tensor.full(output.dtype(), 1.0, output.shape()), false, finisher);
         List<Tensor> grads = new ArrayList<>(inputs.size());
-        for (Tensor input : inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor input = inputs.get(i);
             Tensor g = adjoints.of(input);
             grads.add(g != null ? g : Tensor.zeros(input.dtype(), input.shape()));
+            if (finisher != null) {
+                finisher.finish(i, grads.get(i));
+            }
         }
         return grads;
     }
 
+    /** Receives an input's gradient from {@link #grad(Tensor, List, GradientListener)} as soon as it is final. */
+    @FunctionalInterface
+    public interface GradientListener {
+        /** The gradient of the output with respect to {@code inputs.get(input)}, final; read it, do not change it. */
+        void ready(int input, Tensor gradient);
+    }
+
     private static Adjoints run(Tensor output, Tensor seed, boolean retainGraph) {
+        return run(output, seed, retainGraph, null);
+    }
+
+    private static Adjoints run(Tensor output, Tensor seed, boolean retainGraph, Finisher finisher) {
         if (!output.requiresGrad()) {
             throw new IllegalArgumentException("backward from " + output.describe()
                     + ", which does not require grad: no input of the computation had requiresGrad(true)");
@@ -95,6 +133,9 @@ public final class Autograd {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (Tensor node = schedule.next(); node != null; node = schedule.next()) {
                 Op op = node.gradFn();
+                if (finisher != null) {
+                    finisher.visited(node, schedule.adjointOf(op));
+                }
                 Tensor[] contributions = op.runBackward(schedule.adjointOf(op));
                 Tensor[] parents = op.inputArray();
                 for (int p = 0; p < contributions.length; p++) {
@@ -103,7 +144,10 @@ public final class Autograd {
                         continue;
                     }
                     if (parent.isLeaf()) {
-                        leafAdjoints.merge(parent, contributions[p], Autograd::sum);
+                        Tensor adjoint = leafAdjoints.merge(parent, contributions[p], Autograd::sum);
+                        if (finisher != null) {
+                            finisher.leafUsed(parent, adjoint);
+                        }
                     } else {
                         schedule.add(parent, contributions[p]);
                     }
@@ -157,6 +201,68 @@ public final class Autograd {
 
         Tensor adjointOf(Op op) {
             return adjoints.get(op.scheduleSlot);
+        }
+    }
+
+    /**
+     * Tells a {@link GradientListener} when each input's adjoint is final: counts, before the pass,
+     * the edges from the nodes that lead to the output into each input leaf, and counts them down as
+     * the pass adds their contributions; an op output is final when the schedule visits it.
+     */
+    private static final class Finisher {
+        private final Map<Tensor, Integer> positions = new IdentityHashMap<>();
+        private final Map<Tensor, Integer> usesLeft = new IdentityHashMap<>();
+        private final boolean[] finished;
+        private final GradientListener ready;
+
+        Finisher(Tensor output, List<Tensor> inputs, GradientListener ready) {
+            this.ready = ready;
+            this.finished = new boolean[inputs.size()];
+            for (int i = 0; i < inputs.size(); i++) {
+                positions.putIfAbsent(inputs.get(i), i);
+            }
+            Set<Op> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            ArrayDeque<Tensor> open = new ArrayDeque<>();
+            if (!output.isLeaf() && output.requiresGrad()) {
+                open.push(output);
+                seen.add(output.gradFn());
+            }
+            while (!open.isEmpty()) {
+                for (Tensor parent : open.pop().gradFn().inputArray()) {
+                    if (!parent.requiresGrad()) {
+                        continue;
+                    }
+                    if (parent.isLeaf()) {
+                        usesLeft.merge(parent, 1, Integer::sum);
+                    } else if (seen.add(parent.gradFn())) {
+                        open.push(parent);
+                    }
+                }
+            }
+        }
+
+        /** The schedule visits {@code node}, whose adjoint is now complete. */
+        void visited(Tensor node, Tensor adjoint) {
+            Integer position = positions.get(node);
+            if (position != null) {
+                finish(position, adjoint);
+            }
+        }
+
+        /** One more use of {@code leaf} has added its contribution; the sum so far is {@code adjoint}. */
+        void leafUsed(Tensor leaf, Tensor adjoint) {
+            Integer position = positions.get(leaf);
+            if (position != null && usesLeft.merge(leaf, -1, Integer::sum) == 0) {
+                finish(position, adjoint);
+            }
+        }
+
+        /** Hands input {@code position}'s gradient to the listener, unless it already had it. */
+        void finish(int position, Tensor gradient) {
+            if (!finished[position]) {
+                finished[position] = true;
+                ready.ready(position, gradient);
+            }
         }
     }
 

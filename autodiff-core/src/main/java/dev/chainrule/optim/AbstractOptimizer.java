@@ -41,6 +41,8 @@ abstract class AbstractOptimizer implements Optimizer {
     private final List<String> suffixes;
     private final double weightDecay;
     private long stepCount;
+    /** The step {@link #begin} started and that has not finished, or null. */
+    private ParameterByParameter inProgress;
     private LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
 
     /** An optimiser of {@code kind} keeping one buffer per parameter for each of {@code suffixes}. */
@@ -71,25 +73,90 @@ abstract class AbstractOptimizer implements Optimizer {
 
     @Override
     public final void step(List<Tensor> parameters, List<Tensor> gradientSums, float divisor, double learningRate) {
+        Objects.requireNonNull(gradientSums, "gradientSums");
+        checkPositions(parameters, gradientSums);
+        checkParameters(parameters);
+        for (int i = 0; i < parameters.size(); i++) {
+            checkGradient(parameters.get(i), gradientSums.get(i), i);
+        }
+        StepInProgress step = begin(parameters, divisor, learningRate);
+        for (int i = 0; i < parameters.size(); i++) {
+            step.update(i, gradientSums.get(i));
+        }
+        step.finish();
+    }
+
+    @Override
+    public final StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate) {
         Checks.positive("divisor", divisor);
         Checks.nonNegative("learningRate", learningRate);
-        checkArguments(parameters, gradientSums);
+        checkParameters(parameters);
         checkBuffersFit(parameters);
-        long step = stepCount + 1;
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (int i = 0; i < parameters.size(); i++) {
-                Tensor parameter = parameters.get(i);
-                Tensor sum = gradientSums.get(i);
+        if (inProgress != null) {
+            throw new IllegalStateException("optimizer step " + (stepCount + 1) + " is already in progress (expected: finish() first)");
+        }
+        inProgress = new ParameterByParameter(List.copyOf(parameters), divisor, learningRate);
+        return inProgress;
+    }
+
+    /** The step {@link #begin} started: each parameter updated once, in any order, then {@link #finish}. */
+    private final class ParameterByParameter implements StepInProgress {
+        private final List<Tensor> parameters;
+        private final float divisor;
+        private final double learningRate;
+        private final boolean[] updated;
+        private int remaining;
+
+        ParameterByParameter(List<Tensor> parameters, float divisor, double learningRate) {
+            this.parameters = parameters;
+            this.divisor = divisor;
+            this.learningRate = learningRate;
+            this.updated = new boolean[parameters.size()];
+            this.remaining = parameters.size();
+        }
+
+        @Override
+        public void update(int index, Tensor gradientSum) {
+            if (inProgress != this) {
+                throw new IllegalStateException("this optimizer step has finished");
+            }
+            Objects.checkIndex(index, parameters.size());
+            Tensor parameter = parameters.get(index);
+            if (updated[index]) {
+                throw new IllegalStateException("parameter '" + parameter.name() + "' was already updated in step " + (stepCount + 1));
+            }
+            checkGradient(parameter, gradientSum, index);
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
                 if (parameter.storage() instanceof Storage.Float32 w) {
-                    updateFloat32(parameter, w.buffer(), new FloatGradient(floats(sum), divisor, weightDecay),
-                            learningRate, step);
+                    updateFloat32(parameter, w.buffer(), new FloatGradient(floats(gradientSum), divisor, weightDecay),
+                            learningRate, stepCount + 1);
                     parameter.markModified();
                 } else {
-                    update(parameter, decayed(parameter, quotient(sum, divisor)), learningRate, step);
+                    AbstractOptimizer.this.update(parameter, decayed(parameter, quotient(gradientSum, divisor)), learningRate,
+                            stepCount + 1);
                 }
             }
+            updated[index] = true;
+            remaining--;
         }
-        stepCount = step;
+
+        @Override
+        public void finish() {
+            if (inProgress != this) {
+                throw new IllegalStateException("this optimizer step has finished");
+            }
+            if (remaining > 0) {
+                List<String> left = new ArrayList<>();
+                for (int i = 0; i < updated.length; i++) {
+                    if (!updated[i]) {
+                        left.add(parameters.get(i).name());
+                    }
+                }
+                throw new IllegalStateException("step " + (stepCount + 1) + " cannot finish: parameters " + left + " were not updated");
+            }
+            stepCount++;
+            inProgress = null;
+        }
     }
 
     @Override
@@ -177,13 +244,16 @@ abstract class AbstractOptimizer implements Optimizer {
 
     // ---- checks ---------------------------------------------------------------------------------
 
-    private static void checkArguments(List<Tensor> parameters, List<Tensor> gradients) {
+    private static void checkPositions(List<Tensor> parameters, List<Tensor> gradients) {
         Objects.requireNonNull(parameters, "parameters");
-        Objects.requireNonNull(gradients, "gradients");
         if (parameters.size() != gradients.size()) {
             throw new IllegalArgumentException(parameters.size() + " parameters but " + gradients.size()
                     + " gradients (expected: one gradient per parameter, at the same position)");
         }
+    }
+
+    private static void checkParameters(List<Tensor> parameters) {
+        Objects.requireNonNull(parameters, "parameters");
         Map<String, Integer> positions = new HashMap<>();
         for (int i = 0; i < parameters.size(); i++) {
             Tensor p = parameters.get(i);
@@ -200,14 +270,16 @@ abstract class AbstractOptimizer implements Optimizer {
                 throw new IllegalArgumentException("parameter name '" + name + "' appears twice, at positions "
                         + previous + " and " + i + " (expected: unique names)");
             }
-            Tensor g = gradients.get(i);
-            if (g == null) {
-                throw new IllegalArgumentException("no gradient for parameter '" + name + "' (gradient " + i + " is null)");
-            }
-            if (!g.shape().equals(p.shape()) || g.dtype() != p.dtype()) {
-                throw new IllegalArgumentException("gradient for parameter '" + name + "' is " + g.shape() + " "
-                        + dtypeName(g) + " (expected: " + p.shape() + " " + dtypeName(p) + ", like the parameter)");
-            }
+        }
+    }
+
+    private static void checkGradient(Tensor p, Tensor g, int i) {
+        if (g == null) {
+            throw new IllegalArgumentException("no gradient for parameter '" + p.name() + "' (gradient " + i + " is null)");
+        }
+        if (!g.shape().equals(p.shape()) || g.dtype() != p.dtype()) {
+            throw new IllegalArgumentException("gradient for parameter '" + p.name() + "' is " + g.shape() + " "
+                    + dtypeName(g) + " (expected: " + p.shape() + " " + dtypeName(p) + ", like the parameter)");
         }
     }
 

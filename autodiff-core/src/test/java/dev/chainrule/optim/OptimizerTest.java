@@ -182,6 +182,57 @@ class OptimizerTest {
     }
 
     @Test
+    void aStepTakenParameterByParameterInAnyOrderGivesTheBitsOfStep() {
+        for (String kind : Optimizers.KINDS) {
+            OptimizerSettings settings = new OptimizerSettings(0.9, 0.9, 0.999, 1e-8, 0.01);
+            Optimizer whole = Optimizers.create(kind, settings);
+            Optimizer piecewise = Optimizers.create(kind, settings);
+            List<Tensor> a = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
+            List<Tensor> b = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
+            for (int step = 1; step <= 3; step++) {
+                List<Tensor> sums = List.of(filled("gw", 0.7f * step, 3, 5), filled("gb", -1.1f / step, 3));
+                whole.step(a, sums, 6, 0.05);
+                Optimizer.StepInProgress inProgress = piecewise.begin(b, 6, 0.05);
+                inProgress.update(1, sums.get(1));
+                inProgress.update(0, sums.get(0));
+                inProgress.finish();
+            }
+            for (int i = 0; i < a.size(); i++) {
+                assertArrayEquals(a.get(i).toFloatArray(), b.get(i).toFloatArray(), kind + " " + a.get(i).name());
+            }
+            assertEquals(3, piecewise.exportState().stepCount(), kind);
+        }
+    }
+
+    @Test
+    void aStepInProgressRefusesRepeatsEarlyFinishesAndASecondBegin() {
+        Optimizer o = Optimizers.create("adam", DEFAULTS);
+        List<Tensor> params = List.of(filled("w", 1, 2, 2), filled("b", 1, 2));
+        Optimizer.StepInProgress step = o.begin(params, 1, 0.1);
+        step.update(0, filled("gw", 1, 2, 2));
+        assertEquals("parameter 'w' was already updated in step 1",
+                assertThrows(IllegalStateException.class, () -> step.update(0, filled("gw", 1, 2, 2))).getMessage());
+        assertEquals("step 1 cannot finish: parameters [b] were not updated",
+                assertThrows(IllegalStateException.class, step::finish).getMessage());
+        assertEquals("optimizer step 1 is already in progress (expected: finish() first)",
+                assertThrows(IllegalStateException.class, () -> o.begin(params, 1, 0.1)).getMessage());
+        assertMessage("gradient for parameter 'b' is [3] float32 (expected: [2] float32, like the parameter)",
+                () -> step.update(1, filled("gb", 1, 3)));
+        step.update(1, filled("gb", 1, 2));
+        step.finish();
+        assertEquals(1, o.exportState().stepCount());
+        assertThrows(IllegalStateException.class, step::finish);
+    }
+
+    private static Tensor filled(String name, float value, int... dims) {
+        Tensor t = Tensor.zeros(DType.FLOAT32, dims).named(name);
+        for (int i = 0; i < t.size(); i++) {
+            t.storage().set(i, value + 0.01f * i);
+        }
+        return t;
+    }
+
+    @Test
     void optimizerKeepsItsOwnCopyOfValidatedSettings() {
         assertThrows(IllegalArgumentException.class, () -> new MomentumSgd(-1, 0));
         assertThrows(IllegalArgumentException.class, () -> new Adam(0.9, 1.5, 1e-8, 0));
