@@ -41,6 +41,8 @@ abstract class AbstractOptimizer implements Optimizer {
     private final List<String> suffixes;
     private final double weightDecay;
     private long stepCount;
+    /** Copies kept by undoable steps, by parameter or buffer name, reused from step to step. */
+    private final Map<String, Tensor> copies = new HashMap<>();
     /** The step {@link #begin} started and that has not finished, or null. */
     private ParameterByParameter inProgress;
     private LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
@@ -79,7 +81,7 @@ abstract class AbstractOptimizer implements Optimizer {
         for (int i = 0; i < parameters.size(); i++) {
             checkGradient(parameters.get(i), gradientSums.get(i), i);
         }
-        StepInProgress step = begin(parameters, divisor, learningRate);
+        StepInProgress step = begin(parameters, divisor, learningRate, false);
         for (int i = 0; i < parameters.size(); i++) {
             step.update(i, gradientSums.get(i));
         }
@@ -87,7 +89,7 @@ abstract class AbstractOptimizer implements Optimizer {
     }
 
     @Override
-    public final StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate) {
+    public final StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
         Checks.positive("divisor", divisor);
         Checks.nonNegative("learningRate", learningRate);
         checkParameters(parameters);
@@ -95,7 +97,7 @@ abstract class AbstractOptimizer implements Optimizer {
         if (inProgress != null) {
             throw new IllegalStateException("optimizer step " + (stepCount + 1) + " is already in progress (expected: finish() first)");
         }
-        inProgress = new ParameterByParameter(List.copyOf(parameters), divisor, learningRate);
+        inProgress = new ParameterByParameter(List.copyOf(parameters), divisor, learningRate, undoable);
         return inProgress;
     }
 
@@ -104,15 +106,72 @@ abstract class AbstractOptimizer implements Optimizer {
         private final List<Tensor> parameters;
         private final float divisor;
         private final double learningRate;
+        private final boolean undoable;
         private final boolean[] updated;
+        /** For an undoable step: the buffers of the updated parameters that this step created (its first). */
+        private final List<String> created = new ArrayList<>();
         private int remaining;
 
-        ParameterByParameter(List<Tensor> parameters, float divisor, double learningRate) {
+        ParameterByParameter(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
             this.parameters = parameters;
             this.divisor = divisor;
             this.learningRate = learningRate;
+            this.undoable = undoable;
             this.updated = new boolean[parameters.size()];
             this.remaining = parameters.size();
+        }
+
+        @Override
+        public Tensor valuesBefore(int index) {
+            checkUndoable();
+            Tensor parameter = parameters.get(index);
+            return inProgress == this && updated[index] ? copies.get(parameter.name()) : parameter;
+        }
+
+        @Override
+        public void undo() {
+            checkUndoable();
+            if (inProgress != this) {
+                return;
+            }
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                for (int i = 0; i < parameters.size(); i++) {
+                    if (updated[i]) {
+                        Tensor parameter = parameters.get(i);
+                        copy(copies.get(parameter.name()), parameter);
+                        parameter.markModified();
+                        for (String suffix : suffixes) {
+                            String key = key(parameter.name(), suffix);
+                            if (created.contains(key)) {
+                                buffers.remove(key);
+                            } else {
+                                copy(copies.get(key), buffers.get(key));
+                            }
+                        }
+                    }
+                }
+            }
+            inProgress = null;
+        }
+
+        /** Keeps the values of {@code parameter} and of its buffers that exist, before its update. */
+        private void keepValuesBefore(Tensor parameter) {
+            keepCopy(parameter.name(), parameter);
+            for (String suffix : suffixes) {
+                String key = key(parameter.name(), suffix);
+                Tensor buffer = buffers.get(key);
+                if (buffer == null) {
+                    created.add(key);
+                } else {
+                    keepCopy(key, buffer);
+                }
+            }
+        }
+
+        private void checkUndoable() {
+            if (!undoable) {
+                throw new IllegalStateException("this optimizer step was not begun undoable");
+            }
         }
 
         @Override
@@ -126,6 +185,9 @@ abstract class AbstractOptimizer implements Optimizer {
                 throw new IllegalStateException("parameter '" + parameter.name() + "' was already updated in step " + (stepCount + 1));
             }
             checkGradient(parameter, gradientSum, index);
+            if (undoable) {
+                keepValuesBefore(parameter);
+            }
             try (GradMode.Scope ignored = GradMode.noGrad()) {
                 if (parameter.storage() instanceof Storage.Float32 w) {
                     updateFloat32(parameter, w.buffer(), new FloatGradient(floats(gradientSum), divisor, weightDecay),
@@ -195,6 +257,26 @@ abstract class AbstractOptimizer implements Optimizer {
         Tensor buffer = lastingZeros(parameter).named(key);
         buffers.put(key, buffer);
         return buffer;
+    }
+
+    /** Copies {@code source} into the copy kept under {@code key}, allocated (lasting) the first time. */
+    private void keepCopy(String key, Tensor source) {
+        Tensor kept = copies.get(key);
+        if (kept == null || !kept.shape().equals(source.shape()) || kept.dtype() != source.dtype()) {
+            kept = lastingZeros(source).named(key);
+            copies.put(key, kept);
+        }
+        copy(source, kept);
+    }
+
+    /** Copies the elements of {@code from} into {@code to}, alike in shape and element type. */
+    private static void copy(Tensor from, Tensor to) {
+        if (from.storage() instanceof Storage.Float32 f) {
+            ((Storage.Float32) to.storage()).buffer().put(0, f.buffer(), 0, from.size());
+        } else {
+            double[] source = ((Storage.Float64) from.storage()).array();
+            System.arraycopy(source, 0, ((Storage.Float64) to.storage()).array(), 0, from.size());
+        }
     }
 
     /** A zero tensor shaped and typed like {@code like}, whose memory outlives any open workspace. */

@@ -51,10 +51,15 @@ public interface Optimizer {
      * divisor, learning rate and the buffers from earlier steps are checked here; each gradient sum
      * when its parameter is updated. One step at a time: no other call until it finishes.
      *
+     * <p>An {@code undoable} step keeps, before updating a parameter, a copy of its values and of its
+     * optimiser buffers (in memory reused from step to step), so that the weights the step started
+     * from stay available ({@link StepInProgress#valuesBefore}) and the whole step can be taken back
+     * ({@link StepInProgress#undo}), e.g. when a distributed step fails after some layers were updated.
+     *
      * @throws IllegalArgumentException naming the parameter or the value that is wrong
      * @throws IllegalStateException when a step begun earlier has not finished
      */
-    StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate);
+    StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate, boolean undoable);
 
     /** An optimiser step in progress, parameter by parameter. Not thread-safe: one thread at a time calls it. */
     interface StepInProgress {
@@ -73,6 +78,23 @@ public interface Optimizer {
          * @throws IllegalStateException naming the parameters not updated yet
          */
         void finish();
+
+        /**
+         * The values parameter {@code parameter} had when the step began: the parameter itself until
+         * its update, then the copy kept before it (valid until the next step updates the parameter).
+         *
+         * @throws IllegalStateException when the step is not undoable
+         */
+        Tensor valuesBefore(int parameter);
+
+        /**
+         * Takes the step back: every parameter updated so far, and its optimiser buffers, get the
+         * values they had before the step, and the step ends without counting. Does nothing once the
+         * step has finished or was undone.
+         *
+         * @throws IllegalStateException when the step is not undoable
+         */
+        void undo();
     }
 
     /** A copy of the internal state (step count, buffers), for checkpoints. */

@@ -192,7 +192,7 @@ class OptimizerTest {
             for (int step = 1; step <= 3; step++) {
                 List<Tensor> sums = List.of(filled("gw", 0.7f * step, 3, 5), filled("gb", -1.1f / step, 3));
                 whole.step(a, sums, 6, 0.05);
-                Optimizer.StepInProgress inProgress = piecewise.begin(b, 6, 0.05);
+                Optimizer.StepInProgress inProgress = piecewise.begin(b, 6, 0.05, step == 2);
                 inProgress.update(1, sums.get(1));
                 inProgress.update(0, sums.get(0));
                 inProgress.finish();
@@ -208,20 +208,57 @@ class OptimizerTest {
     void aStepInProgressRefusesRepeatsEarlyFinishesAndASecondBegin() {
         Optimizer o = Optimizers.create("adam", DEFAULTS);
         List<Tensor> params = List.of(filled("w", 1, 2, 2), filled("b", 1, 2));
-        Optimizer.StepInProgress step = o.begin(params, 1, 0.1);
+        Optimizer.StepInProgress step = o.begin(params, 1, 0.1, false);
         step.update(0, filled("gw", 1, 2, 2));
         assertEquals("parameter 'w' was already updated in step 1",
                 assertThrows(IllegalStateException.class, () -> step.update(0, filled("gw", 1, 2, 2))).getMessage());
         assertEquals("step 1 cannot finish: parameters [b] were not updated",
                 assertThrows(IllegalStateException.class, step::finish).getMessage());
         assertEquals("optimizer step 1 is already in progress (expected: finish() first)",
-                assertThrows(IllegalStateException.class, () -> o.begin(params, 1, 0.1)).getMessage());
+                assertThrows(IllegalStateException.class, () -> o.begin(params, 1, 0.1, false)).getMessage());
         assertMessage("gradient for parameter 'b' is [3] float32 (expected: [2] float32, like the parameter)",
                 () -> step.update(1, filled("gb", 1, 3)));
         step.update(1, filled("gb", 1, 2));
         step.finish();
         assertEquals(1, o.exportState().stepCount());
         assertThrows(IllegalStateException.class, step::finish);
+        assertThrows(IllegalStateException.class, step::undo, "not undoable");
+    }
+
+    @Test
+    void undoTakesBackEveryUpdatedParameterAndItsBuffersIncludingThoseOfTheFirstStep() {
+        for (String kind : Optimizers.KINDS) {
+            OptimizerSettings settings = new OptimizerSettings(0.9, 0.9, 0.999, 1e-8, 0.01);
+            Optimizer undone = Optimizers.create(kind, settings);
+            Optimizer reference = Optimizers.create(kind, settings);
+            List<Tensor> a = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
+            List<Tensor> b = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
+            List<Tensor> sums = List.of(filled("gw", 0.7f, 3, 5), filled("gb", -1.1f, 3));
+            Optimizer.StepInProgress first = undone.begin(a, 4, 0.05, true);
+            first.update(1, sums.get(1));
+            assertArrayEquals(b.get(1).toFloatArray(), first.valuesBefore(1).toFloatArray(), kind + ": kept before the update");
+            first.undo();
+            assertTrue(undone.exportState().buffers().isEmpty(), kind + ": the first step's new buffers are gone");
+            assertArrayEquals(b.get(1).toFloatArray(), a.get(1).toFloatArray(), kind + ": the updated parameter is back");
+            for (int step = 1; step <= 3; step++) {
+                reference.step(b, sums, 4, 0.05);
+                Optimizer.StepInProgress s = undone.begin(a, 4, 0.05, true);
+                s.update(0, sums.get(0));
+                s.update(1, sums.get(1));
+                s.finish();
+                if (step == 2) {
+                    Optimizer.StepInProgress failed = undone.begin(a, 4, 0.05, true);
+                    failed.update(0, filled("other", 9f, 3, 5));
+                    failed.undo();
+                }
+            }
+            for (int i = 0; i < a.size(); i++) {
+                assertArrayEquals(b.get(i).toFloatArray(), a.get(i).toFloatArray(), kind + " " + a.get(i).name());
+            }
+            assertEquals(reference.exportState().stepCount(), undone.exportState().stepCount(), kind);
+            reference.exportState().buffers().forEach((name, buffer) -> assertArrayEquals(buffer.toFloatArray(),
+                    undone.exportState().buffers().get(name).toFloatArray(), kind + " " + name));
+        }
     }
 
     private static Tensor filled(String name, float value, int... dims) {
