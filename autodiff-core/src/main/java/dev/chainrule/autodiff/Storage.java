@@ -34,7 +34,7 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
         if (dtype == DType.FLOAT64) {
             return new Float64(new double[length]);
         }
-        FloatBuffer recycled = Workspace.take(length);
+        Direct recycled = Workspace.take(length);
         return recycled != null ? new Float32(recycled, true) : new Float32(newDirect(length), false);
     }
 
@@ -59,11 +59,20 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
      * A new zero-filled direct buffer of {@code length} floats starting on a 64-byte boundary (a
      * cache line, and the width of AVX-512 loads), as BLAS libraries allocate their own.
      */
-    static FloatBuffer newDirect(int length) {
+    static Direct newDirect(int length) {
         int bytes = Math.multiplyExact(length, Float.BYTES);
         int padded = Math.addExact(bytes, ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT; // alignedSlice also rounds the end down
         ByteBuffer raw = ByteBuffer.allocateDirect(Math.addExact(padded, ALIGNMENT - 1));
-        return raw.alignedSlice(ALIGNMENT).limit(bytes).slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        ByteBuffer elements = raw.alignedSlice(ALIGNMENT).limit(bytes).slice().order(ByteOrder.nativeOrder());
+        return new Direct(elements, elements.asFloatBuffer());
+    }
+
+    /**
+     * One direct buffer of floats seen two ways: its bytes (native order) and its floats. A
+     * {@link Workspace} recycles these whole, so a float32 storage can always give a byte view of its
+     * elements (the JDK offers none of a float buffer).
+     */
+    record Direct(ByteBuffer bytes, FloatBuffer floats) {
     }
 
     /** Element type. */
@@ -89,11 +98,13 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
 
     /** float32 elements in a direct buffer in native byte order. */
     public static final class Float32 extends Storage {
+        private final ByteBuffer bytes;
         private final FloatBuffer values;
         private final boolean recycled;
 
-        Float32(FloatBuffer values, boolean recycled) {
-            this.values = values;
+        Float32(Direct direct, boolean recycled) {
+            this.bytes = direct.bytes();
+            this.values = direct.floats();
             this.recycled = recycled;
         }
 
@@ -103,6 +114,21 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
          */
         public FloatBuffer buffer() {
             return values;
+        }
+
+        /**
+         * The elements' bytes, little-endian, as a read-only buffer with position 0 and limit
+         * {@link #length()} × 4 that shares this storage's memory (no copy): it sees every later
+         * write, and keeps the memory alive as long as it is referenced. On a big-endian platform,
+         * where the elements' own bytes are big-endian, it is a little-endian copy instead.
+         */
+        public ByteBuffer littleEndianBytes() {
+            if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+                ByteBuffer copy = ByteBuffer.allocate(bytes.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+                copy.asFloatBuffer().put(values.duplicate());
+                return copy.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            }
+            return bytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         }
 
         /** A copy of the elements. */

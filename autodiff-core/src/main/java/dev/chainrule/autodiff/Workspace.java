@@ -1,6 +1,5 @@
 package dev.chainrule.autodiff;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,8 +20,8 @@ import java.util.Map;
 public final class Workspace {
     private static final ThreadLocal<Workspace> ACTIVE = new ThreadLocal<>();
 
-    private final Map<Integer, ArrayDeque<FloatBuffer>> free = new HashMap<>();
-    private final List<FloatBuffer> lent = new ArrayList<>();
+    private final Map<Integer, ArrayDeque<Storage.Direct>> free = new HashMap<>();
+    private final List<Storage.Direct> lent = new ArrayList<>();
     private boolean open;
 
     /** Opens a scope on the calling thread; close it (try-with-resources) to recycle its buffers. */
@@ -39,20 +38,20 @@ public final class Workspace {
     /** Number of buffers this workspace holds for reuse. */
     public int buffers() {
         int n = lent.size();
-        for (ArrayDeque<FloatBuffer> q : free.values()) {
+        for (ArrayDeque<Storage.Direct> q : free.values()) {
             n += q.size();
         }
         return n;
     }
 
     /** A recycled buffer of exactly {@code length} floats from the calling thread's open scope; null when none is open or none is left. */
-    static FloatBuffer take(int length) {
+    static Storage.Direct take(int length) {
         Workspace ws = ACTIVE.get();
         if (ws == null) {
             return null;
         }
-        ArrayDeque<FloatBuffer> q = ws.free.get(length);
-        FloatBuffer b = q == null ? null : q.poll();
+        ArrayDeque<Storage.Direct> q = ws.free.get(length);
+        Storage.Direct b = q == null ? null : q.poll();
         if (b == null) {
             b = Storage.newDirect(length);
         }
@@ -61,8 +60,8 @@ public final class Workspace {
     }
 
     private void recycle() {
-        for (FloatBuffer b : lent) {
-            free.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>()).push(b);
+        for (Storage.Direct b : lent) {
+            free.computeIfAbsent(b.floats().capacity(), k -> new ArrayDeque<>()).push(b);
         }
         lent.clear();
         open = false;

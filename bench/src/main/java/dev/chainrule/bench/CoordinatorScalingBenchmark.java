@@ -21,8 +21,8 @@ import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingListener;
 import dev.chainrule.train.TrainingResult;
 import dev.chainrule.wire.TensorChunks;
+import dev.chainrule.worker.ChannelSecurity;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
@@ -147,7 +147,7 @@ public final class CoordinatorScalingBenchmark {
         try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), model, data.train(), config,
                 settings).start()) {
             for (int i = 0; i < n; i++) {
-                ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+                ManagedChannel channel = ChannelSecurity.plaintext().newChannel("127.0.0.1:" + server.port());
                 channels.add(channel);
                 workers.add(new SimulatedWorker(channel, "simulated-" + i, data.train().size(), data.train().features(),
                         gradient.chunks(), gradient.lossSum(), SHARD_SAMPLES, heartbeats).start());

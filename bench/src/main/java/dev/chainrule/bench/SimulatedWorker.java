@@ -9,6 +9,7 @@ import dev.chainrule.proto.v1.Shard;
 import dev.chainrule.proto.v1.StepAssignment;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.wire.SessionMethod;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -68,7 +69,8 @@ final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, Coo
     /** Opens the session and sends Join. */
     SimulatedWorker start() {
         CoordinatorGrpc.newStub(channel).withWaitForReady().session(this);
-        send(WorkerMessage.newBuilder().setJoin(Join.newBuilder().setWorkerName(name).setProtocolVersion(1)
+        send(WorkerMessage.newBuilder().setJoin(Join.newBuilder().setWorkerName(name)
+                .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
                 .setTrainSamples(trainSamples).setFeatures(features)).build());
         return this;
     }

@@ -2,11 +2,12 @@ package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.CoordinatorSettings;
+import dev.chainrule.wire.GradientCompression;
 import java.io.PrintWriter;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** The coordinator's waits, shared by {@code coordinator} and {@code train --workers}. */
+/** The coordinator's waits and the workers' gradient compression, shared by {@code coordinator} and {@code train --workers}. */
 final class ClusterOptions {
 
     @Option(names = "--worker-wait", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
@@ -24,6 +25,13 @@ final class ClusterOptions {
                     + " drops it and has the other workers compute its shards (default: ${DEFAULT-VALUE}).")
     Duration heartbeatTimeout;
 
+    @Option(names = "--compression", paramLabel = "MODE", defaultValue = "none", converter = CompressionConverter.class,
+            description = "How workers encode the gradients they send: none (raw float32; the only mode whose weights are bit for"
+                    + " bit those of a local run), fp16 or bf16 (2 bytes per element), or topk:FRACTION (only the largest FRACTION"
+                    + " of each gradient's elements, e.g. topk:0.01, 8 bytes each). Lossy modes keep what they left out and add"
+                    + " it to the next step's gradient (error feedback) (default: ${DEFAULT-VALUE}).")
+    GradientCompression compression;
+
     /** The coordinator's settings for {@code workers} workers. */
     CoordinatorSettings settings(int workers) {
         CoordinatorSettings defaults = CoordinatorSettings.defaults(workers);
@@ -31,7 +39,8 @@ final class ClusterOptions {
             throw new IllegalArgumentException("--heartbeat-timeout " + DurationConverter.describe(heartbeatTimeout) + " (expected: > "
                     + DurationConverter.describe(defaults.heartbeatInterval()) + ", the workers' heartbeat interval)");
         }
-        return defaults.withWorkerWait(workerWait).withStepTimeout(stepTimeout).withHeartbeatTimeout(heartbeatTimeout);
+        return defaults.withWorkerWait(workerWait).withStepTimeout(stepTimeout).withHeartbeatTimeout(heartbeatTimeout)
+                .withCompression(compression);
     }
 
     /** Prints {@code server}'s worker events (a worker lost, its shards reassigned, a late join) to {@code err}, one line each. */

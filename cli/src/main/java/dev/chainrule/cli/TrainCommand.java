@@ -84,6 +84,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (workers < 0) {
             throw new InputException("--workers " + workers + " (expected: >= 0)");
         }
+        if (workers == 0 && !cluster.compression.isLossless()) {
+            throw new InputException("--compression " + cluster.compression + " compresses the gradients workers send; without --workers"
+                    + " nothing is sent");
+        }
         if (workers == 0 && token.tokenFile != null) {
             throw new InputException("--token-file protects the local cluster of --workers N; without --workers nothing listens");
         }

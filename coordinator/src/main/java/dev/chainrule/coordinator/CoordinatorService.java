@@ -9,9 +9,12 @@ import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.Join;
 import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.wire.GradientCompression;
+import dev.chainrule.wire.SessionMethod;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -24,8 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe; gRPC calls it on its own threads.
  */
 public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
-    /** The protocol version this service speaks: the one {@code training.proto} describes. */
-    public static final int PROTOCOL_VERSION = 1;
     /**
      * The transport's limit on an inbound message: gRPC's default 4 MiB. The coordinator's own, lower
      * limit ({@link CoordinatorSettings#maxInboundMessageSize()}) is checked by the session, which can
@@ -39,6 +40,7 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
     private final WorkerRegistry registry;
     private final CoordinatorMetrics metrics;
     private final Map<String, Shape> shapes;
+    private final Map<String, Integer> indices;
     /** Every admitted session by worker id, kept after it ends, so that an old id is told apart from one never given out. */
     private final Map<Integer, WorkerSession> admitted = new ConcurrentHashMap<>();
 
@@ -48,6 +50,9 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         this.settings = settings;
         this.registry = registry;
         this.shapes = Collections.unmodifiableMap(Mlp.parameterShapes(run.spec()));
+        Map<String, Integer> positions = new HashMap<>();
+        shapes.keySet().forEach(name -> positions.put(name, positions.size()));
+        this.indices = Map.copyOf(positions);
     }
 
     @Override
@@ -62,11 +67,12 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         }
         String who = "worker '" + join.getWorkerName() + "'";
         if (join.getProtocolVersion() == 0) {
-            throw ProtocolException.invalid(who + ": Join.protocol_version is missing (expected: " + PROTOCOL_VERSION + ")");
+            throw ProtocolException.invalid(who + ": Join.protocol_version is missing (expected: " + SessionMethod.PROTOCOL_VERSION
+                    + ")");
         }
-        if (join.getProtocolVersion() != PROTOCOL_VERSION) {
+        if (join.getProtocolVersion() != SessionMethod.PROTOCOL_VERSION) {
             throw ProtocolException.precondition(who + " speaks protocol version " + join.getProtocolVersion()
-                    + " (expected: " + PROTOCOL_VERSION + ")");
+                    + " (expected: " + SessionMethod.PROTOCOL_VERSION + ")");
         }
         if (join.getTrainSamples() <= 0 || join.getFeatures() <= 0) {
             throw ProtocolException.invalid(who + ": Join.train_samples " + join.getTrainSamples() + ", Join.features "
@@ -107,6 +113,11 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         return metrics;
     }
 
+    /** The position of parameter {@code name} in the model's order. */
+    int parameterIndex(String name) {
+        return indices.get(name);
+    }
+
     /** The names and shapes of the model's parameters, in order: what every shard gradient must hold. */
     Map<String, Shape> parameterShapes() {
         return shapes;
@@ -115,6 +126,11 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
     /** The most element bytes a tensor chunk may carry. */
     int chunkBytes() {
         return settings.chunkBytes();
+    }
+
+    /** How the run's workers encode their gradients. */
+    GradientCompression compression() {
+        return settings.compression();
     }
 
     /** The largest WorkerMessage the coordinator accepts, in bytes: one chunk and its overhead. */

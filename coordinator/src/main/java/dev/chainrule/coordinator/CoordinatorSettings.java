@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.TensorChunks;
 import java.time.Duration;
 import java.util.Objects;
@@ -7,7 +8,8 @@ import java.util.Objects;
 /**
  * How the coordinator runs a distributed job: how many workers it waits for, how long it waits for
  * them and for each step's gradients, how often workers send heartbeats and how long a silent worker
- * is kept, the workers' own receive timeout, and the chunk size of tensors on the wire.
+ * is kept, the workers' own receive timeout, the chunk size of tensors on the wire, and how the workers
+ * compress their gradients.
  *
  * @param expectedWorkers workers that must join before step 0; also the most that may be joined at once
  *     (a replacement may join when a worker is gone)
@@ -21,9 +23,11 @@ import java.util.Objects;
  *     the wait for the other workers to join, the slowest shard of a step, the optimiser update and
  *     the test evaluation at the end of an epoch
  * @param chunkBytes maximum element bytes per tensor chunk, both ways
+ * @param compression how workers encode their gradients; {@link GradientCompression#none()} is the
+ *     only one whose weights are bit for bit those of a local run
  */
 public record CoordinatorSettings(int expectedWorkers, Duration workerWait, Duration stepTimeout, Duration heartbeatInterval,
-        Duration heartbeatTimeout, Duration receiveTimeout, int chunkBytes) {
+        Duration heartbeatTimeout, Duration receiveTimeout, int chunkBytes, GradientCompression compression) {
     /** Room for a chunk's name, shape and the other fields of its message, on top of its element bytes. */
     static final int MESSAGE_OVERHEAD_BYTES = 64 * 1024;
     /** The largest chunk size whose messages still fit gRPC's default 4 MiB limit, which workers' channels keep. */
@@ -49,46 +53,60 @@ public record CoordinatorSettings(int expectedWorkers, Duration workerWait, Dura
             throw new IllegalArgumentException("chunkBytes : " + chunkBytes + " (expected: 8 <= chunkBytes <= "
                     + MAX_CHUNK_BYTES + ", so that a chunk's message fits gRPC's default 4 MiB limit)");
         }
+        Objects.requireNonNull(compression, "compression");
     }
 
     /**
      * {@code expectedWorkers} workers; 60 s to join, 60 s per step, a heartbeat every second and
      * {@link #DEFAULT_HEARTBEAT_TIMEOUT} of silence before a worker is dropped, a worker receive
-     * timeout of 150 s and {@link TensorChunks#DEFAULT_CHUNK_BYTES}.
+     * timeout of 150 s, {@link TensorChunks#DEFAULT_CHUNK_BYTES} and uncompressed gradients.
      */
     public static CoordinatorSettings defaults(int expectedWorkers) {
         return new CoordinatorSettings(expectedWorkers, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(1),
-                DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofSeconds(150), TensorChunks.DEFAULT_CHUNK_BYTES);
+                DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofSeconds(150), TensorChunks.DEFAULT_CHUNK_BYTES, GradientCompression.none());
     }
 
     /** These settings with another wait for the workers to join. */
     public CoordinatorSettings withWorkerWait(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, value, stepTimeout, heartbeatInterval, heartbeatTimeout, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, value, stepTimeout, heartbeatInterval, heartbeatTimeout,
+                receiveTimeout, chunkBytes, compression);
     }
 
     /** These settings with another per-step timeout. */
     public CoordinatorSettings withStepTimeout(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, value, heartbeatInterval, heartbeatTimeout, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, value, heartbeatInterval, heartbeatTimeout,
+                receiveTimeout, chunkBytes, compression);
     }
 
     /** These settings with another heartbeat interval. */
     public CoordinatorSettings withHeartbeatInterval(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, value, heartbeatTimeout, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, value, heartbeatTimeout, receiveTimeout,
+                chunkBytes, compression);
     }
 
     /** These settings with another heartbeat timeout. */
     public CoordinatorSettings withHeartbeatTimeout(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, value, receiveTimeout, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, value, receiveTimeout,
+                chunkBytes, compression);
     }
 
     /** These settings with another worker receive timeout. */
     public CoordinatorSettings withReceiveTimeout(Duration value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout, value, chunkBytes);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout, value,
+                chunkBytes, compression);
     }
 
     /** These settings with another chunk size. */
     public CoordinatorSettings withChunkBytes(int value) {
-        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout, receiveTimeout, value);
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout,
+                receiveTimeout, value, compression);
+    }
+
+    /** These settings with another gradient compression. */
+    public CoordinatorSettings withCompression(GradientCompression value) {
+        return new CoordinatorSettings(expectedWorkers, workerWait, stepTimeout, heartbeatInterval, heartbeatTimeout,
+                receiveTimeout, chunkBytes,
+                value);
     }
 
     /** The largest message the coordinator accepts: one chunk and its overhead. */

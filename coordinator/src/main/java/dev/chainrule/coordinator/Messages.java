@@ -12,7 +12,6 @@ import dev.chainrule.train.ShardPlan;
 import dev.chainrule.wire.TensorChunks;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Builds the coordinator's outbound messages. */
 final class Messages {
@@ -26,6 +25,7 @@ final class Messages {
                 .setShards(run.config().shards())
                 .setTotalSteps(run.totalSteps())
                 .setChunkBytes(settings.chunkBytes())
+                .setGradientCompression(settings.compression().toProto())
                 .setHeartbeatIntervalMillis(settings.heartbeatInterval().toMillis())
                 .setReceiveTimeoutMillis(settings.receiveTimeout().toMillis())
                 .build();
@@ -36,9 +36,12 @@ final class Messages {
                 .setConfig(config)).build();
     }
 
-    /** The weights every worker starts step {@code step} from, chunked; the final chunk is marked last. */
-    static List<CoordinatorMessage> weights(long step, Map<String, Tensor> parameters, int chunkBytes) {
-        List<TensorChunk> chunks = TensorChunks.of(parameters, chunkBytes);
+    /**
+     * Parameter {@code name}'s weights that step {@code step} starts from, {@code values}, chunked (the
+     * chunks view the tensor's memory); the tensor's final chunk is marked last.
+     */
+    static List<CoordinatorMessage> weights(long step, String name, Tensor values, int chunkBytes) {
+        List<TensorChunk> chunks = TensorChunks.of(name, values, chunkBytes);
         List<CoordinatorMessage> messages = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
             messages.add(CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder()

@@ -10,10 +10,13 @@ import java.util.List;
  * One worker's outbound stream: messages are queued in groups and written in order. A group is
  * started only while the transport is ready for more (otherwise from gRPC's on-ready callback), so
  * a slow worker holds up nobody, and once started it is written whole, back to back: the transport
- * buffers what the network does not take at once, at most one group (one step's weights) per
- * worker, so that a step costs one wait for readiness rather than one per message. A step's weights
- * and assignment are queued as one group; a group not started yet is dropped when the next step's
- * group arrives, so at most one step beyond the one being written is ever held.
+ * buffers what the network does not take at once, at most one group (one parameter's weights) per
+ * worker, so that a parameter costs one wait for readiness rather than one per message. A
+ * parameter's weights not started yet are dropped when newer weights of that parameter are queued
+ * (the worker needs only the newest), and an assignment of no shard not started yet is dropped when
+ * the next assignment is queued, so a worker that reads slowly is never owed more than one copy of
+ * the model. Dropping never reorders: weights are only ever superseded after the worker has read the
+ * assignments that needed the older ones (a step's update needs the gradients of its shards).
  *
  * <p>Thread-safe: the training thread queues steps, gRPC threads queue the Welcome and drain on
  * readiness, the closing thread queues Stop; every write to the stream happens under this object's
@@ -25,15 +28,21 @@ final class Outbox {
     private boolean completeWhenDrained;
     private boolean closed;
 
-    /** A group of messages written back to back; {@code replaceable} groups may be dropped before they start. */
+    /** An assignment of no shard, which the next assignment replaces while it has not started. */
+    private static final String IDLE_ASSIGNMENT = "";
+
+    /**
+     * A group of messages written back to back; one with a {@code key} (a parameter's name, or
+     * {@link #IDLE_ASSIGNMENT}) is dropped while not started when a newer group of its key arrives.
+     */
     private static final class Group {
         final List<CoordinatorMessage> messages;
-        final boolean replaceable;
+        final String key;
         int next;
 
-        Group(List<CoordinatorMessage> messages, boolean replaceable) {
+        Group(List<CoordinatorMessage> messages, String key) {
             this.messages = messages;
-            this.replaceable = replaceable;
+            this.key = key;
         }
     }
 
@@ -56,13 +65,22 @@ final class Outbox {
 
     /** Queues one message. */
     synchronized void send(CoordinatorMessage message) {
-        enqueue(new Group(List.of(message), false));
+        enqueue(new Group(List.of(message), null));
     }
 
-    /** Queues a step's messages (its weights, then its assignment), replacing a queued step that has not started. */
-    synchronized void sendStep(List<CoordinatorMessage> messages) {
-        queue.removeIf(g -> g.replaceable && g.next == 0);
-        enqueue(new Group(messages, true));
+    /** Queues one parameter's weights, {@code messages}, dropping older weights of {@code parameter} that have not started. */
+    synchronized void sendWeights(String parameter, List<CoordinatorMessage> messages) {
+        replace(new Group(messages, parameter));
+    }
+
+    /** Queues a step's assignment; one of no shard ({@code idle}) replaces an idle one that has not started. */
+    synchronized void sendAssignment(CoordinatorMessage assignment, boolean idle) {
+        if (idle) {
+            replace(new Group(List.of(assignment), IDLE_ASSIGNMENT));
+        } else {
+            queue.removeIf(g -> IDLE_ASSIGNMENT.equals(g.key) && g.next == 0);
+            enqueue(new Group(List.of(assignment), null));
+        }
     }
 
     /** Queues {@code last} and completes the stream once everything queued is written; later messages are dropped. */
@@ -70,7 +88,7 @@ final class Outbox {
         if (closed || completeWhenDrained) {
             return;
         }
-        queue.add(new Group(List.of(last), false));
+        queue.add(new Group(List.of(last), null));
         completeWhenDrained = true;
         drain();
     }
@@ -92,6 +110,11 @@ final class Outbox {
         closed = true;
         queue.clear();
         stream.onError(status.asRuntimeException());
+    }
+
+    private void replace(Group group) {
+        queue.removeIf(g -> group.key.equals(g.key) && g.next == 0);
+        enqueue(group);
     }
 
     private void enqueue(Group group) {

@@ -1,8 +1,8 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.metrics.CoordinatorMetrics;
-import dev.chainrule.proto.v1.CoordinatorMessage;
-import dev.chainrule.train.ShardGradient;
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.train.StepReduction;
 import dev.chainrule.train.ShardPlan;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,14 +19,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * One step's shard gradients as they arrive, and which worker computes which non-empty shard.
  *
  * <p>At the start, shard s goes to worker s mod W of the step's W live workers (in join order), and
- * each of them is sent the step's weights and its assignment. When a worker is lost, its shards
- * whose gradients have not arrived are reassigned: to the step's other live workers, which already
- * hold the step's weights (one more StepAssignment each; every shard goes to the one with the fewest
- * outstanding shards); when none of those is left, to workers that joined during the step, which are
- * sent the step's weights first; when no worker is live at all, the shards wait, unowned, for the
- * next worker to join. Whatever a lost worker sends afterwards is ignored. The gradients are returned
- * in shard order whoever computed them, so the sum over the batch, and the bits of the update, do not
- * depend on who did.
+ * each of them is sent the step's weights it does not hold yet (usually none: they went out as the
+ * previous step updated them) and its assignment. Each parameter's gradient of a shard goes to the
+ * step's {@link StepReduction} as soon as it has arrived whole and passed every check; when that
+ * completes a parameter's sum, the parameter is updated and its new weights go out at once to the
+ * step's live workers, while the other parameters' gradients still travel. When a worker is lost, its
+ * shards whose gradients have not all arrived are reassigned: to the step's other live workers (one
+ * more StepAssignment each; every shard goes to the one with the fewest outstanding shards); when none
+ * of those is left, to workers that joined during the step; when no worker is live at all, the shards
+ * wait, unowned, for the next worker to join. A worker given a reassigned shard is first sent the
+ * step's starting weights of every parameter it no longer holds (those already updated come from the
+ * reduction's copies). What a lost worker had sent of an unfinished shard is taken back out of the
+ * reduction (updates it took part in are undone, and their weights sent again before they are used),
+ * so nothing of a rejected or abandoned shard stays in the model; whatever a lost worker sends
+ * afterwards is ignored. The reduction adds each parameter's gradients in shard order whoever
+ * computed them, so the bits of the update do not depend on who did.
  *
  * <p>Thread-safe: the registry starts the step and reports losses and joins while holding its own
  * lock (lock order: registry, then this step, then a worker's outbox); sessions deliver gradients
@@ -36,12 +43,14 @@ final class PendingStep {
     private final long step;
     private final int[] batch;
     private final ShardPlan plan;
-    private final List<CoordinatorMessage> weights;
+    private final StepReduction reduction;
+    private final WeightsSender weights;
+    private final List<Tensor> parameters;
     /** The workers sent the step's weights, in the order they were sent them; lost ones stay. */
     private final List<WorkerHandle> workers;
     private final Set<WorkerHandle> lost = new HashSet<>();
     private final WorkerHandle[] owners;
-    private final ShardGradient[] received;
+    private final boolean[] received;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private int missing;
@@ -51,8 +60,6 @@ final class PendingStep {
     /** The last loss of a worker, for the message when none is left. */
     private String lastLoss;
     private final CoordinatorMetrics metrics;
-    /** The serialised size of {@link #weights}. */
-    private final long weightsBytes;
     /** System.nanoTime() when the step's first shard arrived, or -1. */
     private long firstArrival = -1;
     /** When each worker's latest shard of the step arrived (System.nanoTime()). */
@@ -60,29 +67,24 @@ final class PendingStep {
 
     /**
      * Step {@code step}: {@code batch} cut by {@code plan}, its shards spread over {@code live} (in
-     * join order; when empty, every shard waits for a worker to join); {@code weights} are the step's
-     * weights messages; {@code lastLoss} describes the last worker lost before the step, if any.
-     * Nothing is sent before {@link #start}.
+     * join order; when empty, every shard waits for a worker to join); the gradients go to
+     * {@code reduction} (begun for this step, undoable, over {@code parameters}), and the weights out
+     * through {@code weights}; {@code lastLoss} describes the last worker lost before the step, if any.
+     * {@code metrics} records, once every gradient arrived, how long after the first shard each
+     * worker's last shard came. Nothing is sent before {@link #start}.
      */
-    PendingStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights, List<WorkerHandle> live, String lastLoss) {
-        this(step, batch, plan, weights, live, lastLoss, CoordinatorMetrics.disabled());
-    }
-
-    /**
-     * As above, recording in {@code metrics} the weights bytes sent to each worker and, once every
-     * gradient arrived, how long after the first shard each worker's last shard came.
-     */
-    PendingStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights, List<WorkerHandle> live, String lastLoss,
-            CoordinatorMetrics metrics) {
+    PendingStep(long step, int[] batch, ShardPlan plan, StepReduction reduction, List<Tensor> parameters, WeightsSender weights,
+            List<WorkerHandle> live, String lastLoss, CoordinatorMetrics metrics) {
         this.metrics = metrics;
-        this.weightsBytes = weights.stream().mapToLong(CoordinatorMessage::getSerializedSize).sum();
         this.step = step;
         this.batch = batch;
         this.plan = plan;
-        this.weights = List.copyOf(weights);
+        this.reduction = reduction;
+        this.parameters = List.copyOf(parameters);
+        this.weights = weights;
         this.workers = new ArrayList<>(live);
         this.owners = new WorkerHandle[plan.shards()];
-        this.received = new ShardGradient[plan.shards()];
+        this.received = new boolean[plan.shards()];
         this.lastLoss = lastLoss;
         for (int s = 0; s < plan.shards(); s++) {
             if (plan.size(s) > 0) {
@@ -113,13 +115,14 @@ final class PendingStep {
         }
     }
 
-    /** Sends each of the step's workers the step's weights and its assignment (possibly of no shard). */
+    /** Sends each of the step's workers the step's weights it lacks and its assignment (possibly of no shard). */
     void start() {
         lock.lock();
         try {
             for (WorkerHandle worker : workers) {
-                worker.outbox().sendStep(withWeights(shardsOf(worker)));
-                metrics.weightsBytesSent(worker.id(), weightsBytes);
+                List<Integer> shards = shardsOf(worker);
+                weights.sendMissing(worker, step, reduction::startingValues);
+                worker.outbox().sendAssignment(Messages.assignment(step, shards, batch, plan), shards.isEmpty());
             }
         } finally {
             lock.unlock();
@@ -161,7 +164,7 @@ final class PendingStep {
                         : "assigned to " + owners[shard].label();
                 throw ProtocolException.precondition("step " + step + ": shard " + shard + " is " + owner + ", not to " + worker.label());
             }
-            if (received[shard] != null) {
+            if (received[shard]) {
                 throw ProtocolException.precondition("step " + step + ": shard " + shard + " was already received");
             }
         } finally {
@@ -169,15 +172,42 @@ final class PendingStep {
         }
     }
 
-    /** Records shard {@code shard}'s gradient, which {@code worker} owed; ignored when {@code worker} was lost. */
-    void deliver(int shard, WorkerHandle worker, ShardGradient gradient) throws ProtocolException {
+    /**
+     * Hands shard {@code shard}'s gradient of parameter {@code parameter}, arrived whole and checked,
+     * to the reduction; when that updates the parameter, its new weights go out to the step's live
+     * workers. Ignored when {@code worker} was lost or the step failed. The gradient must stay
+     * unchanged until the step ends.
+     */
+    void deliverGradient(int shard, WorkerHandle worker, int parameter, Tensor gradient) throws ProtocolException {
         lock.lock();
         try {
-            if (lost.contains(worker)) {
+            if (lost.contains(worker) || failure != null) {
                 return;
             }
             checkOwed(shard, worker);
-            received[shard] = gradient;
+            if (reduction.add(shard, parameter, gradient)) {
+                List<WorkerHandle> recipients = new ArrayList<>(workers);
+                recipients.removeAll(lost);
+                weights.send(parameter, step + 1, parameters.get(parameter), recipients);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Records that shard {@code shard}, which {@code worker} owed, has arrived whole, with its loss
+     * sum over {@code samples} samples; ignored when {@code worker} was lost or the step failed.
+     */
+    void deliver(int shard, WorkerHandle worker, double lossSum, int samples) throws ProtocolException {
+        lock.lock();
+        try {
+            if (lost.contains(worker) || failure != null) {
+                return;
+            }
+            checkOwed(shard, worker);
+            reduction.addLoss(shard, lossSum, samples);
+            received[shard] = true;
             missing--;
             long now = System.nanoTime();
             if (firstArrival < 0) {
@@ -219,13 +249,16 @@ final class PendingStep {
             String what = lastLoss + (missing == 0 ? " after step " : " during step ") + step;
             List<Integer> owed = new ArrayList<>();
             for (int s = 0; s < owners.length; s++) {
-                if (owners[s] == worker && received[s] == null) {
+                if (owners[s] == worker && !received[s]) {
                     owners[s] = null;
                     owed.add(s);
                 }
             }
             if (owed.isEmpty()) {
                 return what;
+            }
+            if (failure == null) {
+                retract(owed);
             }
             return what + " before sending " + shards(owed) + (failure != null ? "" : "; " + assign(owed, live));
         } finally {
@@ -274,22 +307,6 @@ final class PendingStep {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DistributedTrainingException("step " + step + ": interrupted while waiting for " + missingDescription());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The non-empty shards' gradients in shard order; call after {@link #awaitUntil} returned true. */
-    List<ShardGradient> gradients() {
-        lock.lock();
-        try {
-            List<ShardGradient> gradients = new ArrayList<>();
-            for (ShardGradient g : received) {
-                if (g != null) {
-                    gradients.add(g);
-                }
-            }
-            return gradients;
         } finally {
             lock.unlock();
         }
@@ -370,13 +387,11 @@ final class PendingStep {
         List<String> parts = new ArrayList<>();
         for (Map.Entry<WorkerHandle, List<Integer>> g : given.entrySet()) {
             WorkerHandle w = g.getKey();
-            if (workers.contains(w)) {
-                w.outbox().send(Messages.assignment(step, g.getValue(), batch, plan));
-            } else {
+            if (!workers.contains(w)) {
                 workers.add(w);
-                w.outbox().sendStep(withWeights(g.getValue()));
-                metrics.weightsBytesSent(w.id(), weightsBytes);
             }
+            weights.sendMissing(w, step, reduction::startingValues);
+            w.outbox().sendAssignment(Messages.assignment(step, g.getValue(), batch, plan), false);
             parts.add(shards(g.getValue()) + " to " + w.label());
         }
         if (unowned().isEmpty()) {
@@ -386,11 +401,42 @@ final class PendingStep {
         return "reassigned " + String.join(" and ", parts);
     }
 
+    /**
+     * Takes {@code shards} (a lost worker's unfinished ones) back out of the reduction. When that took
+     * back updates, every worker may hold weights that no longer exist: it is sent the parameters
+     * again before it next computes. Call with the lock held.
+     */
+    private void retract(List<Integer> shards) {
+        boolean[] updatedBefore = new boolean[parameters.size()];
+        for (int p = 0; p < updatedBefore.length; p++) {
+            updatedBefore[p] = reduction.updated(p);
+        }
+        boolean changed = false;
+        for (int s : shards) {
+            changed |= reduction.retract(s);
+        }
+        if (!changed) {
+            return;
+        }
+        List<WorkerHandle> recipients = new ArrayList<>(workers);
+        recipients.removeAll(lost);
+        for (int p = 0; p < updatedBefore.length; p++) {
+            if (updatedBefore[p]) {
+                for (WorkerHandle w : workers) {
+                    w.forgetSent(p);
+                }
+            }
+            if (reduction.updated(p)) {
+                weights.send(p, step + 1, parameters.get(p), recipients);
+            }
+        }
+    }
+
     /** Shards {@code w} owns whose gradients have not arrived; call with the lock held. */
     private int outstanding(WorkerHandle w) {
         int n = 0;
         for (int s = 0; s < owners.length; s++) {
-            if (owners[s] == w && received[s] == null) {
+            if (owners[s] == w && !received[s]) {
                 n++;
             }
         }
@@ -401,26 +447,18 @@ final class PendingStep {
     private List<Integer> unowned() {
         List<Integer> shards = new ArrayList<>();
         for (int s = 0; s < owners.length; s++) {
-            if (plan.size(s) > 0 && received[s] == null && owners[s] == null) {
+            if (plan.size(s) > 0 && !received[s] && owners[s] == null) {
                 shards.add(s);
             }
         }
         return shards;
     }
 
-    /** The step's weights, then the assignment of {@code shards}. */
-    private List<CoordinatorMessage> withWeights(List<Integer> shards) {
-        List<CoordinatorMessage> messages = new ArrayList<>(weights.size() + 1);
-        messages.addAll(weights);
-        messages.add(Messages.assignment(step, shards, batch, plan));
-        return messages;
-    }
-
     /** "no gradient for shard 2 from worker 1 (a, …) and shards 1, 3 from worker 0 (b, …)"; call with the lock held. */
     private String missingDescription() {
         Map<WorkerHandle, List<Integer>> byWorker = new LinkedHashMap<>();
         for (int s = 0; s < owners.length; s++) {
-            if (owners[s] != null && received[s] == null) {
+            if (owners[s] != null && !received[s]) {
                 byWorker.computeIfAbsent(owners[s], w -> new ArrayList<>()).add(s);
             }
         }

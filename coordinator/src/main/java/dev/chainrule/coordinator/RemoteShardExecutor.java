@@ -2,19 +2,20 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
-import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardExecutor;
-import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.StepReduction;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
  * Has the joined workers compute each step's shard gradients: before the first step it waits for the
- * expected workers; every step it sends the model's current weights and each live worker's shards
- * (shard s to live worker s mod W, in join order), then waits for every non-empty shard's gradient
- * and returns them in shard order, as {@link dev.chainrule.train.LocalShardExecutor} would.
+ * expected workers; every step it sends each live worker the weights it lacks and its shards (shard s
+ * to live worker s mod W, in join order), hands every parameter's gradient of every shard to the
+ * step's {@link StepReduction} as it arrives, which updates each parameter as soon as all of its
+ * shards are in (in shard order, as {@link dev.chainrule.train.LocalShardExecutor} would), sends each
+ * parameter's new weights to the workers at once, and returns when every shard has arrived.
  *
  * <p>Workers may fail and join while training goes on. A worker is lost when its stream breaks or
  * ends, when it breaks the protocol, or when it has sent nothing, not even a heartbeat, for
@@ -39,6 +40,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
     private final WorkerRegistry registry;
     private final CoordinatorSettings settings;
     private final CoordinatorMetrics metrics;
+    private final WeightsSender weights;
     private volatile long stepsCompleted;
     private boolean workersJoined;
 
@@ -47,10 +49,16 @@ public final class RemoteShardExecutor implements ShardExecutor {
         this.registry = registry;
         this.settings = settings;
         this.metrics = metrics;
+        this.weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(), metrics);
     }
 
     @Override
-    public List<ShardGradient> compute(long step, int[] batch, ShardPlan plan) {
+    public boolean needsUndoableSteps() {
+        return true;
+    }
+
+    @Override
+    public void compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
         try {
             metrics.stepStarted();
             if (!workersJoined) {
@@ -58,13 +66,11 @@ public final class RemoteShardExecutor implements ShardExecutor {
                 workersJoined = true;
             }
             registry.expireSilent();
-            List<CoordinatorMessage> weights = Messages.weights(step, model.namedParameters(), settings.chunkBytes());
-            PendingStep pending = registry.startStep(step, batch, plan, weights);
+            PendingStep pending = registry.startStep(step, batch, plan, reduction, model.parameters(), weights);
             long waitStart = System.nanoTime();
-            List<ShardGradient> gradients = await(pending);
+            await(pending);
             metrics.stepWait(System.nanoTime() - waitStart);
             stepsCompleted = step + 1;
-            return gradients;
         } catch (DistributedTrainingException e) {
             registry.fail(e.getMessage());
             throw e;
@@ -84,7 +90,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
      * heartbeat timeout to drop silent workers, and failing once shards have had no worker for the
      * worker wait.
      */
-    private List<ShardGradient> await(PendingStep pending) {
+    private void await(PendingStep pending) {
         long stepDeadline = System.nanoTime() + settings.stepTimeout().toNanos();
         long checkEvery = Math.max(MIN_CHECK_NANOS, settings.heartbeatTimeout().toNanos() / 10);
         long workerWait = settings.workerWait().toNanos();
@@ -95,7 +101,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
                 wake = Math.min(wake, unowned.getAsLong() + workerWait);
             }
             if (pending.awaitUntil(wake)) {
-                return pending.gradients();
+                return;
             }
             registry.expireSilent();
             long now = System.nanoTime();

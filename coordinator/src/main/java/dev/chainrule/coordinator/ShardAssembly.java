@@ -3,20 +3,19 @@ package dev.chainrule.coordinator;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.GradientChunk;
-import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.TensorAssembler;
 import dev.chainrule.wire.WireFormatException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
  * One shard's gradient as its chunks arrive: the tensors through a {@link TensorAssembler} that
  * admits only float32, finite values and chunks of at most the run's chunk size, writing the
  * elements into the buffers it is given (its session's, recycled from step to step), and the sample
- * count and loss sum, which every chunk must repeat (the loss sum finite). Nothing leaves this class
- * until {@link #complete} has checked the whole shard, so a rejected chunk never reaches a sum.
- * Every failure is INVALID_ARGUMENT, naming the step, the shard, what was expected and what arrived.
+ * count and loss sum, which every chunk must repeat (the loss sum finite). A parameter's gradient
+ * leaves this class only once all of its chunks have arrived and passed (so a rejected chunk never
+ * reaches a sum), and the shard's loss once {@link #complete} has checked the whole shard. Every
+ * failure is INVALID_ARGUMENT, naming the step, the shard, what was expected and what arrived.
  *
  * <p>Lifecycle: {@link #accept} each chunk, then {@link #complete} after the one marked last. Not
  * thread-safe: one session's inbound thread uses it.
@@ -25,21 +24,22 @@ final class ShardAssembly {
     private final long step;
     private final int shard;
     private final int samples;
-    private final Map<String, Shape> shapes;
     private final TensorAssembler tensors;
     private Double lossSum;
 
     /**
      * Shard {@code shard} of step {@code step}, which has {@code samples} samples, for parameters
      * shaped like {@code shapes}, sent in chunks of at most {@code chunkBytes} element bytes, whose
-     * elements are written straight into {@code into} (one float32 tensor per parameter, by name).
+     * elements, encoded as {@code compression} says, are written straight into {@code into} (one
+     * float32 tensor per parameter, by name).
      */
-    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes, Map<String, Tensor> into) {
+    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes, GradientCompression compression,
+            Map<String, Tensor> into) {
         this.step = step;
         this.shard = shard;
         this.samples = samples;
-        this.shapes = shapes;
-        this.tensors = new TensorAssembler(shapes).into(into).requireFinite().maxChunkBytes(chunkBytes);
+        this.tensors = new TensorAssembler(shapes).into(into).requireFinite().maxChunkBytes(chunkBytes)
+                .acceptEncoding(compression.encoding());
     }
 
     long step() {
@@ -50,8 +50,12 @@ final class ShardAssembly {
         return shard;
     }
 
-    /** Takes the next chunk of the shard. */
-    void accept(GradientChunk chunk) throws ProtocolException {
+    int samples() {
+        return samples;
+    }
+
+    /** Takes the next chunk of the shard; returns the parameter's gradient when this chunk completed it, else null. */
+    Tensor accept(GradientChunk chunk) throws ProtocolException {
         if (chunk.getSampleCount() != samples) {
             throw invalid("sample_count " + chunk.getSampleCount() + " (expected: " + samples + ", the shard's samples)");
         }
@@ -65,25 +69,20 @@ final class ShardAssembly {
             throw invalid("loss_sum " + loss + " (expected: " + lossSum + ", as in the shard's first chunk)");
         }
         try {
-            tensors.accept(chunk.getTensor());
+            return tensors.accept(chunk.getTensor());
         } catch (WireFormatException e) {
             throw invalid(e.getMessage());
         }
     }
 
-    /** The shard's gradient, its tensors in parameter order; fails unless every tensor arrived whole. */
-    ShardGradient complete() throws ProtocolException {
-        Map<String, Tensor> received;
+    /** The shard's loss sum, once the chunk marked last arrived; fails unless every tensor arrived whole. */
+    double complete() throws ProtocolException {
         try {
-            received = tensors.complete();
+            tensors.complete();
         } catch (WireFormatException e) {
             throw invalid("marked last, but " + e.getMessage());
         }
-        List<Tensor> gradients = new ArrayList<>(shapes.size());
-        for (String name : shapes.keySet()) {
-            gradients.add(received.get(name));
-        }
-        return new ShardGradient(gradients, lossSum, samples);
+        return lossSum;
     }
 
     /** What the shard still waits for: "the rest of tensor 'fc1.weight' from byte offset 256 of 512", or "the chunk marked last". */

@@ -6,7 +6,9 @@ import java.time.Instant;
 
 /**
  * A joined worker as the registry and the executor see it: id, name, outbound stream, last sign of
- * life, and whether the registry has removed it (after which whatever it sends is ignored). Thread-safe.
+ * life, whether the registry has removed it (after which whatever it sends is ignored), and which
+ * step's weights of each parameter it was sent. Thread-safe (the sent steps under the step in
+ * progress's lock).
  */
 final class WorkerHandle {
     private final int id;
@@ -15,6 +17,8 @@ final class WorkerHandle {
     private final Clock clock;
     private volatile Instant lastSeen;
     private volatile boolean removed;
+    /** Per parameter, the step whose weights the worker was last sent (-1: none); guarded by the step in progress's lock. */
+    private long[] sentSteps = new long[0];
 
     WorkerHandle(int id, String name, Outbox outbox, Clock clock) {
         this.id = id;
@@ -41,6 +45,26 @@ final class WorkerHandle {
     Duration silence() {
         Duration ago = Duration.between(lastSeen, clock.instant());
         return ago.isNegative() ? Duration.ZERO : ago;
+    }
+
+    /** The step whose weights of parameter {@code parameter} this worker was last sent, or -1. */
+    long sentStep(int parameter) {
+        return parameter < sentSteps.length ? sentSteps[parameter] : -1;
+    }
+
+    /** Records that this worker was sent the weights of step {@code step} of parameter {@code parameter}. */
+    void sentStep(int parameter, long step) {
+        if (parameter >= sentSteps.length) {
+            long[] grown = java.util.Arrays.copyOf(sentSteps, parameter + 1);
+            java.util.Arrays.fill(grown, sentSteps.length, grown.length, -1);
+            sentSteps = grown;
+        }
+        sentSteps[parameter] = step;
+    }
+
+    /** Forgets what this worker was sent of parameter {@code parameter}: it is sent again before it is next needed. */
+    void forgetSent(int parameter) {
+        sentStep(parameter, -1);
     }
 
     /** Marks the worker as removed from the run; called by the registry only. */

@@ -1,8 +1,10 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.StepReduction;
 import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
@@ -191,14 +193,16 @@ final class WorkerRegistry {
 
     /**
      * Starts step {@code step}, {@code batch} cut by {@code plan}, over the live workers, sending each
-     * {@code weights} and its assignment; it becomes the step in progress. With no live worker, its
+     * the weights it lacks of {@code parameters} (through {@code weights}) and its assignment; the
+     * gradients go to {@code reduction}; it becomes the step in progress. With no live worker, its
      * shards wait for one to join.
      */
-    PendingStep startStep(long step, int[] batch, ShardPlan plan, List<CoordinatorMessage> weights) {
+    PendingStep startStep(long step, int[] batch, ShardPlan plan, StepReduction reduction, List<Tensor> parameters,
+            WeightsSender weights) {
         lock.lock();
         try {
             checkRunning();
-            current = new PendingStep(step, batch, plan, weights, live, lastLoss, metrics);
+            current = new PendingStep(step, batch, plan, reduction, parameters, weights, live, lastLoss, metrics);
             current.start();
             return current;
         } finally {

@@ -7,7 +7,6 @@ import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
 import dev.chainrule.proto.v1.WorkerMessage;
-import dev.chainrule.train.ShardGradient;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -27,8 +26,9 @@ import java.util.Set;
  * (INVALID_ARGUMENT), then that it fits the run's state (FAILED_PRECONDITION); {@code training.proto}
  * lists the cases. A message that fails ends this session with that status, whose description says
  * what was expected and what arrived, and removes the worker from the registry, which has the other
- * workers compute the shards it still owed; the run goes on. A shard's gradient reaches the step
- * only once all of its chunks passed, so nothing of a rejected shard is ever summed. An unexpected
+ * workers compute the shards it still owed; the run goes on. A parameter's gradient reaches the step
+ * only once all of its chunks passed, so nothing of a rejected chunk is ever summed (the shard's
+ * parameters that arrived whole before it are used: recomputed, they would be the same bits). An unexpected
  * failure while handling a message ends the session with INTERNAL and fails the run (a coordinator
  * bug is not the worker's fault). Messages from a worker the registry has dropped are ignored.
  *
@@ -47,8 +47,8 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
     private final Set<Integer> delivered = new HashSet<>();
     /**
      * The buffers this session's shard gradients are assembled in: the n-th shard the worker starts
-     * in a step goes into the n-th set. A set delivered in a step is read by the trainer until its
-     * update; the session writes it again only in a later step, which starts after that update, and
+     * in a step goes into the n-th set. A set delivered in a step is read by the step's reduction
+     * until its update; the session writes it again only in a later step, which starts after that update, and
      * no other session ever writes it. So from the second step on, receiving a gradient allocates
      * nothing and copies each byte once, from the message into its tensor.
      */
@@ -158,13 +158,16 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
             assembly = startShard(step, shard);
         }
         ShardAssembly current = assembly;
-        current.accept(chunk);
+        Tensor parameterGradient = current.accept(chunk);
         service.metrics().gradientBytesReceived(worker.id(), chunk.getSerializedSize());
+        if (parameterGradient != null) {
+            step.deliverGradient(shard, worker, service.parameterIndex(parameterGradient.name()), parameterGradient);
+        }
         if (chunk.getLast()) {
-            ShardGradient gradient = current.complete();
+            double lossSum = current.complete();
             assembly = null;
             delivered.add(shard);
-            step.deliver(shard, worker, gradient);
+            step.deliver(shard, worker, lossSum, current.samples());
         }
     }
 
@@ -194,7 +197,7 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
         }
         step.checkOwed(shard, worker);
         return new ShardAssembly(step.step(), shard, step.plan().size(shard), service.parameterShapes(), service.chunkBytes(),
-                nextBuffers());
+                service.compression(), nextBuffers());
     }
 
     /** The next set of {@link #buffers} for this step, allocated the first time it is needed. */

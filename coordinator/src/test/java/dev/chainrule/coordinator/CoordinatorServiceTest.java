@@ -23,7 +23,9 @@ import dev.chainrule.proto.v1.StepAssignment;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
-import dev.chainrule.train.ShardGradient;
+import dev.chainrule.optim.OptimizerSettings;
+import dev.chainrule.optim.Optimizers;
+import dev.chainrule.train.StepReduction;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingTestData;
@@ -56,11 +58,13 @@ class CoordinatorServiceTest {
     private final List<ManagedChannel> channels = new ArrayList<>();
     private CoordinatorServer server;
     private Mlp model;
+    private StepReduction reduction;
     private String name;
 
     private void start(CoordinatorSettings settings) throws Exception {
         name = InProcessServerBuilder.generateName();
         model = Mlp.initialized(SPEC, Activation.RELU, 3);
+        reduction = new StepReduction(model.parameters(), Optimizers.create("sgd", OptimizerSettings.defaults()), true);
         server = new CoordinatorServer(InProcessServerBuilder.forName(name), model, TRAIN, CONFIG, settings).start();
     }
 
@@ -86,9 +90,16 @@ class CoordinatorServiceTest {
         return joined;
     }
 
-    /** Step {@code step} on the trainer's thread. */
-    private Future<List<ShardGradient>> compute(long step, int[] batch, ShardPlan plan) {
-        return trainerThread.submit(() -> server.executor().compute(step, batch, plan));
+    /**
+     * Step {@code step} on the trainer's thread, with plain SGD at rate 1 and no division, so that
+     * every weight moves by minus its gradient sum; returns the mean loss.
+     */
+    private Future<Double> compute(long step, int[] batch, ShardPlan plan) {
+        return trainerThread.submit(() -> {
+            reduction.begin(plan, 1, 1.0);
+            server.executor().compute(step, batch, plan, reduction);
+            return reduction.finish();
+        });
     }
 
     @AfterEach
@@ -137,8 +148,8 @@ class CoordinatorServiceTest {
                 "worker 'w''s samples have 9 features but the coordinator's have 8");
         FakeWorker oldVersion = new FakeWorker(channel());
         oldVersion.send(WorkerMessage.newBuilder().setJoin(Join.newBuilder()
-                .setWorkerName("w").setProtocolVersion(2).setTrainSamples(100).setFeatures(8)).build());
-        assertStatus(oldVersion, Status.Code.FAILED_PRECONDITION, "worker 'w' speaks protocol version 2 (expected: 1)");
+                .setWorkerName("w").setProtocolVersion(1).setTrainSamples(100).setFeatures(8)).build());
+        assertStatus(oldVersion, Status.Code.FAILED_PRECONDITION, "worker 'w' speaks protocol version 1 (expected: 2)");
     }
 
     @Test
@@ -154,7 +165,8 @@ class CoordinatorServiceTest {
         FakeWorker a = welcomed("a", 0);
         FakeWorker b = welcomed("b", 1);
         int[] batch = {5, 17, 3, 99, 42, 0, 8, 61, 77, 12};
-        Future<List<ShardGradient>> step = compute(0, batch, new ShardPlan(10, 3));
+        float before = model.parameters().get(0).toFloatArray()[0];
+        Future<Double> step = compute(0, batch, new ShardPlan(10, 3));
 
         List<CoordinatorMessage> toA = a.takeStep();
         List<CoordinatorMessage> toB = b.takeStep();
@@ -171,20 +183,15 @@ class CoordinatorServiceTest {
         b.sendGradient(0, 1, 3, 1.5, filled(1), CHUNK_BYTES);
         a.sendGradient(0, 2, 3, 2.5, filled(2), CHUNK_BYTES);
         a.sendGradient(0, 0, 4, 0.5, filled(0), CHUNK_BYTES);
-        List<ShardGradient> gradients = step.get(10, TimeUnit.SECONDS);
-        assertEquals(3, gradients.size());
-        for (int s = 0; s < 3; s++) {
-            assertEquals(s + 0.5, gradients.get(s).lossSum());
-            assertEquals(s == 0 ? 4 : 3, gradients.get(s).samples());
-            assertEquals(s, gradients.get(s).gradients().get(0).getFlat(0));
-        }
+        assertEquals((0.5 + 1.5 + 2.5) / 10, step.get(10, TimeUnit.SECONDS), 1e-15);
+        assertEquals(before - ((0f + 1f) + 2f), model.parameters().get(0).toFloatArray()[0], "the three shards' sum");
     }
 
     @Test
     void aMalformedGradientChunkEndsThatWorkersSessionAndItsShardGoesToTheNextWorker() throws Exception {
         start(settings(1));
         FakeWorker worker = welcomed("host-a/pid-42", 0);
-        Future<List<ShardGradient>> step = compute(0, new int[] {1, 2, 3}, new ShardPlan(3, 1));
+        Future<Double> step = compute(0, new int[] {1, 2, 3}, new ShardPlan(3, 1));
         worker.takeStep();
         worker.send(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
                 .setStep(0).setShardIndex(0).setSampleCount(3)
@@ -197,7 +204,7 @@ class CoordinatorServiceTest {
         assertEquals(List.of(0), toReplacement.get(toReplacement.size() - 1).getAssignment().getShardsList().stream()
                 .map(Shard::getIndex).toList());
         replacement.sendGradient(0, 0, 3, 1.5, filled(1), CHUNK_BYTES);
-        assertEquals(1.5, step.get(10, TimeUnit.SECONDS).get(0).lossSum());
+        assertEquals(0.5, step.get(10, TimeUnit.SECONDS), 1e-15, "the replacement's loss sum over 3 samples");
     }
 
     @Test
@@ -205,7 +212,7 @@ class CoordinatorServiceTest {
         start(settings(2));
         FakeWorker a = welcomed("a", 0);
         FakeWorker b = welcomed("b", 1);
-        Future<List<ShardGradient>> step = compute(0, new int[] {1, 2, 3, 4}, new ShardPlan(4, 2));
+        Future<Double> step = compute(0, new int[] {1, 2, 3, 4}, new ShardPlan(4, 2));
         a.takeStep();
         b.takeStep();
         b.sendGradient(0, 0, 2, 0, filled(0), CHUNK_BYTES);
@@ -215,7 +222,7 @@ class CoordinatorServiceTest {
         assertEquals(List.of(1), reassigned.getShardsList().stream().map(Shard::getIndex).toList());
         a.sendGradient(0, 0, 2, 0.5, filled(0), CHUNK_BYTES);
         a.sendGradient(0, 1, 2, 1.5, filled(1), CHUNK_BYTES);
-        assertEquals(List.of(0.5, 1.5), step.get(10, TimeUnit.SECONDS).stream().map(ShardGradient::lossSum).toList());
+        assertEquals((0.5 + 1.5) / 4, step.get(10, TimeUnit.SECONDS), 1e-15);
     }
 
     @Test
@@ -223,11 +230,11 @@ class CoordinatorServiceTest {
         start(settings(1));
         FakeWorker worker = welcomed("a", 0);
         ShardPlan plan = new ShardPlan(4, 2);
-        Future<List<ShardGradient>> step0 = compute(0, new int[] {1, 2, 3, 4}, plan);
+        Future<Double> step0 = compute(0, new int[] {1, 2, 3, 4}, plan);
         worker.takeStep();
         worker.sendGradient(0, 0, 2, 0, filled(0), CHUNK_BYTES);
         worker.sendGradient(0, 1, 2, 0, filled(1), CHUNK_BYTES);
-        assertEquals(2, step0.get(10, TimeUnit.SECONDS).size());
+        assertEquals(0.0, step0.get(10, TimeUnit.SECONDS));
         worker.sendGradient(0, 1, 2, 0, filled(1), CHUNK_BYTES);
         assertStatus(worker, Status.Code.FAILED_PRECONDITION,
                 "step 0: shard 1 was already received from worker 0 (a) (expected: none: worker 0 (a) owes no shard of step 0)");
@@ -237,7 +244,7 @@ class CoordinatorServiceTest {
     void aGradientForAStepNotInProgressIsAFailedPrecondition() throws Exception {
         start(settings(1));
         FakeWorker worker = welcomed("a", 0);
-        Future<List<ShardGradient>> step = compute(4, new int[] {1, 2}, new ShardPlan(2, 1));
+        Future<Double> step = compute(4, new int[] {1, 2}, new ShardPlan(2, 1));
         worker.takeStep();
         worker.sendGradient(3, 0, 2, 0, filled(0), CHUNK_BYTES);
         assertStatus(worker, Status.Code.FAILED_PRECONDITION, "stale gradient for step 3 from worker 0 (a) (expected: step 4, the step in progress)");
@@ -260,12 +267,17 @@ class CoordinatorServiceTest {
         worker.awaitCompleted();
     }
 
-    /** The weights chunks of {@code step}, ending with the last one, equal the model's parameters bit for bit. */
+    /**
+     * The weights chunks of {@code step} before its assignment, each parameter's final chunk marked
+     * last, equal the model's parameters bit for bit.
+     */
     private void assertWeightsOfStep(long step, List<CoordinatorMessage> messages) {
         TensorAssembler assembler = new TensorAssembler(Mlp.parameterShapes(SPEC));
         for (int i = 0; i < messages.size() - 1; i++) {
             assertEquals(step, messages.get(i).getWeights().getStep());
-            assertEquals(i == messages.size() - 2, messages.get(i).getWeights().getLast());
+            String name = messages.get(i).getWeights().getTensor().getName();
+            boolean tensorEnds = i == messages.size() - 2 || !messages.get(i + 1).getWeights().getTensor().getName().equals(name);
+            assertEquals(tensorEnds, messages.get(i).getWeights().getLast(), "chunk " + i + " of " + name);
             assertTrue(messages.get(i).getWeights().getTensor().getData().size() <= CHUNK_BYTES);
             assembler.accept(messages.get(i).getWeights().getTensor());
         }

@@ -35,7 +35,7 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
     static FakeWorker joined(Channel channel, String name, long trainSamples, int features) {
         FakeWorker worker = new FakeWorker(channel);
         worker.send(WorkerMessage.newBuilder().setJoin(Join.newBuilder()
-                .setWorkerName(name).setProtocolVersion(1).setTrainSamples(trainSamples).setFeatures(features)).build());
+                .setWorkerName(name).setProtocolVersion(2).setTrainSamples(trainSamples).setFeatures(features)).build());
         return worker;
     }
 

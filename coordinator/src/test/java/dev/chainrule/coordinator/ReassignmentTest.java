@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chainrule.autodiff.DType;
-import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.optim.OptimizerSettings;
+import dev.chainrule.optim.Optimizers;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.Shard;
 import dev.chainrule.proto.v1.StepAssignment;
-import dev.chainrule.proto.v1.TensorChunk;
-import dev.chainrule.proto.v1.WeightsChunk;
-import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.StepReduction;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Clock;
@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Test;
  */
 class ReassignmentTest {
     private static final int[] BATCH = IntStream.range(100, 112).toArray();
-    private static final List<CoordinatorMessage> WEIGHTS = List.of(
-            CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder().setStep(3).setTensor(TensorChunk.newBuilder().setName("w"))
-                    .setLast(true)).build());
+    /** The model's one parameter, zero before each test's step; plain SGD at rate 1 makes it minus the sum of the shards' gradients. */
+    private final Tensor weight = Tensor.zeros(DType.FLOAT32, 1).named("w");
+    private final StepReduction reduction = new StepReduction(List.of(weight), Optimizers.create("sgd", OptimizerSettings.defaults()), true);
+    private final WeightsSender sender = new WeightsSender(List.of("w"), 1 << 20, CoordinatorMetrics.disabled());
 
     private final ManualClock clock = new ManualClock();
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -49,12 +50,12 @@ class ReassignmentTest {
         RecordingStream c = new RecordingStream();
         List<WorkerHandle> workers = List.of(worker("a", a), worker("b", b), worker("c", c));
         // 12 samples in 6 shards of 2: a has 0 and 3, b has 1 and 4, c has 2 and 5
-        PendingStep step = new PendingStep(3, BATCH, new ShardPlan(12, 6), WEIGHTS, workers, null);
+        PendingStep step = step(6, workers);
         step.start();
         assertEquals(List.of(0, 3), shards(a.assignments().get(0)));
         assertEquals(List.of(1, 4), shards(b.assignments().get(0)));
-        step.deliver(0, workers.get(0), gradient(0));
-        step.deliver(4, workers.get(1), gradient(4));
+        deliver(step, 0, workers.get(0), 1);
+        deliver(step, 4, workers.get(1), 16);
         a.clear();
         c.clear();
 
@@ -69,24 +70,52 @@ class ReassignmentTest {
         assertEquals(List.of(0, 1, 3), step.shardsOf(workers.get(0)));
 
         step.checkOwed(1, workers.get(1)); // what the lost worker still sends is ignored, not an error
-        step.deliver(1, workers.get(1), gradient(99));
+        deliver(step, 1, workers.get(1), 1000);
         for (int s : List.of(1, 3)) {
-            step.deliver(s, workers.get(0), gradient(s));
+            deliver(step, s, workers.get(0), 1 << s);
         }
-        step.deliver(2, workers.get(2), gradient(2));
-        step.deliver(5, workers.get(2), gradient(5));
+        deliver(step, 2, workers.get(2), 4);
+        assertEquals(List.of(), c.messages.stream().filter(CoordinatorMessage::hasWeights).toList(), "no update before the last shard");
+        deliver(step, 5, workers.get(2), 32);
         assertTrue(step.awaitUntil(System.nanoTime()));
-        assertEquals(List.of(0.0, 1.0, 2.0, 3.0, 4.0, 5.0), step.gradients().stream().map(ShardGradient::lossSum).toList(),
-                "in shard order, and shard 1 from its new worker");
+        assertEquals(-63f, weight.item(), "every shard once, shard 1 from its new worker");
+        assertEquals(4, c.messages.get(c.messages.size() - 1).getWeights().getStep(), "the update goes out at once, as step 4's weights");
+        assertTrue(b.messages.stream().noneMatch(m -> m.hasWeights() && m.getWeights().getStep() == 4), "not to the lost worker");
+    }
+
+    @Test
+    void aShardReassignedAfterItsParameterWasUpdatedComesWithTheStepsStartingWeights() throws Exception {
+        RecordingStream a = new RecordingStream();
+        RecordingStream b = new RecordingStream();
+        Tensor bias = Tensor.zeros(DType.FLOAT32, 1).named("b");
+        StepReduction twoParameters = new StepReduction(List.of(weight, bias), Optimizers.create("sgd", OptimizerSettings.defaults()), true);
+        twoParameters.begin(new ShardPlan(12, 2), 1, 1.0);
+        List<WorkerHandle> workers = List.of(worker("a", a), worker("b", b));
+        PendingStep step = new PendingStep(3, BATCH, new ShardPlan(12, 2), twoParameters, List.of(weight, bias),
+                new WeightsSender(List.of("w", "b"), 1 << 20, CoordinatorMetrics.disabled()), workers, null, CoordinatorMetrics.disabled());
+        step.start();
+        step.deliverGradient(0, workers.get(0), 0, Tensor.of(new float[] {1}, 1));
+        step.deliverGradient(1, workers.get(1), 0, Tensor.of(new float[] {2}, 1)); // w is complete: updated to -3
+        assertEquals(-3f, weight.item());
+        a.clear();
+        step.workerLost(workers.get(1), "closed its stream", List.of(workers.get(0)));
+        // a holds w of step 4 now; shard 1 needs step 3's: sent again (0, from the kept copy), then the assignment
+        assertEquals(2, a.messages.size(), "w of step 3, then the assignment: " + a.messages);
+        assertEquals(3, a.messages.get(0).getWeights().getStep());
+        assertEquals("w", a.messages.get(0).getWeights().getTensor().getName());
+        assertEquals(0f, java.nio.ByteBuffer.wrap(a.messages.get(0).getWeights().getTensor().getData().toByteArray())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(), "step 3's value, not the update");
+        assertEquals(List.of(1), shards(a.messages.get(1).getAssignment()));
+        assertEquals(3, workers.get(0).sentStep(0), "step 4's w must go out again at the next step's start");
     }
 
     @Test
     void whenNoWorkerIsLeftTheShardsWaitAndTheNextToJoinIsSentTheStepsWeightsAndAllOfThem() throws Exception {
         RecordingStream a = new RecordingStream();
         WorkerHandle first = worker("a", a);
-        PendingStep step = new PendingStep(3, BATCH, new ShardPlan(12, 2), WEIGHTS, List.of(first), null);
+        PendingStep step = step(2, List.of(first));
         step.start();
-        step.deliver(1, first, gradient(1));
+        deliver(step, 1, first, 1);
         assertTrue(step.unownedSince().isEmpty());
 
         assertEquals("worker 0 (a) disconnected (CANCELLED) during step 3 before sending shard 0; no worker is left to compute it;"
@@ -103,15 +132,15 @@ class ReassignmentTest {
         assertEquals(3, b.messages.get(0).getWeights().getStep());
         assertEquals(List.of(0), shards(b.messages.get(1).getAssignment()));
         assertTrue(step.unownedSince().isEmpty());
-        step.deliver(0, second, gradient(0));
+        deliver(step, 0, second, 2);
         assertTrue(step.awaitUntil(System.nanoTime()));
-        assertEquals(2, step.gradients().size());
+        assertEquals(-3f, weight.item());
     }
 
     @Test
     void aWorkerJoiningWhileEveryShardHasAWorkerWaitsForTheNextStep() {
         RecordingStream a = new RecordingStream();
-        PendingStep step = new PendingStep(3, BATCH, new ShardPlan(12, 2), WEIGHTS, List.of(worker("a", a)), null);
+        PendingStep step = step(2, List.of(worker("a", a)));
         step.start();
         RecordingStream b = new RecordingStream();
         assertNull(step.workerJoined(worker("b", b)));
@@ -125,7 +154,8 @@ class ReassignmentTest {
         RecordingStream b = new RecordingStream();
         WorkerHandle first = registry.register("a", new Outbox(a, () -> { }), id -> welcome());
         WorkerHandle second = registry.register("b", new Outbox(b, () -> { }), id -> welcome());
-        PendingStep step = registry.startStep(3, BATCH, new ShardPlan(12, 2), WEIGHTS);
+        reduction.begin(new ShardPlan(12, 2), 1, 1.0);
+        PendingStep step = registry.startStep(3, BATCH, new ShardPlan(12, 2), reduction, List.of(weight), sender);
         assertEquals(List.of(), events, "joins before the first step are not reported");
 
         clock.advance(Duration.ofSeconds(6));
@@ -159,8 +189,17 @@ class ReassignmentTest {
         return CoordinatorMessage.getDefaultInstance();
     }
 
-    private static ShardGradient gradient(double lossSum) {
-        return new ShardGradient(List.of(Tensor.full(DType.FLOAT32, lossSum, Shape.of(1))), lossSum, 2);
+    /** Step 3 of 12 samples in {@code shards} shards over {@code workers}, its reduction begun. */
+    private PendingStep step(int shards, List<WorkerHandle> workers) {
+        reduction.begin(new ShardPlan(12, shards), 1, 1.0);
+        return new PendingStep(3, BATCH, new ShardPlan(12, shards), reduction, List.of(weight), sender, workers, null,
+                CoordinatorMetrics.disabled());
+    }
+
+    /** Delivers shard {@code shard} from {@code worker}: its gradient, every element {@code value}, then the shard itself. */
+    private static void deliver(PendingStep step, int shard, WorkerHandle worker, float value) throws ProtocolException {
+        step.deliverGradient(shard, worker, 0, Tensor.of(new float[] {value}, 1));
+        step.deliver(shard, worker, value, 12 / step.plan().shards());
     }
 
     private static List<Integer> shards(StepAssignment assignment) {

@@ -83,7 +83,7 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
         heartbeats.scheduleAtFixedRate(beat, 0, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
         try {
             TensorAssembler assembler = null;
-            Mlp model = null;
+            Map<String, Tensor> held = new LinkedHashMap<>();
             long shards = 0;
             while (true) {
                 CoordinatorMessage message = stream.take();
@@ -92,17 +92,20 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
                     return new Outcome(shards, null, Duration.ZERO);
                 }
                 if (message.hasWeights()) {
+                    // one parameter at a time, its final chunk marked last
+                    String name = message.getWeights().getTensor().getName();
                     if (assembler == null) {
-                        assembler = new TensorAssembler(Mlp.parameterShapes(spec));
+                        assembler = new TensorAssembler(Map.of(name, Mlp.parameterShapes(spec).get(name)));
                     }
                     assembler.accept(message.getWeights().getTensor());
                     if (message.getWeights().getLast()) {
-                        model = Mlp.fromWeights(spec, activation, assembler.complete());
+                        held.putAll(assembler.complete());
                         assembler = null;
                     }
                     continue;
                 }
                 StepAssignment assignment = message.getAssignment();
+                Mlp model = assignment.getShardsCount() == 0 ? null : Mlp.fromWeights(spec, activation, held);
                 long step = assignment.getStep();
                 currentStep = step;
                 if (step == failAt) {

@@ -29,6 +29,7 @@ import dev.chainrule.train.LocalShardExecutor;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.StepReduction;
 import dev.chainrule.train.Trainer;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingResult;
@@ -116,9 +117,9 @@ class WireValidationTest {
         List<List<int[]>> steps = new ArrayList<>();
         DataSplit localData = data();
         LocalShardExecutor computeHere = new LocalShardExecutor(local, localData.train());
-        train(local, localData, (step, batch, plan) -> {
+        train(local, localData, (step, batch, plan, reduction) -> {
             steps.add(TestRuns.bits(local));
-            return computeHere.compute(step, batch, plan);
+            computeHere.compute(step, batch, plan, reduction);
         });
         reference = steps;
         referenceFinal = TestRuns.bits(local);
@@ -248,11 +249,11 @@ class WireValidationTest {
         }));
         cases.add(refused("protocol version missing", Status.Code.INVALID_ARGUMENT, b -> {
             b.send(join(b.name).clearProtocolVersion());
-            return "worker '" + b.name + "': Join.protocol_version is missing (expected: 1)";
+            return "worker '" + b.name + "': Join.protocol_version is missing (expected: 2)";
         }));
-        cases.add(refused("protocol version 2", Status.Code.FAILED_PRECONDITION, b -> {
-            b.send(join(b.name).setProtocolVersion(2));
-            return "worker '" + b.name + "' speaks protocol version 2 (expected: 1)";
+        cases.add(refused("protocol version 1", Status.Code.FAILED_PRECONDITION, b -> {
+            b.send(join(b.name).setProtocolVersion(1));
+            return "worker '" + b.name + "' speaks protocol version 1 (expected: 2)";
         }));
         cases.add(refused("negative train samples", Status.Code.INVALID_ARGUMENT, b -> {
             b.send(join(b.name).setTrainSamples(-1));
@@ -705,7 +706,7 @@ class WireValidationTest {
 
     /** The Join a well-behaved worker would send. */
     private static Join.Builder join(String name) {
-        return Join.newBuilder().setWorkerName(name).setProtocolVersion(1).setTrainSamples(100).setFeatures(8);
+        return Join.newBuilder().setWorkerName(name).setProtocolVersion(2).setTrainSamples(100).setFeatures(8);
     }
 
     /** A float32 chunk header for {@code name} shaped {@code shape}, at {@code offset}, with {@code bytes} zero bytes. */
@@ -773,7 +774,12 @@ class WireValidationTest {
         }
 
         @Override
-        public List<ShardGradient> compute(long step, int[] batch, ShardPlan plan) {
+        public boolean needsUndoableSteps() {
+            return delegate.needsUndoableSteps();
+        }
+
+        @Override
+        public void compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
             try {
                 if (!permits.tryAcquire(120, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("step " + step + " was not let through within 120 s");
@@ -785,7 +791,7 @@ class WireValidationTest {
             synchronized (starts) {
                 starts.add(TestRuns.bits(model));
             }
-            return delegate.compute(step, batch, plan);
+            delegate.compute(step, batch, plan, reduction);
         }
     }
 }

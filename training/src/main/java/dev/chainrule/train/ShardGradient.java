@@ -16,8 +16,29 @@ public record ShardGradient(List<Tensor> gradients, double lossSum, int samples)
 
     /** Forward and reverse differentiation of the summed cross-entropy over {@code features} [n, inputs]. */
     public static ShardGradient compute(Mlp model, Tensor features, int[] labels) {
+        return compute(model, features, labels, null);
+    }
+
+    /**
+     * As above, handing each parameter's gradient to {@code listener} (when not null) as soon as
+     * reverse differentiation has finished it ({@link Autograd#grad(Tensor, List, Autograd.GradientListener)}).
+     */
+    public static ShardGradient compute(Mlp model, Tensor features, int[] labels, Listener listener) {
         Tensor loss = Functional.crossEntropySum(model.forward(features), labels);
-        List<Tensor> gradients = Autograd.grad(loss, model.parameters());
-        return new ShardGradient(gradients, loss.item(), labels.length);
+        double lossSum = loss.item();
+        List<Tensor> gradients = listener == null ? Autograd.grad(loss, model.parameters())
+                : Autograd.grad(loss, model.parameters(), (parameter, gradient) -> listener.ready(parameter, gradient, lossSum));
+        return new ShardGradient(gradients, lossSum, labels.length);
+    }
+
+    /** Receives one shard's gradient parameter by parameter, each as soon as it is final (the last layer's first). */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * The gradient with respect to the model's parameter at position {@code parameter}, final:
+         * read it (e.g. send it) before the differentiation returns, do not change it. The shard's
+         * loss sum, known before differentiation starts, comes along.
+         */
+        void ready(int parameter, Tensor gradient, double lossSum);
     }
 }

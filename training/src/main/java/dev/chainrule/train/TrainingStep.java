@@ -7,18 +7,18 @@ import java.util.Arrays;
 
 /**
  * One optimiser step over one batch: the {@link ShardExecutor} computes every shard's gradient of
- * the summed loss, {@link GradientSum} adds them in shard order, and the optimiser divides the sums
- * by the batch size as it updates the model's weights in place, in the same pass. The trainer runs
- * one of these per step; the benchmarks time it. The shards' graphs and gradients live in a
- * {@link Workspace} that stays open until the update has read them, so that from the second step on
- * a step allocates no tensor memory. Not thread-safe.
+ * the summed loss and hands it to the step's {@link StepReduction}, which adds them in shard order and
+ * has the optimiser update each parameter in place as soon as all of its shards are in, dividing the
+ * sum by the batch size in the same pass. The trainer runs one of these per step; the benchmarks time
+ * it. The shards' graphs and gradients live in a {@link Workspace} that stays open until the update
+ * has read them, so that from the second step on a step allocates no tensor memory. A step that fails
+ * half-way (a distributed one) is taken back before the exception leaves: the weights and the
+ * optimiser state are those after the previous step. Not thread-safe.
  */
 public final class TrainingStep {
-    private final Mlp model;
-    private final Optimizer optimizer;
     private final ShardExecutor executor;
     private final int shards;
-    private final GradientSum sum;
+    private final StepReduction reduction;
     private final Workspace workspace = new Workspace();
 
     /** Steps of {@code model} whose shard gradients come from {@code executor}, each batch cut into {@code shards} shards. */
@@ -26,11 +26,9 @@ public final class TrainingStep {
         if (shards < 1) {
             throw new IllegalArgumentException("shards: " + shards + " (expected: >= 1)");
         }
-        this.model = model;
-        this.optimizer = optimizer;
         this.executor = executor;
         this.shards = shards;
-        this.sum = new GradientSum(model.parameters());
+        this.reduction = new StepReduction(model.parameters(), optimizer, executor.needsUndoableSteps());
     }
 
     /**
@@ -38,17 +36,16 @@ public final class TrainingStep {
      * learning rate and returns the mean training loss over the batch.
      */
     public double run(long step, int[] batch, int count, double learningRate) {
-        sum.reset();
+        ShardPlan plan = new ShardPlan(count, shards);
+        reduction.begin(plan, count, learningRate);
         try (Workspace.Scope ignored = workspace.open()) {
-            for (ShardGradient shard : executor.compute(step, Arrays.copyOf(batch, count), new ShardPlan(count, shards))) {
-                sum.add(shard);
+            executor.compute(step, Arrays.copyOf(batch, count), plan, reduction);
+            return reduction.finish();
+        } catch (RuntimeException | Error e) {
+            if (executor.needsUndoableSteps()) {
+                reduction.undo();
             }
-            if (sum.samples() != count) {
-                throw new IllegalStateException("step " + step + ": shard gradients cover " + sum.samples()
-                        + " samples (expected: " + count + ")");
-            }
-            optimizer.step(model.parameters(), sum.sums(), count, learningRate);
+            throw e;
         }
-        return sum.meanLoss();
     }
 }

@@ -17,6 +17,7 @@ import dev.chainrule.optim.Optimizers;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,10 +39,10 @@ class TrainerExecutorTest {
         List<long[]> steps = new ArrayList<>();
         List<int[]> batches = new ArrayList<>();
         LocalShardExecutor local = new LocalShardExecutor(model, DATA.train());
-        trainer(model, config, (step, batch, plan) -> {
+        trainer(model, config, (step, batch, plan, reduction) -> {
             steps.add(new long[] {step, plan.shards()});
             batches.add(batch.clone());
-            return local.compute(step, batch, plan);
+            local.compute(step, batch, plan, reduction);
         }).run();
 
         BatchSchedule schedule = Trainer.batches(DATA.train(), config);
@@ -80,11 +81,16 @@ class TrainerExecutorTest {
         // an executor that loses the last shard (a worker that never answered) must not yield a step
         TrainingConfig config = new TrainingConfig(8, 1, 0, false, 0, 2);
         Mlp model = Mlp.initialized(SPEC, Activation.RELU, 4);
-        LocalShardExecutor local = new LocalShardExecutor(model, DATA.train());
         float[] before = model.parameters().get(0).toFloatArray();
-        RuntimeException e = assertThrows(RuntimeException.class, () -> trainer(model, config, (step, batch, plan) -> {
-            List<ShardGradient> all = local.compute(step, batch, plan);
-            return all.subList(0, all.size() - 1);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> trainer(model, config, (step, batch, plan, reduction) -> {
+            for (int s = 0; s < plan.shards() - 1; s++) {
+                ShardGradient g = LocalShardExecutor.shardGradient(model, DATA.train(),
+                        Arrays.copyOfRange(batch, plan.start(s), plan.start(s) + plan.size(s)));
+                for (int p = 0; p < g.gradients().size(); p++) {
+                    reduction.add(s, p, g.gradients().get(p));
+                }
+                reduction.addLoss(s, g.lossSum(), g.samples());
+            }
         }).run());
         assertTrue(e.getMessage().contains("step"), e.getMessage());
         assertArrayEquals(before, model.parameters().get(0).toFloatArray(), "no update from an incomplete batch");

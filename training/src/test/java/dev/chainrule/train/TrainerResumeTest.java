@@ -73,14 +73,14 @@ class TrainerResumeTest {
     private static Trainer trainer(Mlp model, TrainingConfig config, String optimizer, TrainingListener listener, long failAt,
             RuntimeException failure) {
         LocalShardExecutor local = new LocalShardExecutor(model, DATA.train());
-        ShardExecutor executor = (step, batch, plan) -> {
+        ShardExecutor executor = (step, batch, plan, reduction) -> {
             if (step == failAt) {
                 if (failure == null) {
                     throw new Killed();
                 }
                 throw failure;
             }
-            return local.compute(step, batch, plan);
+            local.compute(step, batch, plan, reduction);
         };
         return new Trainer(model, DATA, config, optimizer(optimizer), LearningRateSchedules.create("cosine", 0.05, TOTAL), listener,
                 executor);

@@ -27,8 +27,17 @@ import java.io.InputStream;
  * again; these read it into an array of its own and parse the {@code bytes} fields (the tensor
  * chunks' element bytes) as views of that array, which nothing else holds or changes. Serialising is
  * gRPC's own. The bytes on the wire are the same, so either end may use the generated stubs.
+ *
+ * <p>The tensor chunks both ends send view the memory of the tensors they come from (weights that
+ * the next update changes, gradients in buffers the next shard reuses): the transport must serialise
+ * a message inside {@code onNext}, as grpc-java's Netty transport does (it copies the bytes into its
+ * own buffers as the message is written). The in-process transport reads a message later, so a
+ * test over it must not change what it sent.
  */
 public final class SessionMethod {
+    /** The protocol version both ends speak, the one {@code training.proto} describes: sent in Join, checked by the coordinator. */
+    public static final int PROTOCOL_VERSION = 2;
+
     /** {@code Coordinator/Session} with the copy-once marshallers. */
     public static final MethodDescriptor<WorkerMessage, CoordinatorMessage> DESCRIPTOR = CoordinatorGrpc.getSessionMethod()
             .toBuilder(new CopyOnceMarshaller<>(WorkerMessage.getDefaultInstance()),

@@ -5,6 +5,7 @@ import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.Encoding;
 import dev.chainrule.proto.v1.TensorChunk;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,15 +18,19 @@ import java.util.Set;
 
 /**
  * Rebuilds tensors from their chunks, checking the contract as they arrive: an expected name, the
- * expected shape, a known dtype (or the one {@link #requireDType required}), chunks of one tensor in
- * order without gaps or overlaps, none empty or longer than {@link #maxChunkBytes a maximum}, no bytes
- * beyond the tensor's size and, when {@link #requireFinite required}, no NaN or ±Inf element (checked
- * as each tensor completes, before it is handed out). Every failure is a {@link WireFormatException}
+ * expected shape, a known dtype (or the one {@link #requireDType required}), the {@link
+ * #acceptEncoding accepted encoding} with an encoded length that fits the shape, chunks of one tensor
+ * in order without gaps or overlaps, none empty or longer than {@link #maxChunkBytes a maximum}, no
+ * bytes beyond the tensor's encoded length, top-k indices ascending and below the tensor's size and,
+ * when {@link #requireFinite required}, no NaN or ±Inf element (checked as each tensor completes,
+ * before it is handed out). Every failure is a {@link WireFormatException}
  * naming the tensor, what was expected and what arrived.
  *
  * <p>float32 elements are copied once, from each chunk's bytes straight into the buffer of the tensor
  * they belong to: a new one, or the caller's own ({@link #into}), such as a model's parameters or
- * recycled gradient buffers.
+ * recycled gradient buffers. A receiver of compressed gradients {@link #acceptEncoding accepts} their
+ * one encoding instead of dense bytes; their elements are decoded to float32 on the way, as the
+ * chunks arrive (see {@link Encoding}).
  *
  * <p>Lifecycle: configure, {@link #accept} every chunk in order, then {@link #complete}. Not thread-safe.
  */
@@ -33,21 +38,28 @@ public final class TensorAssembler {
     private final Map<String, Shape> expected;
     private final LinkedHashMap<String, Tensor> done = new LinkedHashMap<>();
     private DType requiredType;
+    private Encoding accepted = Encoding.ENCODING_DENSE;
     private boolean finiteOnly;
     private int maxChunk = Integer.MAX_VALUE;
     private Map<String, Tensor> destinations;
     private String current;
     private Shape currentShape;
     private DType currentType;
-    /** The current tensor's size in bytes. */
+    /** The current tensor's encoded_bytes field, as its first chunk says. */
+    private long declaredBytes;
+    /** The current tensor's size in encoded bytes. */
     private int byteLength;
+    /** Bytes per unit of the current tensor's encoded bytes: an element, or a top-k pair. */
+    private int unit;
     /** The current float32 tensor's elements, written in place as its chunks arrive. */
     private Tensor target;
-    /** The current float64 tensor's bytes (float64 is for tests and tools; it takes the plain path). */
-    private byte[] bytes;
-    /** The bytes of a float32 element cut in two by a chunk boundary, until its other part arrives. */
-    private final byte[] split = new byte[Float.BYTES];
+    /** The current float64 tensor's elements (float64 is for tests and tools). */
+    private double[] doubles;
+    /** The bytes of a unit cut in two by a chunk boundary, until its other part arrives. */
+    private final byte[] split = new byte[8];
     private int filled;
+    /** The element index of the current top-k tensor's previous pair (-1 before the first). */
+    private long previousIndex;
 
     /** An assembler for tensors with exactly these names and shapes, arriving in any order of tensors. */
     public TensorAssembler(Map<String, Shape> expected) {
@@ -87,6 +99,21 @@ public final class TensorAssembler {
         return requireDType(DType.FLOAT32);
     }
 
+    /**
+     * Accepts tensors in {@code encoding} only (by default {@link Encoding#ENCODING_DENSE}), such as
+     * the run's gradient compression; any other encoding implies {@link #requireDType
+     * requireDType(FLOAT32)}. Returns this assembler.
+     *
+     * @throws IllegalArgumentException for {@link Encoding#UNRECOGNIZED}
+     */
+    public TensorAssembler acceptEncoding(Encoding encoding) {
+        if (encoding == Encoding.UNRECOGNIZED) {
+            throw new IllegalArgumentException("encoding : UNRECOGNIZED (expected: one of " + Arrays.toString(Encoding.values()) + ")");
+        }
+        this.accepted = encoding;
+        return encoding == Encoding.ENCODING_DENSE ? this : requireDType(DType.FLOAT32);
+    }
+
     /** Refuses chunks carrying more than {@code max} bytes of element data; returns this assembler. */
     public TensorAssembler maxChunkBytes(int max) {
         if (max < 1) {
@@ -96,8 +123,12 @@ public final class TensorAssembler {
         return this;
     }
 
-    /** Takes the next chunk. */
-    public void accept(TensorChunk chunk) {
+    /**
+     * Takes the next chunk; returns the tensor it completed (checked, as {@link #complete} will return
+     * it), or null while the tensor's chunks are still arriving, so that a receiver may use each
+     * tensor as soon as it is whole.
+     */
+    public Tensor accept(TensorChunk chunk) {
         String name = chunk.getName();
         if (current == null) {
             start(chunk);
@@ -109,6 +140,10 @@ public final class TensorAssembler {
             if (!sameDims(dims, currentShape) || chunk.getDtypeValue() != WireDTypes.toWire(currentType).getNumber()) {
                 throw new WireFormatException("tensor '" + name + "': a chunk says " + Arrays.toString(dims) + " " + dtypeName(chunk)
                         + " (expected: " + currentShape + " " + lower(currentType) + ", as in the tensor's first chunk)");
+            }
+            if (chunk.getEncodingValue() != accepted.getNumber() || chunk.getEncodedBytes() != declaredBytes) {
+                throw new WireFormatException("tensor '" + name + "': a chunk says encoding " + encodingName(chunk) + " with encoded_bytes "
+                        + chunk.getEncodedBytes() + " (expected: " + accepted + " with " + declaredBytes + ", as in the tensor's first chunk)");
             }
         }
         if (chunk.getOffset() != filled) {
@@ -127,42 +162,81 @@ public final class TensorAssembler {
             throw new WireFormatException("tensor '" + name + "': " + ((long) filled + size) + " bytes received for "
                     + currentShape + " " + lower(currentType) + " (expected: " + byteLength + ")");
         }
-        if (currentType == DType.FLOAT32) {
-            putFloat32(chunk.getData());
-        } else {
-            chunk.getData().copyTo(bytes, filled);
-            filled += size;
+        decode(chunk.getData());
+        if (filled != byteLength) {
+            return null;
         }
-        if (filled == byteLength) {
-            done.put(name, finish());
-            current = null;
-            target = null;
-            bytes = null;
-        }
+        Tensor completed = finish();
+        done.put(name, completed);
+        current = null;
+        target = null;
+        doubles = null;
+        return completed;
     }
 
     /**
-     * Copies {@code data}, the next little-endian bytes of the current float32 tensor, into its
-     * buffer: the whole elements in one bulk copy, an element cut by a chunk boundary byte by byte.
+     * Decodes {@code data}, the next encoded bytes of the current tensor, into its elements: the
+     * whole units straight from the chunk, a unit cut by a chunk boundary once its last byte arrives.
      */
-    private void putFloat32(ByteString data) {
-        FloatBuffer into = ((Storage.Float32) target.storage()).buffer();
+    private void decode(ByteString data) {
         ByteBuffer source = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        while (filled % Float.BYTES != 0 && source.hasRemaining()) {
-            split[filled++ % Float.BYTES] = source.get();
-            if (filled % Float.BYTES == 0) {
-                into.put(filled / Float.BYTES - 1, ByteBuffer.wrap(split).order(ByteOrder.LITTLE_ENDIAN).getFloat(0));
+        int pending = filled % unit;
+        if (pending > 0) {
+            int rest = Math.min(unit - pending, source.remaining());
+            source.get(split, pending, rest);
+            filled += rest;
+            if (pending + rest < unit) {
+                return;
+            }
+            decodeUnits(ByteBuffer.wrap(split, 0, unit).order(ByteOrder.LITTLE_ENDIAN), filled / unit - 1, 1);
+        }
+        int whole = source.remaining() / unit;
+        decodeUnits(source, filled / unit, whole);
+        filled += whole * unit;
+        int rest = source.remaining();
+        source.get(split, 0, rest);
+        filled += rest;
+    }
+
+    /** Decodes {@code count} units from {@code source}'s position on, the first being unit {@code first} of the tensor. */
+    private void decodeUnits(ByteBuffer source, int first, int count) {
+        int at = source.position();
+        if (currentType == DType.FLOAT64) {
+            source.asDoubleBuffer().get(0, doubles, first, count);
+        } else {
+            FloatBuffer into = ((Storage.Float32) target.storage()).buffer();
+            switch (accepted) {
+                case ENCODING_DENSE -> into.put(first, source.asFloatBuffer(), 0, count);
+                case FLOAT16 -> {
+                    for (int i = 0; i < count; i++) {
+                        into.put(first + i, HalfFloats.float16BitsToFloat(source.getShort(at + 2 * i)));
+                    }
+                }
+                case BFLOAT16 -> {
+                    for (int i = 0; i < count; i++) {
+                        into.put(first + i, HalfFloats.bfloat16BitsToFloat(source.getShort(at + 2 * i)));
+                    }
+                }
+                default -> {
+                    for (int i = 0; i < count; i++) {
+                        into.put(pairIndex(first + i, source.getInt(at + 8 * i)), source.getFloat(at + 8 * i + 4));
+                    }
+                }
             }
         }
-        int whole = source.remaining() / Float.BYTES;
-        if (whole > 0) {
-            into.put(filled / Float.BYTES, source.asFloatBuffer(), 0, whole);
-            source.position(source.position() + whole * Float.BYTES);
-            filled += whole * Float.BYTES;
+        source.position(at + count * unit);
+    }
+
+    /** The element index of top-k pair {@code pair}, once checked: below the tensor's size and above the previous pair's. */
+    private int pairIndex(int pair, int index) {
+        long i = Integer.toUnsignedLong(index);
+        if (i >= currentShape.size() || i <= previousIndex) {
+            throw new WireFormatException("tensor '" + current + "': top-k pair " + pair + " has element index " + i + " (expected: "
+                    + (pair > 0 ? "above " + previousIndex + ", the index of pair " + (pair - 1) + ", and " : "")
+                    + "below " + currentShape.size() + ", the tensor's size)");
         }
-        while (source.hasRemaining()) {
-            split[filled++ % Float.BYTES] = source.get();
-        }
+        previousIndex = i;
+        return (int) i;
     }
 
     /** The tensors received, by name; fails unless every expected tensor arrived whole. */
@@ -222,17 +296,55 @@ public final class TensorAssembler {
         if (requiredType != null && type != requiredType) {
             throw new WireFormatException("tensor '" + name + "' is " + lower(type) + " (expected: " + lower(requiredType) + ")");
         }
+        if (chunk.getEncodingValue() != accepted.getNumber()) {
+            throw new WireFormatException("tensor '" + name + "' has encoding " + encodingName(chunk) + " (expected: " + accepted + ")");
+        }
+        int unitBytes = GradientCompression.unitBytes(accepted, type);
+        byteLength = encodedLength(name, shape, unitBytes, chunk.getEncodedBytes());
+        unit = unitBytes;
         current = name;
         currentShape = shape;
         currentType = type;
-        byteLength = shape.size() * type.bytes();
+        declaredBytes = chunk.getEncodedBytes();
         if (type == DType.FLOAT32) {
             target = destinations != null ? destinations.get(name)
                     : Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name);
+            if (accepted == Encoding.TOP_K && destinations != null) {
+                FloatBuffer values = ((Storage.Float32) target.storage()).buffer();
+                for (int i = 0, n = shape.size(); i < n; i++) {
+                    values.put(i, 0f);
+                }
+            }
         } else {
-            bytes = new byte[byteLength];
+            doubles = new double[shape.size()];
         }
         filled = 0;
+        previousIndex = -1;
+    }
+
+    /**
+     * Tensor {@code name}'s length in encoded bytes, once its {@code declared} encoded_bytes is checked
+     * against its shape: n × {@code unit}, or 0 for dense; for top-k, a whole number of pairs up to n.
+     */
+    private int encodedLength(String name, Shape shape, int unit, long declared) {
+        long n = shape.size();
+        if (accepted == Encoding.TOP_K) {
+            if (declared % unit != 0 || declared > n * unit || declared <= 0 && n > 0) {
+                throw badLength(name, shape, declared, n == 0 ? "0 for an empty tensor"
+                        : "a positive multiple of 8 up to " + n * unit + ", 8 bytes per pair");
+            }
+            return (int) declared;
+        }
+        boolean dense = accepted == Encoding.ENCODING_DENSE;
+        if (declared != n * unit && !(dense && declared == 0)) {
+            throw badLength(name, shape, declared, (dense ? "0 or " : "") + n * unit + ", " + unit + " bytes for each of " + n + " elements");
+        }
+        return (int) (n * unit);
+    }
+
+    private WireFormatException badLength(String name, Shape shape, long declared, String expected) {
+        return new WireFormatException("tensor '" + name + "': encoded_bytes " + declared + " for " + shape + " in " + accepted
+                + " (expected: " + expected + ")");
     }
 
     /** The tensor just completed, once its elements are checked. */
@@ -248,16 +360,14 @@ public final class TensorAssembler {
             }
             return target;
         }
-        double[] values = new double[currentShape.size()];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(values);
         if (finiteOnly) {
-            for (int i = 0; i < values.length; i++) {
-                if (!Double.isFinite(values[i])) {
-                    throw nonFinite(i, values[i]);
+            for (int i = 0; i < doubles.length; i++) {
+                if (!Double.isFinite(doubles[i])) {
+                    throw nonFinite(i, doubles[i]);
                 }
             }
         }
-        return Tensor.wrap(currentShape, Storage.wrap(values)).named(current);
+        return Tensor.wrap(currentShape, Storage.wrap(doubles)).named(current);
     }
 
     private WireFormatException nonFinite(int index, double value) {
@@ -289,6 +399,10 @@ public final class TensorAssembler {
     private static String dtypeName(TensorChunk chunk) {
         return chunk.getDtype() == dev.chainrule.proto.v1.DType.UNRECOGNIZED ? "dtype " + chunk.getDtypeValue()
                 : chunk.getDtype().name().toLowerCase();
+    }
+
+    private static String encodingName(TensorChunk chunk) {
+        return chunk.getEncoding() == Encoding.UNRECOGNIZED ? String.valueOf(chunk.getEncodingValue()) : chunk.getEncoding().name();
     }
 
     private static String lower(DType type) {

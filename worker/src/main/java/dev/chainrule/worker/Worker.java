@@ -1,6 +1,5 @@
 package dev.chainrule.worker;
 
-import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
@@ -8,25 +7,23 @@ import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.proto.v1.CoordinatorMessage;
-import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
 import dev.chainrule.proto.v1.Join;
 import dev.chainrule.proto.v1.Shard;
 import dev.chainrule.proto.v1.StepAssignment;
 import dev.chainrule.proto.v1.Stop;
-import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
-import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.GradientCompression;
+import dev.chainrule.wire.GradientEncoder;
 import dev.chainrule.wire.SessionMethod;
-import dev.chainrule.wire.TensorChunks;
+import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -36,12 +33,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A data-parallel worker: joins the coordinator's run over one {@code Session} stream, then for
- * every step loads the weights it is sent into its one model, computes each assigned shard's
- * gradient exactly as {@link LocalShardExecutor#shardGradient} does on its own copy of the training
- * set, and streams it back in chunks. A step may bring more than one assignment after its weights
- * (the coordinator hands over the shards of a worker it lost): each is computed with the step's
- * weights, in the order they arrive. A worker that joins a run in progress starts from the first
+ * A data-parallel worker: joins the coordinator's run over one {@code Session} stream, loads the
+ * weights it is sent into its one model, parameter by parameter as they come (each labelled with its
+ * step), and for every assignment computes each shard's gradient exactly as
+ * {@link LocalShardExecutor#shardGradient} does on its own copy of the training set, streaming each
+ * parameter's gradient back in chunks as soon as backward has produced it (the last layer's first), so
+ * that sending overlaps the rest of backward. A shard is computed only when every parameter holds its
+ * step's weights. A step may bring more than one assignment (the coordinator hands over the shards of
+ * a worker it lost): each is computed with the step's weights, in the order they arrive. A worker that joins a run in progress starts from the first
  * weights it is sent, whatever their step. A heartbeat goes out every
  * {@code heartbeat_interval_millis} from a daemon thread while the session is open; the coordinator
  * drops a worker it hears nothing from for its heartbeat timeout.
@@ -53,9 +52,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * from any thread. The channel belongs to the caller, who shuts it down.
  */
 public final class Worker {
-    /** The protocol version this worker speaks: the one {@code training.proto} describes. */
-    public static final int PROTOCOL_VERSION = 1;
-
     private final Channel channel;
     private final Dataset train;
     private final String name;
@@ -134,7 +130,7 @@ public final class Worker {
     private WorkerResult session(SessionStream stream) throws ProtocolViolation {
         WorkerMessage join = WorkerMessage.newBuilder().setJoin(Join.newBuilder()
                 .setWorkerName(name)
-                .setProtocolVersion(PROTOCOL_VERSION)
+                .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
                 .setTrainSamples(train.size())
                 .setFeatures(train.features())).build();
         stream.send(join, connectTimeout, "Join");
@@ -153,46 +149,48 @@ public final class Worker {
         if (chunkBytes < 8) {
             throw new ProtocolViolation("Welcome.config.chunk_bytes " + chunkBytes + " (expected: >= 8)");
         }
+        GradientEncoder encoder = new GradientEncoder(compression(welcome), chunkBytes);
         ScheduledExecutorService heartbeats = startHeartbeats(stream, heartbeatMillis);
         try {
-            return loop(stream, welcome.getWorkerId(), model, receiveTimeout, chunkBytes);
+            return loop(stream, welcome.getWorkerId(), model, receiveTimeout, encoder);
         } finally {
             heartbeats.shutdownNow();
         }
     }
 
-    private WorkerResult loop(SessionStream stream, int workerId, Mlp model, Duration receiveTimeout, int chunkBytes)
+    private WorkerResult loop(SessionStream stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder)
             throws ProtocolViolation {
         long started = System.nanoTime();
         WeightsReceiver weights = new WeightsReceiver(model);
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        long nextStep = 0;
         long lastStepWithShards = -1;
         long recordedCommunication = 0;
         while (true) {
-            String waitingFor = weights.inProgress() ? "the rest of the weights of step " + weights.receiving()
-                    : weights.loaded() >= nextStep ? "the assignment of step " + weights.loaded()
-                    : "the weights of step " + nextStep;
+            String waitingFor = weights.inProgress() ? "the rest of the weights of " + weights.receiving()
+                    : "the weights or the assignment of step " + currentStep;
             CoordinatorMessage message = stream.take(receiveTimeout, waitingFor);
             switch (message.getKindCase()) {
                 case WEIGHTS -> weights.accept(message.getWeights());
                 case ASSIGNMENT -> {
                     StepAssignment assignment = message.getAssignment();
-                    // a further assignment of the loaded step is fine: shards the coordinator took from a lost worker
-                    if (weights.inProgress() || weights.loaded() != assignment.getStep()) {
-                        throw new ProtocolViolation("the assignment of step " + assignment.getStep() + " came while the worker waited for "
-                                + waitingFor);
+                    long step = assignment.getStep();
+                    if (weights.inProgress()) {
+                        throw new ProtocolViolation("the assignment of step " + step + " came while the worker waited for " + waitingFor);
                     }
-                    currentStep = assignment.getStep();
+                    List<String> behind = weights.notAt(step);
+                    if (assignment.getShardsCount() > 0 && !behind.isEmpty()) {
+                        throw new ProtocolViolation("the assignment of step " + step + " came before its weights of " + behind);
+                    }
+                    // a further assignment of the same step is fine: shards the coordinator took from a lost worker
+                    currentStep = step;
                     for (Shard shard : assignment.getShardsList()) {
-                        computeAndSend(stream, model, names, assignment.getStep(), shard, chunkBytes, receiveTimeout);
+                        computeAndSend(stream, model, names, step, shard, encoder, receiveTimeout);
                     }
-                    if (assignment.getShardsCount() > 0 && assignment.getStep() != lastStepWithShards) {
-                        lastStepWithShards = assignment.getStep();
+                    if (assignment.getShardsCount() > 0 && step != lastStepWithShards) {
+                        lastStepWithShards = step;
                         steps++;
                     }
-                    nextStep = assignment.getStep() + 1;
-                    currentStep = nextStep;
+                    currentStep = step + 1;
                 }
                 case STOP -> {
                     communicationNanos = System.nanoTime() - started - computeNanos;
@@ -209,35 +207,21 @@ public final class Worker {
         }
     }
 
-    private void computeAndSend(SessionStream stream, Mlp model, List<String> names, long step, Shard shard, int chunkBytes,
+    /**
+     * Computes shard {@code shard}'s gradient and streams it as backward produces it, each parameter's
+     * gradient sent from the shard's recycled buffers before they are reused.
+     */
+    private void computeAndSend(SessionStream stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
-        ShardGradient gradient;
-        List<TensorChunk> chunks;
+        ShardSender sender = new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout);
         try (Workspace.Scope ignored = workspace.open()) {
-            long computeStart = System.nanoTime();
-            gradient = LocalShardExecutor.shardGradient(model, train, indices);
-            long computed = System.nanoTime() - computeStart;
+            long start = System.nanoTime();
+            LocalShardExecutor.shardGradient(model, train, indices, sender);
+            long computed = System.nanoTime() - start - sender.sendingNanos();
             computeNanos += computed;
             metrics.computed(indices.length, computed);
-            LinkedHashMap<String, Tensor> named = new LinkedHashMap<>();
-            for (int i = 0; i < names.size(); i++) {
-                named.put(names.get(i), gradient.gradients().get(i));
-            }
-            chunks = TensorChunks.of(named, chunkBytes); // copies: the gradients' buffers are recycled when the scope closes
         }
-        String what = "the gradient of shard " + shard.getIndex() + " of step " + step;
-        List<WorkerMessage> messages = new ArrayList<>(chunks.size());
-        for (int i = 0; i < chunks.size(); i++) {
-            messages.add(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
-                    .setStep(step)
-                    .setShardIndex(shard.getIndex())
-                    .setSampleCount(gradient.samples())
-                    .setLossSum(gradient.lossSum())
-                    .setTensor(chunks.get(i))
-                    .setLast(i == chunks.size() - 1)).build());
-        }
-        stream.sendAll(messages, timeout, what);
         shards++;
         samples += indices.length;
     }
@@ -290,6 +274,14 @@ public final class Worker {
                     + train.features() + " features");
         }
         return spec;
+    }
+
+    private static GradientCompression compression(Welcome welcome) throws ProtocolViolation {
+        try {
+            return GradientCompression.fromProto(welcome.getConfig().getGradientCompression());
+        } catch (WireFormatException e) {
+            throw new ProtocolViolation("Welcome.config.gradient_compression: " + e.getMessage());
+        }
     }
 
     private static Activation activation(Welcome welcome) throws ProtocolViolation {

@@ -32,7 +32,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -58,11 +60,15 @@ class WorkerTest {
     private Server server;
     private ManagedChannel channel;
 
+    /**
+     * A real socket on loopback, as the worker uses in production: the gradients it sends view its
+     * recycled buffers, which Netty copies as each message is written, while the in-process transport
+     * would read them later.
+     */
     @BeforeEach
     void start() throws Exception {
-        String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).addService(coordinator).build().start();
-        channel = InProcessChannelBuilder.forName(name).build();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(coordinator).build().start();
+        channel = ChannelSecurity.plaintext().newChannel("127.0.0.1:" + server.getPort());
     }
 
     @AfterEach
@@ -79,7 +85,7 @@ class WorkerTest {
         FakeCoordinator.Call call = coordinator.awaitCall();
         Join join = call.take().getJoin();
         assertEquals("host-a/pid-1", join.getWorkerName());
-        assertEquals(1, join.getProtocolVersion());
+        assertEquals(2, join.getProtocolVersion());
         assertEquals(20, join.getTrainSamples());
         assertEquals(5, join.getFeatures());
         call.send(welcome(7, 5_000, 1_000));
@@ -158,7 +164,8 @@ class WorkerTest {
         call.send(welcome(0, 300, 1_000));
         sendWeights(call, 0, Mlp.initialized(SPEC, Activation.RELU, 1));
         WorkerException e = failure(run);
-        assertEquals("no message from the coordinator within 300 ms while waiting for the assignment of step 0", e.getMessage());
+        assertEquals("no message from the coordinator within 300 ms while waiting for the weights or the assignment of step 0",
+                e.getMessage());
         assertEquals(Status.Code.CANCELLED, call.awaitError().getCode());
     }
 
@@ -221,9 +228,45 @@ class WorkerTest {
         call.send(welcome(0, 5_000, 1_000));
         call.send(assignment(0, shard(0, 1)));
         WorkerException e = failure(run);
-        assertEquals("the coordinator broke the protocol: the assignment of step 0 came while the worker waited for the weights of step 0",
-                e.getMessage());
+        assertEquals("the coordinator broke the protocol: the assignment of step 0 came before its weights of [fc1.weight (none yet),"
+                + " fc1.bias (none yet), fc2.weight (none yet), fc2.bias (none yet)]", e.getMessage());
         assertEquals(Status.Code.CANCELLED, call.awaitError().getCode());
+    }
+
+    @Test
+    void takesParametersOneAtATimeAndComputesOnlyWhenAllHoldTheStepsWeights() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.send(welcome(0, 5_000, 1_000));
+        Mlp step0 = Mlp.initialized(SPEC, Activation.RELU, 31);
+        Mlp step1 = Mlp.initialized(SPEC, Activation.RELU, 32);
+        sendWeights(call, 0, step0);
+        call.send(assignment(0, shard(0, 1, 2)));
+        assertShardGradient(call, step0, 0, 0, new int[] {1, 2});
+        // step 1's parameters arrive one by one, the last layer's first, as the coordinator updates them
+        List<String> names = List.copyOf(step1.namedParameters().keySet());
+        for (int p = names.size() - 1; p >= 0; p--) {
+            sendParameter(call, 1, names.get(p), step1.namedParameters().get(names.get(p)));
+        }
+        // then a shard of step 0 to recompute: the coordinator sends step 0's fc1.weight again first; the rest must be step 0's too
+        sendParameter(call, 0, "fc1.weight", step0.namedParameters().get("fc1.weight"));
+        call.send(assignment(0, shard(2, 5)));
+        WorkerException e = failure(run);
+        assertEquals("the coordinator broke the protocol: the assignment of step 0 came before its weights of [fc1.bias (step 1),"
+                + " fc2.weight (step 1), fc2.bias (step 1)]", e.getMessage());
+    }
+
+    @Test
+    void aParametersFinalChunkMustBeMarkedLastAndNoOtherMay() throws Exception {
+        Future<WorkerResult> run = runWorker("w", Duration.ofSeconds(5));
+        FakeCoordinator.Call call = coordinator.awaitJoin();
+        call.send(welcome(0, 5_000, 1_000));
+        Tensor bias = Mlp.initialized(SPEC, Activation.RELU, 31).namedParameters().get("fc1.bias");
+        List<TensorChunk> chunks = TensorChunks.of("fc1.bias", bias, 8);
+        call.send(CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder().setStep(0).setTensor(chunks.get(0)).setLast(true))
+                .build());
+        assertEquals("the coordinator broke the protocol: weights of 'fc1.bias' for step 0: a chunk marked last before the tensor was"
+                + " complete (expected: the rest of tensor 'fc1.bias' from byte offset 8 of 28)", failure(run).getMessage());
     }
 
     private Future<WorkerResult> runWorker(String name, Duration connectTimeout) {
@@ -259,7 +302,12 @@ class WorkerTest {
     }
 
     private static void sendWeights(FakeCoordinator.Call call, long step, Mlp model) {
-        List<TensorChunk> chunks = TensorChunks.of(model.namedParameters(), CHUNK_BYTES);
+        model.namedParameters().forEach((name, values) -> sendParameter(call, step, name, values));
+    }
+
+    /** One parameter's weights of {@code step}, its final chunk marked last. */
+    private static void sendParameter(FakeCoordinator.Call call, long step, String name, Tensor values) {
+        List<TensorChunk> chunks = TensorChunks.of(name, values, CHUNK_BYTES);
         for (int i = 0; i < chunks.size(); i++) {
             call.send(CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder()
                     .setStep(step).setTensor(chunks.get(i)).setLast(i == chunks.size() - 1)).build());

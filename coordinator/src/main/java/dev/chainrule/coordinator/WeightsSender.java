@@ -1,0 +1,55 @@
+package dev.chainrule.coordinator;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.proto.v1.CoordinatorMessage;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Sends the model's weights to workers one parameter at a time, each labelled with the step it is
+ * the starting point of, and keeps track of which step's weights of each parameter every worker was
+ * sent last ({@link WorkerHandle#sentStep}), so that a worker is never sent what it already holds:
+ * a parameter goes out to the step's workers as soon as its update exists, and at a step's start (or
+ * before a reassigned shard) a worker is sent only the parameters it lacks. The messages' element
+ * bytes view the tensors they are built from, which must not change until they are written (the
+ * outbox writes a group whole, and gRPC copies each message's bytes as it is written).
+ *
+ * <p>Called with the step in progress's lock held, which guards the workers' sent steps.
+ */
+final class WeightsSender {
+    private final List<String> names;
+    private final int chunkBytes;
+    private final CoordinatorMetrics metrics;
+
+    /** A sender for parameters named {@code names} (in the model's order), in chunks of {@code chunkBytes}. */
+    WeightsSender(List<String> names, int chunkBytes, CoordinatorMetrics metrics) {
+        this.names = List.copyOf(names);
+        this.chunkBytes = chunkBytes;
+        this.metrics = metrics;
+    }
+
+    /** Sends {@code worker} every parameter whose weights of step {@code step} it was not sent last, from {@code values}. */
+    void sendMissing(WorkerHandle worker, long step, IntFunction<Tensor> values) {
+        for (int p = 0; p < names.size(); p++) {
+            if (worker.sentStep(p) != step) {
+                send(worker, p, step, Messages.weights(step, names.get(p), values.apply(p), chunkBytes));
+            }
+        }
+    }
+
+    /** Sends parameter {@code parameter}'s weights of step {@code step}, {@code values}, to each of {@code workers}. */
+    void send(int parameter, long step, Tensor values, Collection<WorkerHandle> workers) {
+        List<CoordinatorMessage> messages = Messages.weights(step, names.get(parameter), values, chunkBytes);
+        for (WorkerHandle worker : workers) {
+            send(worker, parameter, step, messages);
+        }
+    }
+
+    private void send(WorkerHandle worker, int parameter, long step, List<CoordinatorMessage> messages) {
+        worker.outbox().sendWeights(names.get(parameter), messages);
+        worker.sentStep(parameter, step);
+        metrics.weightsBytesSent(worker.id(), messages.stream().mapToLong(CoordinatorMessage::getSerializedSize).sum());
+    }
+}

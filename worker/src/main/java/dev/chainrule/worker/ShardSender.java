@@ -1,0 +1,70 @@
+package dev.chainrule.worker;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.GradientChunk;
+import dev.chainrule.proto.v1.TensorChunk;
+import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.GradientEncoder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Streams one shard's gradient to the coordinator while reverse differentiation runs: each
+ * parameter's gradient is sent as soon as backward has finished it (the last layer's first), as one
+ * group of chunks encoded by the session's {@link GradientEncoder}: uncompressed, their bytes view the
+ * gradient's memory; gRPC copies them into its own buffers before {@link SessionStream#sendAll}
+ * returns, so the gradient may be recycled afterwards. The final chunk
+ * of the final parameter is marked last. Counts the time spent sending, which is communication, not
+ * compute. Not thread-safe: one shard's differentiation uses it.
+ */
+final class ShardSender implements ShardGradient.Listener {
+    private final SessionStream stream;
+    private final List<String> names;
+    private final long step;
+    private final int shard;
+    private final int samples;
+    private final GradientEncoder encoder;
+    private final Duration timeout;
+    private int sent;
+    private long sendingNanos;
+
+    /**
+     * A sender of shard {@code shard} of step {@code step} ({@code samples} samples) for parameters
+     * named {@code names}, encoding each gradient with {@code encoder} (the run's compression).
+     */
+    ShardSender(SessionStream stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout) {
+        this.stream = stream;
+        this.names = names;
+        this.step = step;
+        this.shard = shard;
+        this.samples = samples;
+        this.encoder = encoder;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void ready(int parameter, Tensor gradient, double lossSum) {
+        long start = System.nanoTime();
+        boolean lastParameter = ++sent == names.size();
+        List<TensorChunk> chunks = encoder.encode(names.get(parameter), gradient);
+        List<WorkerMessage> messages = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            messages.add(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
+                    .setStep(step)
+                    .setShardIndex(shard)
+                    .setSampleCount(samples)
+                    .setLossSum(lossSum)
+                    .setTensor(chunks.get(i))
+                    .setLast(lastParameter && i == chunks.size() - 1)).build());
+        }
+        stream.sendAll(messages, timeout, "the gradient of " + names.get(parameter) + " of shard " + shard + " of step " + step);
+        sendingNanos += System.nanoTime() - start;
+    }
+
+    /** The time spent sending so far. */
+    long sendingNanos() {
+        return sendingNanos;
+    }
+}
