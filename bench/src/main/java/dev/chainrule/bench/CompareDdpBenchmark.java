@@ -81,7 +81,7 @@ public final class CompareDdpBenchmark {
                     common.addAll(List.of("--optimizer", "sgd")); // adam: Chainrule's default optimiser, as the benchmark's stated command
                 }
                 List<String> workerArgs = new ArrayList<>(common);
-                workerArgs.addAll(List.of("--workers", "2"));
+                workerArgs.addAll(List.of("--workers", "2", "--compression", o.compression()));
                 ChainruleTrainRun.Result workers = ChainruleTrainRun.run(java, javaOptions, Path.of(o.jar()), workerArgs, 2,
                         o.warmupSteps(), logs, RUN_TIMEOUT);
                 record(figures, "workers " + optimizer, workers);
@@ -117,7 +117,9 @@ public final class CompareDdpBenchmark {
             DdpTable.Side ddp = new DdpTable.Side("PyTorch DDP gloo, 2 x batch 128, " + optimizer,
                     median(figures, "ddp " + optimizer + " samples"), median(figures, "ddp " + optimizer + " step"),
                     median(figures, "ddp " + optimizer + " compute"), median(figures, "ddp " + optimizer + " sync"), Double.NaN, Double.NaN);
-            DdpTable.Side workers = side(figures, "Chainrule train --workers 2 --batch 256, " + optimizer, "workers " + optimizer);
+            String compressed = o.compression().equals("none") ? "" : " --compression " + o.compression();
+            DdpTable.Side workers = side(figures, "Chainrule train --workers 2 --batch 256" + compressed + ", " + optimizer,
+                    "workers " + optimizer);
             DdpTable.Side single = optimizer.equals("sgd")
                     ? side(figures, "Chainrule train --batch 256 (1 process), " + optimizer, "single " + optimizer) : null;
             sides.add(ddp);
@@ -137,8 +139,8 @@ public final class CompareDdpBenchmark {
         System.out.printf(Locale.ROOT, "%d rounds in %.0f s; medians over the rounds. samples/s and ms/step: steady state (Chainrule: the"
                 + " coordinator's step timer from step %d to the run's end, read from --metrics-port; PyTorch: timed windows after"
                 + " warm-up). sync = ms/step - compute ms (Chainrule compute: the workers' final lines, 0.1 s resolution, whole run;"
-                + " PyTorch compute: no_sync windows). whole-run samples/s: --metrics-out (every step, including step 0's wait for"
-                + " the workers). session comm ms/step: the workers' communication / steps over their whole sessions (including"
+                + " PyTorch compute: no_sync windows). whole-run samples/s: --metrics-out (every step, JIT warm-up"
+                + " included; the workers' start-up is not: the coordinator waits for them before step 0). session comm ms/step: the workers' communication / steps over their whole sessions (including"
                 + " the wait for the other worker to join and the final evaluation). Logs: %s%n", rounds,
                 (System.nanoTime() - started) / 1e9, o.warmupSteps(), logs);
     }

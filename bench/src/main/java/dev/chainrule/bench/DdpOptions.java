@@ -1,5 +1,6 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.wire.GradientCompression;
 import java.util.List;
 
 /**
@@ -7,21 +8,22 @@ import java.util.List;
  *
  * @param rounds        at most this many rounds; each runs every side once
  * @param budgetSeconds no round starts after this many seconds, once one round has run
- * @param steps         optimiser steps of each Chainrule run (at most one epoch of Fashion-MNIST at batch 256)
+ * @param steps         optimiser steps of each Chainrule run (at most ten epochs of Fashion-MNIST at batch 256)
  * @param warmupSteps   Chainrule steps left out at the start of each run
  * @param ddpSteps      steps per PyTorch window
  * @param ddpWindows    synced and compute windows per PyTorch run
  * @param ddpWarmup     PyTorch steps before its first window
  * @param adam          also measure Adam (PyTorch) and Chainrule's default optimiser (Adam)
+ * @param compression   the Chainrule workers' --compression (none by default)
  * @param data          the PyTorch side's data: {@code fashion-mnist} or {@code random}
  * @param python        the Python interpreter with PyTorch
  * @param script        the path of {@code compare_ddp.py}
  * @param jar           the Chainrule command-line jar to run
  */
 record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, int ddpSteps, int ddpWindows, int ddpWarmup,
-        boolean adam, String data, String python, String script, String jar) {
-    /** Full batches of 256 in Fashion-MNIST's 60,000 training samples: a longer run would evaluate mid-run. */
-    static final int MAX_STEPS = 60_000 / 256;
+        boolean adam, String compression, String data, String python, String script, String jar) {
+    /** Batches of 256 in ten epochs of Fashion-MNIST's 60,000 training samples (the step timer leaves the evaluations out). */
+    static final int MAX_STEPS = 10 * 235;
 
     /** Checks the settings. */
     DdpOptions {
@@ -29,16 +31,20 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
         require(budgetSeconds > 0, "--budget " + budgetSeconds + " (expected: > 0 seconds)");
         require(steps <= MAX_STEPS && warmupSteps >= 1 && steps - warmupSteps >= 20, "--steps " + steps + ", --warmup-steps "
                 + warmupSteps + " (expected: warm-up >= 1, at least 20 timed steps after it, steps <= " + MAX_STEPS
-                + " so that no epoch ends mid-run)");
+                + ")");
         require(ddpSteps >= 1 && ddpWindows >= 1 && ddpWarmup >= 0, "--ddp-steps " + ddpSteps + ", --ddp-windows " + ddpWindows
                 + ", --ddp-warmup " + ddpWarmup + " (expected: >= 1, >= 1, >= 0)");
+        GradientCompression.parse(compression); // names the problem with a bad mode
         require(data.equals("fashion-mnist") || data.equals("random"), "--data " + data + " (expected: fashion-mnist or random)");
     }
 
-    /** The defaults: about two to three minutes on two cores. */
+    /**
+     * The defaults: about three minutes on two cores. Chainrule runs five epochs and times the last
+     * 470 steps, once the JVMs' compilers are done with the hot code (it takes some 700 steps here).
+     */
     static DdpOptions defaults() {
-        return new DdpOptions(5, 150, MAX_STEPS, 60, 200, 3, 50, false, "fashion-mnist", "/usr/bin/python3", "bench/compare_ddp.py",
-                "cli/target/chainrule.jar");
+        return new DdpOptions(5, 150, 5 * 235, 705, 200, 3, 50, false, "none", "fashion-mnist", "/usr/bin/python3",
+                "bench/compare_ddp.py", "cli/target/chainrule.jar");
     }
 
     /** Parses {@code args} over the defaults; {@code --quick} sets a short budget and short windows, later options override it. */
@@ -52,6 +58,7 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
         int ddpWindows = d.ddpWindows;
         int ddpWarmup = d.ddpWarmup;
         boolean adam = d.adam;
+        String compression = d.compression;
         String data = d.data;
         String python = d.python;
         String script = d.script;
@@ -69,6 +76,7 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
                     ddpWarmup = 30;
                 }
                 case "--adam" -> adam = true;
+                case "--compression" -> compression = value(args, ++i, name);
                 case "--rounds" -> rounds = integer(name, value(args, ++i, name));
                 case "--budget" -> budget = number(name, value(args, ++i, name));
                 case "--steps" -> steps = integer(name, value(args, ++i, name));
@@ -81,11 +89,12 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
                 case "--script" -> script = value(args, ++i, name);
                 case "--jar" -> jar = value(args, ++i, name);
                 default -> throw new IllegalArgumentException("unknown option '" + name + "' (expected one of: " + String.join(", ",
-                        List.of("--quick", "--adam", "--rounds", "--budget", "--steps", "--warmup-steps", "--ddp-steps", "--ddp-windows",
+                        List.of("--quick", "--adam", "--compression", "--rounds", "--budget", "--steps", "--warmup-steps", "--ddp-steps", "--ddp-windows",
                                 "--ddp-warmup", "--data", "--python", "--script", "--jar")) + ")");
             }
         }
-        return new DdpOptions(rounds, budget, steps, warmupSteps, ddpSteps, ddpWindows, ddpWarmup, adam, data, python, script, jar);
+        return new DdpOptions(rounds, budget, steps, warmupSteps, ddpSteps, ddpWindows, ddpWarmup, adam, compression, data, python,
+                script, jar);
     }
 
     private static String value(String[] args, int i, String name) {

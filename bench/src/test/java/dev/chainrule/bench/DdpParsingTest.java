@@ -76,15 +76,20 @@ class DdpParsingTest {
     @Test
     void optionsQuickThenOverridesAndChecks() {
         DdpOptions d = DdpOptions.parse();
-        assertEquals(234, d.steps());
+        assertEquals(1175, d.steps());
+        assertEquals(705, d.warmupSteps());
         assertEquals(5, d.rounds());
+        assertEquals("none", d.compression());
+        assertEquals("bf16", DdpOptions.parse("--compression", "bf16").compression());
         DdpOptions quick = DdpOptions.parse("--quick", "--rounds", "1", "--adam");
         assertEquals(1, quick.rounds());
         assertEquals(160, quick.steps());
         assertEquals(25, quick.budgetSeconds());
         assertTrue(quick.adam());
-        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class, () -> DdpOptions.parse("--steps", "300"));
-        assertTrue(tooLong.getMessage().contains("234"), tooLong.getMessage());
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class, () -> DdpOptions.parse("--steps", "2351"));
+        assertTrue(tooLong.getMessage().contains("2350"), tooLong.getMessage());
+        IllegalArgumentException badMode = assertThrows(IllegalArgumentException.class, () -> DdpOptions.parse("--compression", "zip"));
+        assertTrue(badMode.getMessage().contains("'zip'"), badMode.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DdpOptions.parse("--steps", "70", "--warmup-steps", "60"));
         assertThrows(IllegalArgumentException.class, () -> DdpOptions.parse("--data", "cifar"));
         assertThrows(IllegalArgumentException.class, () -> DdpOptions.parse("--rounds"));

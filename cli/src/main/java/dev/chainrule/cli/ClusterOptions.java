@@ -5,6 +5,7 @@ import dev.chainrule.coordinator.CoordinatorSettings;
 import dev.chainrule.wire.GradientCompression;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** The coordinator's waits and the workers' gradient compression, shared by {@code coordinator} and {@code train --workers}. */
@@ -41,6 +42,17 @@ final class ClusterOptions {
         }
         return defaults.withWorkerWait(workerWait).withStepTimeout(stepTimeout).withHeartbeatTimeout(heartbeatTimeout)
                 .withCompression(compression);
+    }
+
+    /**
+     * Waits (at most --worker-wait) for {@code server}'s {@code workers} workers to join and says how
+     * long it took, so that their start-up is not counted in the first step's time.
+     */
+    static void awaitWorkers(CoordinatorServer server, int workers, PrintWriter out) {
+        long start = System.nanoTime();
+        server.executor().awaitWorkers();
+        out.printf(Locale.ROOT, "%d worker%s joined in %.1f s%n", workers, workers == 1 ? "" : "s", (System.nanoTime() - start) / 1e9);
+        out.flush();
     }
 
     /** Prints {@code server}'s worker events (a worker lost, its shards reassigned, a late join) to {@code err}, one line each. */

@@ -102,6 +102,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     serverSecurity.unprotected() ? "" : " (" + serverSecurity + ")",
                     DurationConverter.describe(cluster.workerWait), workers, workers == 1 ? "" : "s");
             out.flush();
+            ClusterOptions.awaitWorkers(server, workers, out);
             run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"), metrics);
         }
         return ExitCode.OK;

@@ -120,6 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             processes = WorkerProcesses.start(workers, workerArgs, err);
+            ClusterOptions.awaitWorkers(server, workers, out);
             run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics);
             finished = true;
         } finally {

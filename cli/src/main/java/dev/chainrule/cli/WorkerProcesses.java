@@ -17,16 +17,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class WorkerProcesses implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(10);
-    /**
-     * The workers' JVM options: compile with C1 only. Each worker JVM's C2 threads otherwise spend
-     * seconds of CPU compiling the gRPC, Netty and protobuf code (~3 s per JVM in a 300-step run,
-     * still ~1 s per 6 s after 10 s), taken from the cores the workers and the coordinator train on
-     * when they share one machine. Measured on 2 cores at batch 256: {@code train --workers 2} 1.4x
-     * faster over 300 steps and 1.1x over 1500, although the workers' own Java kernels (activations,
-     * loss, bias sums) run ~1.6x slower; their matrix products run in BLAS either way. Results are
-     * bit for bit the same: Java's float arithmetic does not depend on the compiler.
-     */
-    static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
     private final List<Process> processes = new ArrayList<>();
     private final List<Thread> pumps = new ArrayList<>();
 
@@ -37,7 +27,6 @@ final class WorkerProcesses implements AutoCloseable {
             for (int i = 1; i <= count; i++) {
                 String name = "worker-" + i;
                 List<String> command = new ArrayList<>(List.of(javaExecutable()));
-                command.addAll(JVM_OPTIONS);
                 command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker", "--name", name));
                 command.addAll(workerArgs);
                 Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

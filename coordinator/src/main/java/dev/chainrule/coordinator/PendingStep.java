@@ -1,9 +1,9 @@
 package dev.chainrule.coordinator;
 
-import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.autodiff.Tensor;
-import dev.chainrule.train.StepReduction;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.StepReduction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -60,17 +60,34 @@ public final class RemoteShardExecutor implements ShardExecutor {
     @Override
     public void compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
         try {
+            awaitWorkers();
             metrics.stepStarted();
-            if (!workersJoined) {
-                registry.awaitWorkers(settings.expectedWorkers(), settings.workerWait());
-                workersJoined = true;
-            }
             registry.expireSilent();
             PendingStep pending = registry.startStep(step, batch, plan, reduction, model.parameters(), weights);
             long waitStart = System.nanoTime();
             await(pending);
             metrics.stepWait(System.nanoTime() - waitStart);
             stepsCompleted = step + 1;
+        } catch (DistributedTrainingException e) {
+            registry.fail(e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * Waits, at most the worker wait, until the expected workers have joined, once: the first step
+     * does this itself when nothing called it, so a caller may keep the workers' start-up out of the
+     * first step's time.
+     *
+     * @throws DistributedTrainingException when they did not all join in time (the run fails)
+     */
+    public void awaitWorkers() {
+        if (workersJoined) {
+            return;
+        }
+        try {
+            registry.awaitWorkers(settings.expectedWorkers(), settings.workerWait());
+            workersJoined = true;
         } catch (DistributedTrainingException e) {
             registry.fail(e.getMessage());
             throw e;

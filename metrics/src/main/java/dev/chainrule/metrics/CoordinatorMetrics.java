@@ -86,7 +86,8 @@ public final class CoordinatorMetrics {
 
     /**
      * A step finished with mean training loss {@code meanLoss}: counts it and times it from
-     * {@link #stepStarted}, or, when nothing called that, from the previous step's end.
+     * {@link #stepStarted}, or, when nothing called that, from the previous step's end (or the end of
+     * the work between steps, {@link #betweenStepsDone}).
      */
     public void stepFinished(double meanLoss) {
         long now = System.nanoTime();
@@ -96,6 +97,14 @@ public final class CoordinatorMetrics {
         step.record(now - start, TimeUnit.NANOSECONDS);
         steps.increment();
         loss = meanLoss;
+    }
+
+    /**
+     * Work between two steps (an epoch's evaluation, a checkpoint) has ended: a step that nothing
+     * starts explicitly (a local run) is timed from now, so that the step timer holds steps only.
+     */
+    public void betweenStepsDone() {
+        lastFinish = System.nanoTime();
     }
 
     /** The test split's accuracy (0 to 1) after an epoch. */

@@ -18,9 +18,9 @@ import dev.chainrule.nn.ModelSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** A shard's gradient of the summed loss, and the mean over shards as the gradient of the batch's mean loss. */
 class ShardGradientTest {

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.chainrule.proto.v1.Encoding;
 import dev.chainrule.proto.v1.TrainingConfig;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The compression's text and proto forms, and the sizes it gives. */
 class GradientCompressionTest {
