@@ -18,6 +18,8 @@ import org.junit.jupiter.api.function.Executable;
 /** Known values worked out by hand, the in-place contract (versions, grad mode), and the argument checks. */
 class OptimizerTest {
     private static final OptimizerSettings DEFAULTS = OptimizerSettings.defaults();
+    /** Momentum 0.9 and weight decay 0.01, so that every optimiser keeps state and decays. */
+    private static final OptimizerSettings MOMENTUM_AND_DECAY = new OptimizerSettings(0.9, 0.9, 0.999, 1e-8, 0.01);
 
     private static Tensor w(double... values) {
         return Tensor.of(values, values.length).named("w");
@@ -184,11 +186,10 @@ class OptimizerTest {
     @Test
     void aStepTakenParameterByParameterInAnyOrderGivesTheBitsOfStep() {
         for (String kind : Optimizers.KINDS) {
-            OptimizerSettings settings = new OptimizerSettings(0.9, 0.9, 0.999, 1e-8, 0.01);
-            Optimizer whole = Optimizers.create(kind, settings);
-            Optimizer piecewise = Optimizers.create(kind, settings);
-            List<Tensor> a = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
-            List<Tensor> b = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
+            Optimizer whole = Optimizers.create(kind, MOMENTUM_AND_DECAY);
+            Optimizer piecewise = Optimizers.create(kind, MOMENTUM_AND_DECAY);
+            List<Tensor> a = weightAndBias();
+            List<Tensor> b = weightAndBias();
             for (int step = 1; step <= 3; step++) {
                 List<Tensor> sums = List.of(filled("gw", 0.7f * step, 3, 5), filled("gb", -1.1f / step, 3));
                 whole.step(a, sums, 6, 0.05);
@@ -228,11 +229,10 @@ class OptimizerTest {
     @Test
     void undoTakesBackEveryUpdatedParameterAndItsBuffersIncludingThoseOfTheFirstStep() {
         for (String kind : Optimizers.KINDS) {
-            OptimizerSettings settings = new OptimizerSettings(0.9, 0.9, 0.999, 1e-8, 0.01);
-            Optimizer undone = Optimizers.create(kind, settings);
-            Optimizer reference = Optimizers.create(kind, settings);
-            List<Tensor> a = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
-            List<Tensor> b = List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
+            Optimizer undone = Optimizers.create(kind, MOMENTUM_AND_DECAY);
+            Optimizer reference = Optimizers.create(kind, MOMENTUM_AND_DECAY);
+            List<Tensor> a = weightAndBias();
+            List<Tensor> b = weightAndBias();
             List<Tensor> sums = List.of(filled("gw", 0.7f, 3, 5), filled("gb", -1.1f, 3));
             Optimizer.StepInProgress first = undone.begin(a, 4, 0.05, true);
             first.update(1, sums.get(1));
@@ -259,6 +259,11 @@ class OptimizerTest {
             reference.exportState().buffers().forEach((name, buffer) -> assertArrayEquals(buffer.toFloatArray(),
                     undone.exportState().buffers().get(name).toFloatArray(), kind + " " + name));
         }
+    }
+
+    /** A 3×5 weight and a bias of 3, the same values at every call. */
+    private static List<Tensor> weightAndBias() {
+        return List.of(filled("w", 0.3f, 3, 5), filled("b", -0.2f, 3));
     }
 
     private static Tensor filled(String name, float value, int... dims) {

@@ -4,6 +4,7 @@ import dev.chainrule.proto.v1.CoordinatorMessage;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -14,9 +15,9 @@ import java.util.List;
  * worker, so that a parameter costs one wait for readiness rather than one per message. A
  * parameter's weights not started yet are dropped when newer weights of that parameter are queued
  * (the worker needs only the newest), and an assignment of no shard not started yet is dropped when
- * the next assignment is queued, so a worker that reads slowly is never owed more than one copy of
- * the model. Dropping never reorders: weights are only ever superseded after the worker has read the
- * assignments that needed the older ones (a step's update needs the gradients of its shards).
+ * the next assignment is queued; weights that an assignment of shards queued after them needs are
+ * never dropped. A worker that reads slowly is thus owed at most the weights its queued assignment
+ * needs and one newer copy of each parameter.
  *
  * <p>Thread-safe: the training thread queues steps, gRPC threads queue the Welcome and drain on
  * readiness, the closing thread queues Stop; every write to the stream happens under this object's
@@ -30,6 +31,8 @@ final class Outbox {
 
     /** An assignment of no shard, which the next assignment replaces while it has not started. */
     private static final String IDLE_ASSIGNMENT = "";
+    /** An assignment of shards: weights queued before it are kept for it, whatever comes after. */
+    private static final String ASSIGNMENT = "\0assignment";
 
     /**
      * A group of messages written back to back; one with a {@code key} (a parameter's name, or
@@ -79,7 +82,7 @@ final class Outbox {
             replace(new Group(List.of(assignment), IDLE_ASSIGNMENT));
         } else {
             queue.removeIf(g -> IDLE_ASSIGNMENT.equals(g.key) && g.next == 0);
-            enqueue(new Group(List.of(assignment), null));
+            enqueue(new Group(List.of(assignment), ASSIGNMENT));
         }
     }
 
@@ -112,8 +115,19 @@ final class Outbox {
         stream.onError(status.asRuntimeException());
     }
 
+    /**
+     * Queues {@code group}, dropping the groups of its key that have not started and that no
+     * assignment of shards waits behind (it needs the weights queued before it).
+     */
     private void replace(Group group) {
-        queue.removeIf(g -> group.key.equals(g.key) && g.next == 0);
+        boolean assignmentBehind = false;
+        for (Iterator<Group> it = queue.descendingIterator(); it.hasNext(); ) {
+            Group g = it.next();
+            assignmentBehind |= ASSIGNMENT.equals(g.key);
+            if (!assignmentBehind && group.key.equals(g.key) && g.next == 0) {
+                it.remove();
+            }
+        }
         enqueue(group);
     }
 

@@ -16,13 +16,11 @@ import dev.chainrule.proto.v1.StepAssignment;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
@@ -204,68 +202,6 @@ class ReassignmentTest {
 
     private static List<Integer> shards(StepAssignment assignment) {
         return assignment.getShardsList().stream().map(Shard::getIndex).toList();
-    }
-
-    /** A worker's outbound stream, always ready, recording what it is sent. */
-    private static final class RecordingStream extends ServerCallStreamObserver<CoordinatorMessage> {
-        final List<CoordinatorMessage> messages = new ArrayList<>();
-        Status error;
-
-        List<StepAssignment> assignments() {
-            return messages.stream().filter(CoordinatorMessage::hasAssignment).map(CoordinatorMessage::getAssignment).toList();
-        }
-
-        void clear() {
-            messages.clear();
-        }
-
-        @Override
-        public void onNext(CoordinatorMessage value) {
-            messages.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            error = Status.fromThrowable(t);
-        }
-
-        @Override
-        public void onCompleted() {
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void setOnCancelHandler(Runnable onCancelHandler) {
-        }
-
-        @Override
-        public void setOnReadyHandler(Runnable onReadyHandler) {
-        }
-
-        @Override
-        public void setCompression(String compression) {
-        }
-
-        @Override
-        public void disableAutoInboundFlowControl() {
-        }
-
-        @Override
-        public void request(int count) {
-        }
-
-        @Override
-        public void setMessageCompression(boolean enable) {
-        }
     }
 
     /** A clock that moves only when told. */
