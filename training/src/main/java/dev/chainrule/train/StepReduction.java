@@ -30,9 +30,9 @@ import java.util.List;
  * step back.
  *
  * <p>Lifecycle, per step: {@link #begin}, then {@link #add} every non-empty shard's gradient of every
- * parameter and {@link #addLoss} every shard's loss, then {@link #finish} (or {@link #undo}). Thread-safe (every method
- * holds this object's monitor and calls nothing outside the optimiser and its own buffers), so that
- * gRPC threads may add while the training thread waits.
+ * parameter and {@link #addLoss} every shard's loss, then {@link #finish} (or {@link #undo}).
+ * Thread-safe (every method holds this object's monitor and calls nothing outside the optimiser and
+ * its own buffers), so that gRPC threads may add while the training thread waits.
  */
 public final class StepReduction {
     private final List<Tensor> parameters;
@@ -55,7 +55,10 @@ public final class StepReduction {
     private double[] lossSums;
     private int[] samples;
 
-    /** Reductions of gradients shaped like {@code parameters}, updated by {@code optimizer}. */
+    /**
+     * Reductions of gradients shaped like {@code parameters}, which {@code optimizer} updates, in
+     * undoable steps when {@code undoable}.
+     */
     public StepReduction(List<Tensor> parameters, Optimizer optimizer, boolean undoable) {
         this.parameters = List.copyOf(parameters);
         this.optimizer = optimizer;
