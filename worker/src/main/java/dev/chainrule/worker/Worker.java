@@ -40,10 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * parameter's gradient back in chunks as soon as backward has produced it (the last layer's first), so
  * that sending overlaps the rest of backward. A shard is computed only when every parameter holds its
  * step's weights. A step may bring more than one assignment (the coordinator hands over the shards of
- * a worker it lost): each is computed with the step's weights, in the order they arrive. A worker that joins a run in progress starts from the first
- * weights it is sent, whatever their step. A heartbeat goes out every
- * {@code heartbeat_interval_millis} from a daemon thread while the session is open; the coordinator
- * drops a worker it hears nothing from for its heartbeat timeout.
+ * a worker it lost): each is computed with the step's weights, in the order they arrive. A worker
+ * that joins a run in progress starts from the first weights it is sent, whatever their step. A
+ * heartbeat goes out every {@code heartbeat_interval_millis} from a daemon thread while the session
+ * is open; the coordinator drops a worker it hears nothing from for its heartbeat timeout.
  *
  * <p>Lifecycle: construct, then {@link #run} once, on a thread of the caller's choosing; it returns
  * when the coordinator sends Stop. Every wait for the coordinator is bounded: by the connect timeout

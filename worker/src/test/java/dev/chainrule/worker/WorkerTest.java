@@ -36,6 +36,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -333,9 +334,13 @@ class WorkerTest {
         ShardGradient expected = LocalShardExecutor.shardGradient(weights, TRAIN, samples);
         TensorAssembler assembler = new TensorAssembler(Mlp.parameterShapes(SPEC));
         int chunks = 0;
+        List<String> order = new ArrayList<>();
         while (true) {
             GradientChunk chunk = call.take().getGradient();
             chunks++;
+            if (order.isEmpty() || !order.get(order.size() - 1).equals(chunk.getTensor().getName())) {
+                order.add(chunk.getTensor().getName());
+            }
             assertEquals(step, chunk.getStep());
             assertEquals(shard, chunk.getShardIndex());
             assertEquals(samples.length, chunk.getSampleCount());
@@ -347,6 +352,9 @@ class WorkerTest {
             }
         }
         assertTrue(chunks > 4, "the 64-byte chunks cut the 5-7-3 gradients into several messages: " + chunks);
+        assertEquals(4, order.size(), "each parameter's chunks together: " + order);
+        assertTrue(order.get(0).startsWith("fc2.") && order.get(1).startsWith("fc2."), "the last layer first, as backward makes it: "
+                + order);
         Map<String, Tensor> received = assembler.complete();
         List<String> names = List.copyOf(Mlp.parameterShapes(SPEC).keySet());
         for (int i = 0; i < names.size(); i++) {
