@@ -75,13 +75,16 @@ abstract class AbstractOptimizer implements Optimizer {
 
     @Override
     public final void step(List<Tensor> parameters, List<Tensor> gradientSums, float divisor, double learningRate) {
+        checkStep(parameters, divisor, learningRate);
         Objects.requireNonNull(gradientSums, "gradientSums");
-        checkPositions(parameters, gradientSums);
-        checkParameters(parameters);
+        if (parameters.size() != gradientSums.size()) {
+            throw new IllegalArgumentException(parameters.size() + " parameters but " + gradientSums.size()
+                    + " gradients (expected: one gradient per parameter, at the same position)");
+        }
         for (int i = 0; i < parameters.size(); i++) {
             checkGradient(parameters.get(i), gradientSums.get(i), i);
         }
-        StepInProgress step = begin(parameters, divisor, learningRate, false);
+        StepInProgress step = start(parameters, divisor, learningRate, false);
         for (int i = 0; i < parameters.size(); i++) {
             step.update(i, gradientSums.get(i));
         }
@@ -90,13 +93,12 @@ abstract class AbstractOptimizer implements Optimizer {
 
     @Override
     public final StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
-        Checks.positive("divisor", divisor);
-        Checks.nonNegative("learningRate", learningRate);
-        checkParameters(parameters);
-        checkBuffersFit(parameters);
-        if (inProgress != null) {
-            throw new IllegalStateException("optimizer step " + (stepCount + 1) + " is already in progress (expected: finish() first)");
-        }
+        checkStep(parameters, divisor, learningRate);
+        return start(parameters, divisor, learningRate, undoable);
+    }
+
+    /** Starts a step whose arguments {@link #checkStep} has passed. */
+    private StepInProgress start(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
         inProgress = new ParameterByParameter(List.copyOf(parameters), divisor, learningRate, undoable);
         return inProgress;
     }
@@ -138,14 +140,13 @@ abstract class AbstractOptimizer implements Optimizer {
                 for (int i = 0; i < parameters.size(); i++) {
                     if (updated[i]) {
                         Tensor parameter = parameters.get(i);
-                        copy(copies.get(parameter.name()), parameter);
-                        parameter.markModified();
+                        parameter.copyFrom(copies.get(parameter.name()));
                         for (String suffix : suffixes) {
                             String key = key(parameter.name(), suffix);
                             if (created.contains(key)) {
                                 buffers.remove(key);
                             } else {
-                                copy(copies.get(key), buffers.get(key));
+                                buffers.get(key).copyFrom(copies.get(key));
                             }
                         }
                     }
@@ -266,17 +267,7 @@ abstract class AbstractOptimizer implements Optimizer {
             kept = lastingZeros(source).named(key);
             copies.put(key, kept);
         }
-        copy(source, kept);
-    }
-
-    /** Copies the elements of {@code from} into {@code to}, alike in shape and element type. */
-    private static void copy(Tensor from, Tensor to) {
-        if (from.storage() instanceof Storage.Float32 f) {
-            ((Storage.Float32) to.storage()).buffer().put(0, f.buffer(), 0, from.size());
-        } else {
-            double[] source = ((Storage.Float64) from.storage()).array();
-            System.arraycopy(source, 0, ((Storage.Float64) to.storage()).array(), 0, from.size());
-        }
+        kept.copyFrom(source);
     }
 
     /** A zero tensor shaped and typed like {@code like}, whose memory outlives any open workspace. */
@@ -326,11 +317,17 @@ abstract class AbstractOptimizer implements Optimizer {
 
     // ---- checks ---------------------------------------------------------------------------------
 
-    private static void checkPositions(List<Tensor> parameters, List<Tensor> gradients) {
-        Objects.requireNonNull(parameters, "parameters");
-        if (parameters.size() != gradients.size()) {
-            throw new IllegalArgumentException(parameters.size() + " parameters but " + gradients.size()
-                    + " gradients (expected: one gradient per parameter, at the same position)");
+    /**
+     * The checks every step makes before anything changes: divisor, learning rate, the parameters,
+     * the buffers from earlier steps, and no other step in progress.
+     */
+    private void checkStep(List<Tensor> parameters, float divisor, double learningRate) {
+        Checks.positive("divisor", divisor);
+        Checks.nonNegative("learningRate", learningRate);
+        checkParameters(parameters);
+        checkBuffersFit(parameters);
+        if (inProgress != null) {
+            throw new IllegalStateException("optimizer step " + (stepCount + 1) + " is already in progress (expected: finish() first)");
         }
     }
 
