@@ -45,13 +45,10 @@ public final class StepReduction {
     private double learningRate;
     /** The gradients given, by shard and parameter, kept until the step ends. */
     private Tensor[][] given;
-    /** Which parameters the step has updated. */
-    private boolean[] updated;
     /** Each parameter's sum so far: null, then the first shard's own gradient, then a sum buffer. */
     private final Tensor[] partial;
-    /** Each parameter's next shard to add; plan.shards() once every shard is added and the parameter is updated. */
+    /** Each parameter's next shard to add; plan.shards() once every shard is added, which is when the parameter is updated. */
     private final int[] nextShard;
-    private int parametersLeft;
     private double[] lossSums;
     private int[] samples;
 
@@ -149,26 +146,26 @@ public final class StepReduction {
         return true;
     }
 
-    /** Adds parameter {@code p}'s next shards that were given, in shard order; updates it once all are in. */
+    /**
+     * Adds parameter {@code p}'s next shards that were given, in shard order, and updates it once all
+     * are in; returns whether it did. Called only while {@code p} is not complete (a complete
+     * parameter has every shard given, so nothing new reaches it).
+     */
     private boolean advance(int p) {
         while (nextShard[p] < plan.shards() && given[nextShard[p]][p] != null) {
             partial[p] = plus(p, given[nextShard[p]][p]);
             nextShard[p] = firstNonEmpty(nextShard[p] + 1);
         }
-        if (nextShard[p] < plan.shards() || updated[p]) {
+        if (nextShard[p] < plan.shards()) {
             return false;
         }
         update.update(p, partial[p]);
-        updated[p] = true;
-        parametersLeft--;
         return true;
     }
 
     /** Forgets every sum: no shard added, no parameter updated. */
     private void restartSums() {
         Arrays.fill(partial, null);
-        updated = new boolean[parameters.size()];
-        parametersLeft = parameters.size();
         for (int p = 0; p < parameters.size(); p++) {
             nextShard[p] = firstNonEmpty(0);
         }
@@ -183,12 +180,20 @@ public final class StepReduction {
 
     /** Whether parameter {@code parameter} has been updated in the step in progress. */
     public synchronized boolean updated(int parameter) {
-        return update != null && updated[parameter];
+        return update != null && nextShard[parameter] == plan.shards();
     }
 
     /** Whether every parameter has been updated in the step in progress. */
     public synchronized boolean allUpdated() {
-        return update != null && parametersLeft == 0;
+        if (update == null) {
+            return false;
+        }
+        for (int p = 0; p < parameters.size(); p++) {
+            if (!updated(p)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
