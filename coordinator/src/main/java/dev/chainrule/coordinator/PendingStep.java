@@ -181,14 +181,8 @@ final class PendingStep {
     void deliverGradient(int shard, WorkerHandle worker, int parameter, Tensor gradient) throws ProtocolException {
         lock.lock();
         try {
-            if (lost.contains(worker) || failure != null) {
-                return;
-            }
-            checkOwed(shard, worker);
-            if (reduction.add(shard, parameter, gradient)) {
-                List<WorkerHandle> recipients = new ArrayList<>(workers);
-                recipients.removeAll(lost);
-                weights.send(parameter, step + 1, parameters.get(parameter), recipients);
+            if (counts(shard, worker) && reduction.add(shard, parameter, gradient)) {
+                weights.send(parameter, step + 1, parameters.get(parameter), stepWorkersLive());
             }
         } finally {
             lock.unlock();
@@ -202,10 +196,9 @@ final class PendingStep {
     void deliver(int shard, WorkerHandle worker, double lossSum, int samples) throws ProtocolException {
         lock.lock();
         try {
-            if (lost.contains(worker) || failure != null) {
+            if (!counts(shard, worker)) {
                 return;
             }
-            checkOwed(shard, worker);
             reduction.addLoss(shard, lossSum, samples);
             received[shard] = true;
             missing--;
@@ -221,6 +214,25 @@ final class PendingStep {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether what {@code worker} sends for shard {@code shard} counts: not once the worker was lost or
+     * the step failed; otherwise the worker must owe the shard. Call with the lock held.
+     */
+    private boolean counts(int shard, WorkerHandle worker) throws ProtocolException {
+        if (lost.contains(worker) || failure != null) {
+            return false;
+        }
+        checkOwed(shard, worker);
+        return true;
+    }
+
+    /** The step's workers that are not lost, in the order they were sent the step's weights; call with the lock held. */
+    private List<WorkerHandle> stepWorkersLive() {
+        List<WorkerHandle> live = new ArrayList<>(workers);
+        live.removeAll(lost);
+        return live;
     }
 
     /** Fails the step with {@code message}, unless it already failed. */
@@ -354,12 +366,7 @@ final class PendingStep {
      * wait for a worker to join. Call with the lock held; returns what happened, for the log.
      */
     private String assign(List<Integer> shards, List<WorkerHandle> live) {
-        List<WorkerHandle> candidates = new ArrayList<>();
-        for (WorkerHandle w : workers) {
-            if (!lost.contains(w)) {
-                candidates.add(w);
-            }
-        }
+        List<WorkerHandle> candidates = stepWorkersLive();
         if (candidates.isEmpty()) {
             for (WorkerHandle w : live) {
                 if (!lost.contains(w) && !workers.contains(w)) {
@@ -418,8 +425,7 @@ final class PendingStep {
         if (!changed) {
             return;
         }
-        List<WorkerHandle> recipients = new ArrayList<>(workers);
-        recipients.removeAll(lost);
+        List<WorkerHandle> recipients = stepWorkersLive();
         for (int p = 0; p < updatedBefore.length; p++) {
             if (updatedBefore[p]) {
                 for (WorkerHandle w : workers) {
