@@ -6,6 +6,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One worker's outbound stream: messages are queued in groups and written in order. A group is
@@ -29,23 +30,35 @@ final class Outbox {
     private boolean completeWhenDrained;
     private boolean closed;
 
-    /** An assignment of no shard, which the next assignment replaces while it has not started. */
-    private static final String IDLE_ASSIGNMENT = "";
-    /** An assignment of shards: weights queued before it are kept for it, whatever comes after. */
-    private static final String ASSIGNMENT = "\0assignment";
+    /** What a group holds, which decides what may replace it. */
+    private enum Kind {
+        /** A message nothing replaces: the Welcome, the Stop. */
+        OTHER,
+        /** One parameter's weights, which newer weights of the parameter replace. */
+        WEIGHTS,
+        /** An assignment of no shard, which the next assignment replaces. */
+        IDLE_ASSIGNMENT,
+        /** An assignment of shards: the weights queued before it are kept for it. */
+        ASSIGNMENT
+    }
 
-    /**
-     * A group of messages written back to back; one with a {@code key} (a parameter's name, or
-     * {@link #IDLE_ASSIGNMENT}) is dropped while not started when a newer group of its key arrives.
-     */
+    /** A group of messages written back to back. */
     private static final class Group {
         final List<CoordinatorMessage> messages;
-        final String key;
+        final Kind kind;
+        /** The parameter of a WEIGHTS group, else null. */
+        final String parameter;
         int next;
 
-        Group(List<CoordinatorMessage> messages, String key) {
+        Group(List<CoordinatorMessage> messages, Kind kind, String parameter) {
             this.messages = messages;
-            this.key = key;
+            this.kind = kind;
+            this.parameter = parameter;
+        }
+
+        /** Whether {@code newer} makes this group useless: it has not started and holds the same kind of thing. */
+        boolean supersededBy(Group newer) {
+            return next == 0 && kind == newer.kind && Objects.equals(parameter, newer.parameter);
         }
     }
 
@@ -68,21 +81,22 @@ final class Outbox {
 
     /** Queues one message. */
     synchronized void send(CoordinatorMessage message) {
-        enqueue(new Group(List.of(message), null));
+        enqueue(new Group(List.of(message), Kind.OTHER, null));
     }
 
     /** Queues one parameter's weights, {@code messages}, dropping older weights of {@code parameter} that have not started. */
     synchronized void sendWeights(String parameter, List<CoordinatorMessage> messages) {
-        replace(new Group(messages, parameter));
+        replace(new Group(messages, Kind.WEIGHTS, parameter));
     }
 
     /** Queues a step's assignment; one of no shard ({@code idle}) replaces an idle one that has not started. */
     synchronized void sendAssignment(CoordinatorMessage assignment, boolean idle) {
+        Group group = new Group(List.of(assignment), Kind.IDLE_ASSIGNMENT, null);
         if (idle) {
-            replace(new Group(List.of(assignment), IDLE_ASSIGNMENT));
+            replace(group);
         } else {
-            queue.removeIf(g -> IDLE_ASSIGNMENT.equals(g.key) && g.next == 0);
-            enqueue(new Group(List.of(assignment), ASSIGNMENT));
+            queue.removeIf(g -> g.supersededBy(group));
+            enqueue(new Group(group.messages, Kind.ASSIGNMENT, null));
         }
     }
 
@@ -91,7 +105,7 @@ final class Outbox {
         if (closed || completeWhenDrained) {
             return;
         }
-        queue.add(new Group(List.of(last), null));
+        queue.add(new Group(List.of(last), Kind.OTHER, null));
         completeWhenDrained = true;
         drain();
     }
@@ -116,15 +130,16 @@ final class Outbox {
     }
 
     /**
-     * Queues {@code group}, dropping the groups of its key that have not started and that no
-     * assignment of shards waits behind (it needs the weights queued before it).
+     * Queues {@code group}, dropping the groups it supersedes that no assignment of shards waits
+     * behind (it needs the weights queued before it).
      */
     private void replace(Group group) {
-        boolean assignmentBehind = false;
         for (Iterator<Group> it = queue.descendingIterator(); it.hasNext(); ) {
             Group g = it.next();
-            assignmentBehind |= ASSIGNMENT.equals(g.key);
-            if (!assignmentBehind && group.key.equals(g.key) && g.next == 0) {
+            if (g.kind == Kind.ASSIGNMENT) {
+                break;
+            }
+            if (g.supersededBy(group)) {
                 it.remove();
             }
         }
