@@ -34,7 +34,8 @@ final class WeightsSender {
     void sendMissing(WorkerHandle worker, long step, IntFunction<Tensor> values) {
         for (int p = 0; p < names.size(); p++) {
             if (worker.sentStep(p) != step) {
-                send(worker, p, step, Messages.weights(step, names.get(p), values.apply(p), chunkBytes));
+                List<CoordinatorMessage> messages = Messages.weights(step, names.get(p), values.apply(p), chunkBytes);
+                send(worker, p, step, messages, serializedSize(messages));
             }
         }
     }
@@ -42,14 +43,19 @@ final class WeightsSender {
     /** Sends parameter {@code parameter}'s weights of step {@code step}, {@code values}, to each of {@code workers}. */
     void send(int parameter, long step, Tensor values, Collection<WorkerHandle> workers) {
         List<CoordinatorMessage> messages = Messages.weights(step, names.get(parameter), values, chunkBytes);
+        long bytes = serializedSize(messages);
         for (WorkerHandle worker : workers) {
-            send(worker, parameter, step, messages);
+            send(worker, parameter, step, messages, bytes);
         }
     }
 
-    private void send(WorkerHandle worker, int parameter, long step, List<CoordinatorMessage> messages) {
+    private void send(WorkerHandle worker, int parameter, long step, List<CoordinatorMessage> messages, long bytes) {
         worker.outbox().sendWeights(names.get(parameter), messages);
         worker.sentStep(parameter, step);
-        metrics.weightsBytesSent(worker.id(), messages.stream().mapToLong(CoordinatorMessage::getSerializedSize).sum());
+        metrics.weightsBytesSent(worker.id(), bytes);
+    }
+
+    private static long serializedSize(List<CoordinatorMessage> messages) {
+        return messages.stream().mapToLong(CoordinatorMessage::getSerializedSize).sum();
     }
 }

@@ -3,6 +3,7 @@ package dev.chainrule.coordinator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * A joined worker as the registry and the executor see it: id, name, outbound stream, last sign of
@@ -55,8 +56,8 @@ final class WorkerHandle {
     /** Records that this worker was sent the weights of step {@code step} of parameter {@code parameter}. */
     void sentStep(int parameter, long step) {
         if (parameter >= sentSteps.length) {
-            long[] grown = java.util.Arrays.copyOf(sentSteps, parameter + 1);
-            java.util.Arrays.fill(grown, sentSteps.length, grown.length, -1);
+            long[] grown = Arrays.copyOf(sentSteps, parameter + 1);
+            Arrays.fill(grown, sentSteps.length, grown.length, -1);
             sentSteps = grown;
         }
         sentSteps[parameter] = step;
