@@ -28,14 +28,7 @@ public final class CompareBenchmark {
     }
 
     public static void main(String[] args) {
-        CompareOptions options;
-        try {
-            options = CompareOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("compare-pytorch: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        CompareOptions options = OptionValues.parseOrExit("compare-pytorch", () -> CompareOptions.parse(args));
         long started = System.nanoTime();
         Dataset train = trainSet(options.data());
         Measurements measurements = new Measurements();

@@ -36,14 +36,7 @@ public final class CompareDdpBenchmark {
 
     /** Runs the comparison and prints its tables; exits 2 on bad options, 1 when a side fails. */
     public static void main(String[] args) throws Exception {
-        DdpOptions options;
-        try {
-            options = DdpOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("compare-ddp: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        DdpOptions options = OptionValues.parseOrExit("compare-ddp", () -> DdpOptions.parse(args));
         try {
             run(options);
         } catch (IllegalStateException | IOException e) {

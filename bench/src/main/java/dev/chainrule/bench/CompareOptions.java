@@ -1,6 +1,11 @@
 package dev.chainrule.bench;
 
-import java.util.ArrayList;
+import static dev.chainrule.bench.OptionValues.integer;
+import static dev.chainrule.bench.OptionValues.integers;
+import static dev.chainrule.bench.OptionValues.number;
+import static dev.chainrule.bench.OptionValues.require;
+import static dev.chainrule.bench.OptionValues.value;
+
 import java.util.List;
 
 /**
@@ -69,13 +74,12 @@ record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double wa
                 allowReferenceBlas = true;
                 continue;
             }
-            require(i + 1 < args.length, name + ": missing value (see --help)");
-            String v = args[++i];
+            String v = value(args, ++i, name);
             switch (name) {
                 case "--rounds" -> rounds = integer(name, v);
-                case "--gemm-window" -> gemmWindow = seconds(name, v);
-                case "--mlp-window" -> mlpWindow = seconds(name, v);
-                case "--warmup" -> warmup = seconds(name, v);
+                case "--gemm-window" -> gemmWindow = number(name, v);
+                case "--mlp-window" -> mlpWindow = number(name, v);
+                case "--warmup" -> warmup = number(name, v);
                 case "--sizes" -> sizes = integers(name, v);
                 case "--batches" -> batches = integers(name, v);
                 case "--threads" -> threads = integers(name, v);
@@ -87,35 +91,5 @@ record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double wa
         }
         return new CompareOptions(rounds, gemmWindow, mlpWindow, warmup, sizes, batches, threads, data, python, script,
                 allowReferenceBlas);
-    }
-
-    private static int integer(String name, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": '" + value + "' (expected: an integer)", e);
-        }
-    }
-
-    private static List<Integer> integers(String name, String value) {
-        List<Integer> values = new ArrayList<>();
-        for (String part : value.split(",")) {
-            values.add(integer(name, part));
-        }
-        return values;
-    }
-
-    private static double seconds(String name, String value) {
-        try {
-            return Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": '" + value + "' (expected: seconds, e.g. 0.5)", e);
-        }
-    }
-
-    private static void require(boolean condition, String message) {
-        if (!condition) {
-            throw new IllegalArgumentException(message);
-        }
     }
 }

@@ -75,17 +75,14 @@ public final class CoordinatorScalingBenchmark {
             int steps = 50;
             for (int i = 0; i < args.length; i++) {
                 String name = args[i];
-                if (i + 1 >= args.length && !name.equals("--quick")) {
-                    throw new IllegalArgumentException(name + " needs a value");
-                }
                 switch (name) {
                     case "--quick" -> {
                         warmup = 5;
                         steps = 20;
                     }
-                    case "--workers" -> workers = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
-                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                    case "--steps" -> steps = Integer.parseInt(args[++i]);
+                    case "--workers" -> workers = OptionValues.integers(name, OptionValues.value(args, ++i, name));
+                    case "--warmup" -> warmup = OptionValues.integer(name, OptionValues.value(args, ++i, name));
+                    case "--steps" -> steps = OptionValues.integer(name, OptionValues.value(args, ++i, name));
                     default -> throw new IllegalArgumentException("unknown option '" + name
                             + "' (expected one of: --quick, --workers, --warmup, --steps)");
                 }
@@ -99,14 +96,7 @@ public final class CoordinatorScalingBenchmark {
 
     /** Runs every N and prints the table; exits 2 on bad options. */
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("coordinator-scaling: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options options = OptionValues.parseOrExit("coordinator-scaling", () -> Options.parse(args));
         long started = System.nanoTime();
         int total = options.warmup() + options.steps();
         int maxWorkers = options.workers().get(options.workers().size() - 1);

@@ -1,5 +1,10 @@
 package dev.chainrule.bench;
 
+import static dev.chainrule.bench.OptionValues.integer;
+import static dev.chainrule.bench.OptionValues.number;
+import static dev.chainrule.bench.OptionValues.require;
+import static dev.chainrule.bench.OptionValues.value;
+
 import dev.chainrule.wire.GradientCompression;
 import java.util.List;
 
@@ -89,40 +94,11 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
                 case "--script" -> script = value(args, ++i, name);
                 case "--jar" -> jar = value(args, ++i, name);
                 default -> throw new IllegalArgumentException("unknown option '" + name + "' (expected one of: " + String.join(", ",
-                        List.of("--quick", "--adam", "--compression", "--rounds", "--budget", "--steps", "--warmup-steps", "--ddp-steps", "--ddp-windows",
-                                "--ddp-warmup", "--data", "--python", "--script", "--jar")) + ")");
+                        List.of("--quick", "--adam", "--compression", "--rounds", "--budget", "--steps", "--warmup-steps",
+                                "--ddp-steps", "--ddp-windows", "--ddp-warmup", "--data", "--python", "--script", "--jar")) + ")");
             }
         }
         return new DdpOptions(rounds, budget, steps, warmupSteps, ddpSteps, ddpWindows, ddpWarmup, adam, compression, data, python,
                 script, jar);
-    }
-
-    private static String value(String[] args, int i, String name) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int integer(String name, String text) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " '" + text + "' (expected: an integer)");
-        }
-    }
-
-    private static double number(String name, String text) {
-        try {
-            return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " '" + text + "' (expected: a number)");
-        }
-    }
-
-    private static void require(boolean condition, String message) {
-        if (!condition) {
-            throw new IllegalArgumentException(message);
-        }
     }
 }
