@@ -1,18 +1,23 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.data.Dataset;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
  * Chainrule against PyTorch on this machine, in one run: float32 GEMM GFLOP/s (one thread each),
  * MLP 784-256-128-10 training steps/s (one thread, and each framework's best thread count) and
- * Chainrule's allocated bytes per step. PyTorch runs in a child process
- * ({@code bench/compare_pytorch.py --serve}); the two frameworks take turns window by window, so that
- * the machine's noise falls on both alike. Prints a table of medians, ratios and the project's performance targets.
+ * Chainrule's allocated bytes per step; and Chainrule's portable kernel against this CPU's own. PyTorch
+ * runs in a child process ({@code bench/compare_pytorch.py --serve}), Chainrule's native kernel in a
+ * child JVM ({@link ChainruleSideServer}); the sides take turns window by window, so that the
+ * machine's noise falls on all alike. Prints tables of medians, ratios and the project's performance targets.
  *
  * <p>Usage: see {@code bench/compare-pytorch --help}.
  */
@@ -34,15 +39,20 @@ public final class CompareBenchmark {
         Measurements measurements = new Measurements();
         String torch;
         String blas;
-        try (PyTorchSide pytorch = PyTorchSide.start(options.python(), options.script(), options.data())) {
-            torch = pytorch.torchVersion();
-            blas = pytorch.blas();
+        String nativeKernel;
+        try (ServedSide pytorch = ServedSide.start(List.of(options.python(), options.script(), "--serve", "--data", options.data()),
+                "PyTorch side");
+                ServedSide nativeSide = ServedSide.start(nativeKernelCommand(options.data()), "Chainrule's native-kernel side")) {
+            torch = pytorch.described("torch");
+            blas = pytorch.described("blas");
+            nativeKernel = nativeSide.described("kernel");
             if (blas.equals("reference") && !options.allowReferenceBlas()) {
                 System.err.println("compare-pytorch: PyTorch runs on the reference BLAS (Debian's libblas3), about 20x slower than"
                         + " OpenBLAS: install it (apt-get install -y libopenblas0) or pass --allow-reference-blas");
                 System.exit(1);
             }
-            measure(options, new ChainruleSide(train, LEARNING_RATE), pytorch, measurements);
+            measure(options, Map.of(Framework.CHAINRULE, new ChainruleSide(train, LEARNING_RATE), Framework.PYTORCH, pytorch,
+                    Framework.CHAINRULE_NATIVE_KERNEL, nativeSide), measurements);
         }
         System.out.printf(Locale.ROOT, "Chainrule vs PyTorch %s (BLAS: %s) on %d cores; MLP data: %s, %d samples%n", torch,
                 blas, Runtime.getRuntime().availableProcessors(), options.data(), train.size());
@@ -51,28 +61,46 @@ public final class CompareBenchmark {
                 options.mlpWindow(), options.warmup());
         System.out.print(ComparisonTable.format(
                 ComparisonTable.rows(measurements, options.sizes(), options.batches(), options.threads())));
+        System.out.printf(Locale.ROOT, "%nthe portable kernel (%s, this process) against this CPU's own (%s, a child JVM with"
+                + " --kernel native), 1 thread, medians of the same rounds:%n", Kernels.active(), nativeKernel);
+        System.out.print(KernelCostTable.format(measurements, options.sizes(), options.batches()));
         System.out.printf(Locale.ROOT, "run time %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
 
-    /** Every round measures every configuration once per framework; the framework that goes first alternates. */
-    private static void measure(CompareOptions options, Side chainrule, Side pytorch, Measurements measurements) {
+    /**
+     * Every round measures every configuration once per side, the sides taking turns in an order that
+     * rotates from round to round; the native-kernel side only measures one thread.
+     */
+    private static void measure(CompareOptions options, Map<Framework, Side> sides, Measurements measurements) {
         List<Item> items = new ArrayList<>();
         options.sizes().forEach(n -> items.add(new Item(Metric.GEMM_GFLOPS, n, 1)));
         for (int b : options.batches()) {
             options.threads().forEach(t -> items.add(new Item(Metric.MLP_STEPS, b, t)));
         }
+        List<Framework> order = new ArrayList<>(List.of(Framework.values()));
         for (int round = 0; round < options.rounds(); round++) {
             double warmup = round == 0 ? options.warmup() : 0;
             for (Item item : items) {
                 System.err.printf("round %d/%d: %s %d, threads %d%n", round + 1, options.rounds(),
                         item.metric() == Metric.GEMM_GFLOPS ? "GEMM n" : "MLP batch", item.size(), item.threads());
-                boolean chainruleFirst = round % 2 == 0;
-                measureOnce(chainruleFirst ? chainrule : pytorch, item, options, warmup, measurements,
-                        chainruleFirst ? Framework.CHAINRULE : Framework.PYTORCH);
-                measureOnce(chainruleFirst ? pytorch : chainrule, item, options, warmup, measurements,
-                        chainruleFirst ? Framework.PYTORCH : Framework.CHAINRULE);
+                for (Framework framework : order) {
+                    if (framework != Framework.CHAINRULE_NATIVE_KERNEL || item.threads() == 1) {
+                        measureOnce(sides.get(framework), item, options, warmup, measurements, framework);
+                    }
+                }
             }
+            Collections.rotate(order, 1);
         }
+    }
+
+    /** This JVM's command line for a {@link ChainruleSideServer} with the native kernel. */
+    private static List<String> nativeKernelCommand(String data) {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChainruleSideServer.class.getName(), "--kernel",
+                "native", "--data", data));
+        return command;
     }
 
     private static void measureOnce(Side side, Item item, CompareOptions options, double warmup, Measurements measurements,
@@ -88,7 +116,7 @@ public final class CompareBenchmark {
     }
 
     /** Fashion-MNIST's train split, or uniform random features and labels of its shapes. */
-    private static Dataset trainSet(String data) {
+    static Dataset trainSet(String data) {
         if (data.equals("fashion-mnist")) {
             return DataSplit.fashionMnist().train();
         }

@@ -139,7 +139,7 @@ public final class CoordinatorScalingBenchmark {
             for (int i = 0; i < n; i++) {
                 ManagedChannel channel = ChannelSecurity.plaintext().newChannel("127.0.0.1:" + server.port());
                 channels.add(channel);
-                workers.add(new SimulatedWorker(channel, "simulated-" + i, data.train().size(), data.train().features(),
+                workers.add(new SimulatedWorker(channel, "simulated-" + i, data.train(),
                         gradient.chunks(), gradient.lossSum(), SHARD_SAMPLES, heartbeats).start());
             }
             new Trainer(model, data, config, Optimizers.create("sgd", OptimizerSettings.defaults()),

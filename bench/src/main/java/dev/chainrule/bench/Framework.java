@@ -1,6 +1,6 @@
 package dev.chainrule.bench;
 
-/** The two frameworks that {@link CompareBenchmark} measures side by side. */
+/** The sides that {@link CompareBenchmark} measures side by side: Chainrule (portable kernel), PyTorch, Chainrule with its native kernel. */
 enum Framework {
-    CHAINRULE, PYTORCH
+    CHAINRULE, PYTORCH, CHAINRULE_NATIVE_KERNEL
 }

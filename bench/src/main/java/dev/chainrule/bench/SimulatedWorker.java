@@ -1,5 +1,7 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.autodiff.kernels.Kernels;
+import dev.chainrule.data.Dataset;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
@@ -37,8 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, CoordinatorMessage> {
     private final Channel channel;
     private final String name;
-    private final long trainSamples;
-    private final int features;
+    private final Dataset train;
     private final List<TensorChunk> gradient;
     private final double lossSum;
     private final int samplesPerShard;
@@ -50,16 +51,15 @@ final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, Coo
     private volatile long step;
 
     /**
-     * A worker named {@code name} declaring a training set of {@code trainSamples} x {@code features},
+     * A worker named {@code name} declaring {@code train} as its training set,
      * answering every shard with {@code gradient}'s chunks (one parameter's tensor after another),
      * {@code lossSum} and the shard's size, which must be {@code samplesPerShard}.
      */
-    SimulatedWorker(Channel channel, String name, long trainSamples, int features, List<TensorChunk> gradient, double lossSum,
+    SimulatedWorker(Channel channel, String name, Dataset train, List<TensorChunk> gradient, double lossSum,
             int samplesPerShard, ScheduledExecutorService heartbeats) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.name = Objects.requireNonNull(name, "name");
-        this.trainSamples = trainSamples;
-        this.features = features;
+        this.train = Objects.requireNonNull(train, "train");
         this.gradient = List.copyOf(gradient);
         this.lossSum = lossSum;
         this.samplesPerShard = samplesPerShard;
@@ -71,7 +71,8 @@ final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, Coo
         CoordinatorGrpc.newStub(channel).withWaitForReady().session(this);
         send(WorkerMessage.newBuilder().setJoin(Join.newBuilder().setWorkerName(name)
                 .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
-                .setTrainSamples(trainSamples).setFeatures(features)).build());
+                .setTrainSamples(train.size()).setFeatures(train.features())
+                .setDataFingerprint(train.fingerprint()).setKernel(Kernels.active())).build());
         return this;
     }
 

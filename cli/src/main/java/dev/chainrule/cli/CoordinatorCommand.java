@@ -81,11 +81,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
     private MetricsOptions metricsOptions = new MetricsOptions();
 
     @Mixin
-    private ThreadsOption threads = new ThreadsOption();
+    private ComputeOptions compute = new ComputeOptions();
 
     @Override
     public Integer call() throws IOException, InputException {
-        threads.apply();
+        compute.apply();
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");

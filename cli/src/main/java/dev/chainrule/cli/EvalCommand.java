@@ -59,11 +59,11 @@ public final class EvalCommand implements Callable<Integer> {
     private DataOptions data = new DataOptions();
 
     @Mixin
-    private ThreadsOption threads = new ThreadsOption();
+    private ComputeOptions compute = new ComputeOptions();
 
     @Override
     public Integer call() throws IOException, InputException {
-        threads.apply();
+        compute.apply();
         PrintWriter out = spec.commandLine().getOut();
         ModelSpec modelSpec = ModelWeights.specOf(weights);
         Activation recorded = ModelWeights.activationOf(weights);

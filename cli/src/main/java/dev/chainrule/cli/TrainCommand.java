@@ -75,11 +75,11 @@ public final class TrainCommand implements Callable<Integer> {
     private MetricsOptions metricsOptions = new MetricsOptions();
 
     @Mixin
-    private ThreadsOption threads = new ThreadsOption();
+    private ComputeOptions compute = new ComputeOptions();
 
     @Override
     public Integer call() throws IOException, InputException {
-        threads.apply();
+        compute.apply();
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 0) {
             throw new InputException("--workers " + workers + " (expected: >= 0)");
@@ -116,7 +116,7 @@ public final class TrainCommand implements Callable<Integer> {
             List<String> workerArgs = new ArrayList<>(List.of("--coordinator", "127.0.0.1:" + server.port()));
             workerArgs.addAll(options.data.asArguments());
             workerArgs.addAll(token.asArguments());
-            workerArgs.addAll(threads.asArguments());
+            workerArgs.addAll(compute.asArguments());
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             processes = WorkerProcesses.start(workers, workerArgs, err);

@@ -1,5 +1,6 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.checkpoint.CheckpointStore;
 import dev.chainrule.coordinator.MetricsListener;
 import dev.chainrule.data.DataSplit;
@@ -61,10 +62,10 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
         if (resume != null) {
             trainer.resumeFrom(resume.checkpoint());
         }
-        out.printf(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d shard%s %s, %d steps (%.2f epochs) on %d samples from %s%n",
+        out.printf(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d shard%s %s, %d steps (%.2f epochs) on %d samples from %s; kernel %s%n",
                 model.spec(), model.activation(), options.optimizer, options.learningRate, options.schedule, config.batchSize(),
                 config.shards(), config.shards() == 1 ? "" : "s", where, totalSteps, (double) totalSteps / batchesPerEpoch,
-                data.train().size(), options.data.describe());
+                data.train().size(), options.data.describe(), Kernels.active());
         if (resume != null) {
             for (String skipped : resume.skipped()) {
                 out.println("warning: skipped a checkpoint that cannot be used: " + skipped);

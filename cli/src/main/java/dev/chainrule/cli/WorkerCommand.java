@@ -83,11 +83,11 @@ public final class WorkerCommand implements Callable<Integer> {
     private MetricsOptions metricsOptions = new MetricsOptions();
 
     @Mixin
-    private ThreadsOption threads = new ThreadsOption();
+    private ComputeOptions compute = new ComputeOptions();
 
     @Override
     public Integer call() throws InterruptedException, InputException {
-        threads.apply();
+        compute.apply();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ChannelSecurity channelSecurity = security.channelSecurity();

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,10 +36,18 @@ final class ChainruleProcess implements AutoCloseable {
 
     /** Starts {@code chainrule args...}. */
     static ChainruleProcess start(String... args) throws IOException {
+        return startWith(Map.of(), args);
+    }
+
+    /** Starts {@code chainrule args...} with {@code environment} added to this process's environment. */
+    static ChainruleProcess startWith(Map<String, String> environment, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
-        return new ChainruleProcess("chainrule " + String.join(" ", args), new ProcessBuilder(command).start());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        String shown = environment.isEmpty() ? "" : environment + " ";
+        return new ChainruleProcess(shown + "chainrule " + String.join(" ", args), builder.start());
     }
 
     /** The first stdout line matching {@code pattern}, waiting at most {@code timeout} for it; fails naming what was printed. */

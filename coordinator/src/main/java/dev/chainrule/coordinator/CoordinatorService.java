@@ -1,6 +1,7 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Shape;
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
@@ -17,6 +18,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * The {@code Coordinator} gRPC service: each {@code Session} call becomes a {@link WorkerSession}
@@ -34,6 +36,8 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
      * grpc-java before the session sees it (see {@code training.proto} for what the worker gets).
      */
     static final int TRANSPORT_MESSAGE_LIMIT = 4 * 1024 * 1024;
+    /** What {@code Join.data_fingerprint} looks like. */
+    private static final Pattern FINGERPRINT = Pattern.compile("sha256:[0-9a-f]{64}");
 
     private final RunDescription run;
     private final CoordinatorSettings settings;
@@ -78,6 +82,14 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
             throw ProtocolException.invalid(who + ": Join.train_samples " + join.getTrainSamples() + ", Join.features "
                     + join.getFeatures() + " (expected: both > 0, the size and width of the worker's training set)");
         }
+        if (!FINGERPRINT.matcher(join.getDataFingerprint()).matches()) {
+            throw ProtocolException.invalid(who + ": Join.data_fingerprint " + ProtocolException.excerpt(join.getDataFingerprint())
+                    + " (expected: \"sha256:\" and 64 lowercase hex digits, the SHA-256 of the worker's training set)");
+        }
+        if (join.getKernel().isBlank()) {
+            throw ProtocolException.invalid(who + ": Join.kernel is missing (expected: the worker's matrix-product kernel, e.g. '"
+                    + Kernels.PORTABLE + "')");
+        }
         ModelSpec spec = join.getModelSpec().isEmpty() ? null : parseSpec(join.getModelSpec(), who);
         Activation activation = join.getActivation().isEmpty() ? null : parseActivation(join.getActivation(), who);
 
@@ -88,6 +100,18 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         if (join.getFeatures() != run.features()) {
             throw ProtocolException.precondition(who + "'s samples have " + join.getFeatures()
                     + " features but the coordinator's have " + run.features());
+        }
+        if (!join.getDataFingerprint().equals(run.dataFingerprint())) {
+            throw ProtocolException.precondition(who + "'s training set (" + describeSource(join.getDataSource()) + ") has fingerprint "
+                    + join.getDataFingerprint() + " but the coordinator's (" + run.dataSource() + ") has " + run.dataFingerprint()
+                    + ": the copies differ (expected: the same files on every worker)");
+        }
+        if (run.requiredKernel().isPresent() && !run.requiredKernel().get().equals(join.getKernel())) {
+            throw ProtocolException.precondition(who + " computes with " + ProtocolException.excerpt(join.getKernel()) + " but this run"
+                    + " computes with " + run.requiredKernel().get() + " (the portable kernel mode), whose bits are the same on every"
+                    + " x86-64 CPU with AVX2 and FMA (expected: a worker started with --kernel portable and the coordinator's --threads"
+                    + " on such a CPU; or run the coordinator with --kernel native to accept any kernel, giving up bits that do not"
+                    + " depend on the CPU)");
         }
         if (spec != null && !spec.equals(run.spec())) {
             throw ProtocolException.precondition(who + " expects model " + spec + " but the coordinator trains " + run.spec());
@@ -150,6 +174,10 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
             throw ProtocolException.precondition(who + " rejoins as worker " + previous + ", but " + earlier.label()
                     + "'s session is still open (expected: the id of a worker whose session has ended)");
         }
+    }
+
+    private static String describeSource(String source) {
+        return source.isBlank() ? "source not given" : ProtocolException.excerpt(source);
     }
 
     private static ModelSpec parseSpec(String text, String who) throws ProtocolException {

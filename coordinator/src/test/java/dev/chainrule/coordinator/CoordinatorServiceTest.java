@@ -2,11 +2,13 @@ package dev.chainrule.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
@@ -80,7 +82,7 @@ class CoordinatorServiceTest {
     }
 
     private FakeWorker join(String worker) {
-        return FakeWorker.joined(channel(), worker, TRAIN.size(), TRAIN.features());
+        return FakeWorker.joined(channel(), worker, TRAIN);
     }
 
     /** A worker that has joined and received its Welcome, with id {@code id}: workers join one after the other. */
@@ -142,14 +144,47 @@ class CoordinatorServiceTest {
     @Test
     void aWorkerWhoseDataDoesNotMatchIsRefusedNamingBothValues() throws Exception {
         start(settings(1));
-        assertStatus(FakeWorker.joined(channel(), "w", 90, 8), Status.Code.FAILED_PRECONDITION,
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).setTrainSamples(90)), Status.Code.FAILED_PRECONDITION,
                 "worker 'w' has 90 training samples but the coordinator's training set has 100");
-        assertStatus(FakeWorker.joined(channel(), "w", 100, 9), Status.Code.FAILED_PRECONDITION,
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).setFeatures(9)), Status.Code.FAILED_PRECONDITION,
                 "worker 'w''s samples have 9 features but the coordinator's have 8");
-        FakeWorker oldVersion = new FakeWorker(channel());
-        oldVersion.send(WorkerMessage.newBuilder().setJoin(Join.newBuilder()
-                .setWorkerName("w").setProtocolVersion(1).setTrainSamples(100).setFeatures(8)).build());
-        assertStatus(oldVersion, Status.Code.FAILED_PRECONDITION, "worker 'w' speaks protocol version 1 (expected: 2)");
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).setProtocolVersion(2)), Status.Code.FAILED_PRECONDITION,
+                "worker 'w' speaks protocol version 2 (expected: 3)");
+    }
+
+    @Test
+    void aWorkerWhoseCopyOfTheDataDiffersInOnePixelIsRefusedNamingBothFingerprints() throws Exception {
+        start(settings(1));
+        float[] pixels = new float[TRAIN.size() * TRAIN.features()];
+        int[] labels = new int[TRAIN.size()];
+        for (int i = 0; i < TRAIN.size(); i++) {
+            labels[i] = TRAIN.label(i);
+            for (int j = 0; j < TRAIN.features(); j++) {
+                pixels[i * TRAIN.features() + j] = TRAIN.feature(i, j);
+            }
+        }
+        pixels[417] = Math.nextUp(pixels[417]);
+        Dataset changed = Dataset.of("IDX /elsewhere", pixels, labels, TRAIN.features());
+        assertNotEquals(TRAIN.fingerprint(), changed.fingerprint());
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", changed)), Status.Code.FAILED_PRECONDITION,
+                "worker 'w''s training set ('IDX /elsewhere') has fingerprint " + changed.fingerprint() + " but the coordinator's ("
+                        + TRAIN.source() + ") has " + TRAIN.fingerprint() + ": the copies differ (expected: the same files on every worker)");
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).setDataFingerprint("sha256:12")),
+                Status.Code.INVALID_ARGUMENT, "worker 'w': Join.data_fingerprint 'sha256:12' (expected: \"sha256:\" and 64 lowercase hex"
+                        + " digits, the SHA-256 of the worker's training set)");
+    }
+
+    @Test
+    void aWorkerComputingWithAnotherKernelIsRefusedInAPortableRun() throws Exception {
+        start(settings(1));
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).setKernel("OpenBLAS 0.3.31 SkylakeX")),
+                Status.Code.FAILED_PRECONDITION, "worker 'w' computes with 'OpenBLAS 0.3.31 SkylakeX' but this run computes with "
+                        + Kernels.PORTABLE + " (the portable kernel mode), whose bits are the same on every x86-64 CPU with AVX2 and"
+                        + " FMA (expected: a worker started with --kernel portable and the coordinator's --threads on such a CPU; or run"
+                        + " the coordinator with --kernel native to accept any kernel, giving up bits that do not depend on the CPU)");
+        assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).clearKernel()), Status.Code.INVALID_ARGUMENT,
+                "worker 'w': Join.kernel is missing (expected: the worker's matrix-product kernel, e.g. '" + Kernels.PORTABLE + "')");
+        welcomed("a", 0);
     }
 
     @Test

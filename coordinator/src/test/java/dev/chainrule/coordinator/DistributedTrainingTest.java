@@ -85,7 +85,7 @@ class DistributedTrainingTest {
         TrainingConfig config = new TrainingConfig(10, 1, 15, true, 11, 1);
         Mlp model = Mlp.initialized(SPEC, Activation.RELU, INIT_SEED);
         start(model, data, config, CoordinatorSettings.defaults(1).withStepTimeout(Duration.ofMillis(500)));
-        FakeWorker silent = FakeWorker.joined(channel, "host-a/pid-42", 100, 8);
+        FakeWorker silent = FakeWorker.joined(channel, "host-a/pid-42", data.train());
         silent.take();
         long start = System.nanoTime();
         DistributedTrainingException e = assertThrows(DistributedTrainingException.class,
@@ -108,7 +108,7 @@ class DistributedTrainingTest {
         TrainingConfig config = new TrainingConfig(10, 1, 15, true, 11, 2);
         Mlp model = Mlp.initialized(SPEC, Activation.RELU, INIT_SEED);
         start(model, data, config, CoordinatorSettings.defaults(2).withWorkerWait(Duration.ofMillis(300)));
-        FakeWorker.joined(channel, "only", 100, 8).take();
+        FakeWorker.joined(channel, "only", data.train()).take();
         DistributedTrainingException e = assertThrows(DistributedTrainingException.class,
                 () -> TestRuns.train(model, data, config, "adam", server.executor()));
         assertEquals("waited 300 ms for 2 workers to join; 1 joined: [worker 0 (only)]", e.getMessage());

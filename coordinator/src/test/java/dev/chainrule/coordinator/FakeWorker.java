@@ -1,5 +1,8 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.autodiff.kernels.Kernels;
+import dev.chainrule.data.Dataset;
+import dev.chainrule.wire.SessionMethod;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
@@ -31,12 +34,23 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
         this.out = CoordinatorGrpc.newStub(channel).session(this);
     }
 
-    /** A worker that has sent Join with these values. */
-    static FakeWorker joined(Channel channel, String name, long trainSamples, int features) {
+    /** A worker that has sent the Join of a well-behaved worker holding {@code train}. */
+    static FakeWorker joined(Channel channel, String name, Dataset train) {
+        return joined(channel, join(name, train));
+    }
+
+    /** A worker that has sent {@code join}. */
+    static FakeWorker joined(Channel channel, Join.Builder join) {
         FakeWorker worker = new FakeWorker(channel);
-        worker.send(WorkerMessage.newBuilder().setJoin(Join.newBuilder()
-                .setWorkerName(name).setProtocolVersion(2).setTrainSamples(trainSamples).setFeatures(features)).build());
+        worker.send(WorkerMessage.newBuilder().setJoin(join).build());
         return worker;
+    }
+
+    /** The Join of a well-behaved worker named {@code name} holding {@code train}. */
+    static Join.Builder join(String name, Dataset train) {
+        return Join.newBuilder().setWorkerName(name).setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
+                .setTrainSamples(train.size()).setFeatures(train.features()).setDataFingerprint(train.fingerprint())
+                .setDataSource(train.source()).setKernel(Kernels.PORTABLE);
     }
 
     void send(WorkerMessage message) {

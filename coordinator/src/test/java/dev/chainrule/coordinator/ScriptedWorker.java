@@ -76,7 +76,7 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
 
     @Override
     public Outcome call() throws InterruptedException {
-        FakeWorker stream = FakeWorker.joined(channel, name, train.size(), train.features());
+        FakeWorker stream = FakeWorker.joined(channel, name, train);
         int chunkBytes = stream.take().getWelcome().getConfig().getChunkBytes();
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor();
         Runnable beat = () -> stream.send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(currentStep)).build());

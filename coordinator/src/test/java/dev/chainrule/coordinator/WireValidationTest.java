@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
@@ -249,11 +250,34 @@ class WireValidationTest {
         }));
         cases.add(refused("protocol version missing", Status.Code.INVALID_ARGUMENT, b -> {
             b.send(join(b.name).clearProtocolVersion());
-            return "worker '" + b.name + "': Join.protocol_version is missing (expected: 2)";
+            return "worker '" + b.name + "': Join.protocol_version is missing (expected: 3)";
         }));
         cases.add(refused("protocol version 1", Status.Code.FAILED_PRECONDITION, b -> {
             b.send(join(b.name).setProtocolVersion(1));
-            return "worker '" + b.name + "' speaks protocol version 1 (expected: 2)";
+            return "worker '" + b.name + "' speaks protocol version 1 (expected: 3)";
+        }));
+        cases.add(refused("data fingerprint missing", Status.Code.INVALID_ARGUMENT, b -> {
+            b.send(join(b.name).clearDataFingerprint());
+            return "worker '" + b.name + "': Join.data_fingerprint '' (expected: \"sha256:\" and 64 lowercase hex digits, the SHA-256 of"
+                    + " the worker's training set)";
+        }));
+        cases.add(refused("other data fingerprint", Status.Code.FAILED_PRECONDITION, b -> {
+            String other = "sha256:" + "0".repeat(64);
+            b.send(join(b.name).setDataFingerprint(other).setDataSource("IDX /mnt/old-copy"));
+            return "worker '" + b.name + "''s training set ('IDX /mnt/old-copy') has fingerprint " + other + " but the coordinator's (train)"
+                    + " has " + data().train().fingerprint() + ": the copies differ (expected: the same files on every worker)";
+        }));
+        cases.add(refused("kernel missing", Status.Code.INVALID_ARGUMENT, b -> {
+            b.send(join(b.name).clearKernel());
+            return "worker '" + b.name + "': Join.kernel is missing (expected: the worker's matrix-product kernel, e.g. '"
+                    + Kernels.PORTABLE + "')";
+        }));
+        cases.add(refused("other kernel", Status.Code.FAILED_PRECONDITION, b -> {
+            b.send(join(b.name).setKernel("x".repeat(500)));
+            return "worker '" + b.name + "' computes with '" + "x".repeat(80) + "…' (500 characters) but this run computes with "
+                    + Kernels.PORTABLE + " (the portable kernel mode), whose bits are the same on every x86-64 CPU with AVX2 and FMA"
+                    + " (expected: a worker started with --kernel portable and the coordinator's --threads on such a CPU; or run the"
+                    + " coordinator with --kernel native to accept any kernel, giving up bits that do not depend on the CPU)";
         }));
         cases.add(refused("negative train samples", Status.Code.INVALID_ARGUMENT, b -> {
             b.send(join(b.name).setTrainSamples(-1));
@@ -706,7 +730,7 @@ class WireValidationTest {
 
     /** The Join a well-behaved worker would send. */
     private static Join.Builder join(String name) {
-        return Join.newBuilder().setWorkerName(name).setProtocolVersion(2).setTrainSamples(100).setFeatures(8);
+        return FakeWorker.join(name, data().train());
     }
 
     /** A float32 chunk header for {@code name} shaped {@code shape}, at {@code offset}, with {@code bytes} zero bytes. */

@@ -36,7 +36,7 @@ import java.io.InputStream;
  */
 public final class SessionMethod {
     /** The protocol version both ends speak, the one {@code training.proto} describes: sent in Join, checked by the coordinator. */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     /** {@code Coordinator/Session} with the copy-once marshallers. */
     public static final MethodDescriptor<WorkerMessage, CoordinatorMessage> DESCRIPTOR = CoordinatorGrpc.getSessionMethod()

@@ -1,5 +1,6 @@
 package dev.chainrule.worker;
 
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
@@ -132,7 +133,10 @@ public final class Worker {
                 .setWorkerName(name)
                 .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
                 .setTrainSamples(train.size())
-                .setFeatures(train.features())).build();
+                .setFeatures(train.features())
+                .setDataFingerprint(train.fingerprint())
+                .setDataSource(train.source())
+                .setKernel(Kernels.active())).build();
         stream.send(join, connectTimeout, "Join");
         CoordinatorMessage first = stream.take(connectTimeout, "the Welcome");
         if (first.hasStop()) {

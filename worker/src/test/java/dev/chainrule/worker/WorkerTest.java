@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
@@ -86,9 +87,13 @@ class WorkerTest {
         FakeCoordinator.Call call = coordinator.awaitCall();
         Join join = call.take().getJoin();
         assertEquals("host-a/pid-1", join.getWorkerName());
-        assertEquals(2, join.getProtocolVersion());
+        assertEquals(3, join.getProtocolVersion());
         assertEquals(20, join.getTrainSamples());
         assertEquals(5, join.getFeatures());
+        assertEquals(TRAIN.fingerprint(), join.getDataFingerprint());
+        assertTrue(join.getDataFingerprint().matches("sha256:[0-9a-f]{64}"), join.getDataFingerprint());
+        assertEquals(TRAIN.source(), join.getDataSource());
+        assertEquals(Kernels.PORTABLE, join.getKernel());
         call.send(welcome(7, 5_000, 1_000));
 
         Mlp step0 = Mlp.initialized(SPEC, Activation.RELU, 11);

@@ -1,37 +1,102 @@
 package dev.chainrule.autodiff.kernels;
 
 import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Locale;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * float32 matrix products by OpenBLAS's {@code cblas_sgemm} on direct buffers (no copies), loaded
- * once through the JavaCPP presets, whose artifacts carry the native library. {@link #available()}
- * is false where the library cannot load (another platform); {@link Gemm} then uses
- * {@link ReferenceGemm}. The thread count follows {@link IntraOpThreads}.
+ * once, on the first product, through the JavaCPP presets, whose artifacts carry the native library.
+ * Which of OpenBLAS's kernels runs is decided as it loads, by {@link Kernels#mode()}: for
+ * {@link KernelMode#PORTABLE}, {@code OPENBLAS_CORETYPE} is set to {@value #PORTABLE_CORE} in this
+ * process's environment first (where the CPU has the instructions that kernel needs). Where the
+ * library cannot load (another platform), {@link Gemm} uses {@link ReferenceGemm}. The thread count
+ * follows {@link IntraOpThreads}.
  */
 final class OpenBlas {
-    private static final Throwable LOAD_FAILURE = load();
+    /** The OpenBLAS version the build bundles (a test checks it against the loaded library). */
+    static final String VERSION = "0.3.31";
+    /** The core type whose kernels the portable mode runs: AVX2 and FMA, on every x86-64 CPU since 2013. */
+    static final String PORTABLE_CORE = "Haswell";
+    /** The CPU flags {@link #PORTABLE_CORE}'s kernels execute. */
+    static final String[] PORTABLE_FLAGS = {"avx2", "fma"};
+
+    /** The x86-64 core types of OpenBLAS's DYNAMIC_ARCH builds, spelled as OpenBLAS names them. */
+    private static final List<String> CORES = List.of("Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids",
+            "Sandybridge", "Nehalem", "Core2", "Prescott", "Penryn", "Dunnington", "Atom", "Athlon", "Opteron", "Barcelona",
+            "Bobcat", "Bulldozer", "Piledriver", "Steamroller", "Excavator", "Nano", "Katmai", "Coppermine", "Northwood",
+            "Banias");
+
     private static volatile int threads = -1;
 
     private OpenBlas() {
     }
 
-    private static Throwable load() {
+    /** What happened when the library loaded, taken once, on first use. */
+    record Loaded(Throwable failure, String core, String version, String pinFailure) {
+    }
+
+    /** Loads on first access, with the mode chosen by then. */
+    private static final class Holder {
+        static final Loaded LOADED = load(Kernels.mode());
+    }
+
+    /** Whether the library has been loaded (and the kernel therefore decided). */
+    static volatile boolean loadStarted;
+
+    static Loaded loaded() {
+        loadStarted = true;
+        return Holder.LOADED;
+    }
+
+    private static Loaded load(KernelMode mode) {
+        String pinFailure = null;
+        if (mode == KernelMode.PORTABLE) {
+            List<String> missing = CpuFeatures.missing(PORTABLE_FLAGS);
+            pinFailure = missing.isEmpty() ? ProcessEnvironment.set("OPENBLAS_CORETYPE", PORTABLE_CORE)
+                    : "this CPU lacks " + String.join(" and ", missing) + ", which OpenBLAS's " + PORTABLE_CORE + " kernels need";
+        }
         try {
             Loader.load(openblas_nolapack.class);
-            return null;
+            String core = activeCore();
+            String version = openblas_nolapack.OPENBLAS_VERSION.trim().replaceFirst("^OpenBLAS\\s+", "");
+            return new Loaded(null, core, version, pinFailure);
         } catch (Throwable e) { // UnsatisfiedLinkError, or NoClassDefFoundError without the native jar
-            return e;
+            return new Loaded(e, "", "", pinFailure);
         }
     }
 
+    /**
+     * The core type whose kernels OpenBLAS dispatches to: the name of the {@code gotoblas_*} table that
+     * its {@code gotoblas} pointer holds (both exported by every DYNAMIC_ARCH build), as OpenBLAS
+     * itself names it, or "unknown".
+     */
+    private static String activeCore() {
+        Pointer active = Loader.addressof("gotoblas");
+        if (active == null) {
+            return "unknown";
+        }
+        long table = new LongPointer(active).get(0);
+        for (String core : CORES) {
+            Pointer candidate = Loader.addressof("gotoblas_" + core.toUpperCase(Locale.ROOT));
+            if (candidate != null && candidate.address() == table) {
+                return core;
+            }
+        }
+        return "unknown";
+    }
+
     static boolean available() {
-        return LOAD_FAILURE == null;
+        return loaded().failure() == null;
     }
 
     static String unavailableReason() {
-        return LOAD_FAILURE == null ? "" : LOAD_FAILURE.toString();
+        Throwable failure = loaded().failure();
+        return failure == null ? "" : failure.toString();
     }
 
     private static synchronized void applyThreads(int count) {

@@ -34,13 +34,13 @@ final class SoftmaxCrossEntropy extends Op {
             }
             double sum = 0;
             for (int j = 0; j < classes; j++) {
-                row64[j] = Math.exp(logits.getFlat(row + j) - max);
+                row64[j] = StrictMath.exp(logits.getFlat(row + j) - max);
                 sum += row64[j];
             }
             for (int j = 0; j < classes; j++) {
                 probabilities.storage().set(row + j, row64[j] / sum);
             }
-            total += Math.log(sum) + max - logits.getFlat(row + labels[i]);
+            total += StrictMath.log(sum) + max - logits.getFlat(row + labels[i]);
         }
         return Tensor.scalar(total, logits.dtype());
     }

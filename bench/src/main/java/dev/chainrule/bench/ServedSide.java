@@ -13,25 +13,28 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * PyTorch in a child process: {@code compare_pytorch.py --serve}, which answers one command line
- * with one {@code result VALUE} line. Lifecycle: {@link #start}, windows, {@link #close}.
+ * A framework in a child process that answers one command line ({@code gemm|mlp SIZE THREADS WINDOW
+ * WARMUP}) with one {@code result VALUE} line, after a first {@code ready ...} line that describes it:
+ * PyTorch ({@code compare_pytorch.py --serve}) or Chainrule in another JVM ({@link ChainruleSideServer}).
+ * Lifecycle: {@link #start}, windows, {@link #close}.
  */
-final class PyTorchSide implements Side, AutoCloseable {
+final class ServedSide implements Side, AutoCloseable {
     private final Process process;
     private final BufferedReader out;
     private final Writer in;
-    private final String description;
+    private final String name;
+    private final String readyLine;
 
-    private PyTorchSide(Process process, BufferedReader out, String readyLine) {
+    private ServedSide(Process process, BufferedReader out, String name, String readyLine) {
         this.process = process;
         this.out = out;
         this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        this.description = readyLine;
+        this.name = name;
+        this.readyLine = readyLine;
     }
 
-    /** Starts {@code python script --serve --data data} and waits until it has loaded its data. */
-    static PyTorchSide start(String python, String script, String data) {
-        List<String> command = new ArrayList<>(List.of(python, script, "--serve", "--data", data));
+    /** Starts {@code command}, the side called {@code name} in messages, and waits for its ready line. */
+    static ServedSide start(List<String> command, String name) {
         Process process;
         try {
             process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -39,22 +42,18 @@ final class PyTorchSide implements Side, AutoCloseable {
             throw new UncheckedIOException("cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
         }
         BufferedReader reader = process.inputReader(StandardCharsets.UTF_8);
-        String ready = readLine(reader, process, "ready");
-        if (!ready.contains(" torch=") || !ready.contains(" blas=")) {
-            throw new IllegalStateException("PyTorch side's ready line '" + ready + "' (expected: ready torch=... blas=...)");
+        return new ServedSide(process, reader, name, readLine(reader, process, name, "ready"));
+    }
+
+    /** The value of {@code key=} in the ready line: up to the next " word=" or the line's end. */
+    String described(String key) {
+        String marker = " " + key + "=";
+        int at = readyLine.indexOf(marker);
+        if (at < 0) {
+            throw new IllegalStateException(name + "'s ready line '" + readyLine + "' has no " + key + "=");
         }
-        return new PyTorchSide(process, reader, ready);
-    }
-
-    /** The torch version of the child, from its ready line. */
-    String torchVersion() {
-        String fields = description.substring(0, description.indexOf(" blas="));
-        return fields.replaceAll(".* torch=(\\S+).*", "$1");
-    }
-
-    /** The BLAS PyTorch calls ({@code OpenBLAS ...} or {@code reference}): the ready line's last field, which has spaces. */
-    String blas() {
-        return description.substring(description.indexOf(" blas=") + " blas=".length());
+        String rest = readyLine.substring(at + marker.length());
+        return rest.split(" (?=\\w+=)", 2)[0];
     }
 
     @Override
@@ -73,26 +72,26 @@ final class PyTorchSide implements Side, AutoCloseable {
             in.write(command + "\n");
             in.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("PyTorch side: cannot send '" + command + "': " + e.getMessage(), e);
+            throw new UncheckedIOException(name + ": cannot send '" + command + "': " + e.getMessage(), e);
         }
-        String line = readLine(out, process, "result");
+        String line = readLine(out, process, name, "result");
         return Double.parseDouble(line.substring("result ".length()).trim());
     }
 
     /** The next line, which must start with {@code expected}; an error line or the child's exit is an exception. */
-    private static String readLine(BufferedReader reader, Process process, String expected) {
+    private static String readLine(BufferedReader reader, Process process, String name, String expected) {
         String line;
         try {
             line = reader.readLine();
         } catch (IOException e) {
-            throw new UncheckedIOException("PyTorch side: cannot read its answer: " + e.getMessage(), e);
+            throw new UncheckedIOException(name + ": cannot read its answer: " + e.getMessage(), e);
         }
         if (line == null) {
-            throw new IllegalStateException("PyTorch side exited (status " + exitStatus(process) + ") before its '"
+            throw new IllegalStateException(name + " exited (status " + exitStatus(process) + ") before its '"
                     + expected + "' line; its errors are above");
         }
         if (!line.startsWith(expected + " ")) {
-            throw new IllegalStateException("PyTorch side answered '" + line + "' (expected: '" + expected + " ...')");
+            throw new IllegalStateException(name + " answered '" + line + "' (expected: '" + expected + " ...')");
         }
         return line;
     }

@@ -1,0 +1,57 @@
+package dev.chainrule.cli;
+
+import dev.chainrule.autodiff.kernels.IntraOpThreads;
+import dev.chainrule.autodiff.kernels.KernelMode;
+import dev.chainrule.autodiff.kernels.Kernels;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * How this process computes, shared by every command that does: {@code --threads N}, the threads one
+ * kernel call (a matrix product) may use, and {@code --kernel portable|native}, whether the kernel is
+ * the one whose bits are the same on every x86-64 CPU or this CPU's fastest. The thread default is 1:
+ * a machine usually runs one worker per core, and on a busy machine more threads per process make a
+ * step slower, not faster.
+ */
+final class ComputeOptions {
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads per matrix product in this process (intra-op parallelism). N > 1 changes the bits (OpenBLAS"
+                    + " divides a product's work by N); the same N gives the same bits on every run, and a distributed"
+                    + " run's workers use the coordinator's N (default: ${DEFAULT-VALUE}).")
+    int threads = 1;
+
+    @Option(names = "--kernel", paramLabel = "portable|native", defaultValue = "portable", converter = KernelModeConverter.class,
+            description = "portable: matrix products on OpenBLAS's Haswell kernels (AVX2 + FMA), the same bits on every x86-64"
+                    + " CPU, so a run's bytes do not depend on the machines that computed it; native: the kernels OpenBLAS picks"
+                    + " for this CPU (or OPENBLAS_CORETYPE names), faster on some CPUs, with bits that depend on the CPU"
+                    + " (default: ${DEFAULT-VALUE}).")
+    KernelMode kernel = KernelMode.PORTABLE;
+
+    /**
+     * Sets the process-wide thread count and kernel mode, and checks that the portable mode can run here.
+     *
+     * @throws InputException naming what this machine lacks for the portable kernel
+     */
+    void apply() throws InputException {
+        if (threads < 1) {
+            throw new InputException("--threads " + threads + " (expected: >= 1)");
+        }
+        IntraOpThreads.set(threads);
+        try {
+            Kernels.choose(kernel);
+        } catch (IllegalStateException e) {
+            throw new InputException("--kernel " + kernel.label() + ": " + e.getMessage());
+        }
+        if (kernel == KernelMode.PORTABLE && !Kernels.portable()) {
+            throw new InputException("--kernel portable cannot run here: " + Kernels.whyNotPortable() + " (its bits, "
+                    + Kernels.PORTABLE + "'s, are what every machine of a run must compute; --kernel native computes with this"
+                    + " machine's own kernel, " + Kernels.active() + ", whose bits depend on the CPU)");
+        }
+    }
+
+    /** The options as command-line arguments, for worker processes started by this one. */
+    List<String> asArguments() {
+        return List.of("--threads", String.valueOf(threads), "--kernel", kernel.label());
+    }
+}
