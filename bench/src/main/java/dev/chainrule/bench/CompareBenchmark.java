@@ -37,6 +37,7 @@ public final class CompareBenchmark {
         long started = System.nanoTime();
         Dataset train = trainSet(options.data());
         Measurements measurements = new Measurements();
+        String portableKernel = Kernels.active(); // before the windows change the thread count
         String torch;
         String blas;
         String nativeKernel;
@@ -62,7 +63,7 @@ public final class CompareBenchmark {
         System.out.print(ComparisonTable.format(
                 ComparisonTable.rows(measurements, options.sizes(), options.batches(), options.threads())));
         System.out.printf(Locale.ROOT, "%nthe portable kernel (%s, this process) against this CPU's own (%s, a child JVM with"
-                + " --kernel native), 1 thread, medians of the same rounds:%n", Kernels.active(), nativeKernel);
+                + " --kernel native), 1 thread, medians of the same rounds:%n", portableKernel, nativeKernel);
         System.out.print(KernelCostTable.format(measurements, options.sizes(), options.batches()));
         System.out.printf(Locale.ROOT, "run time %.0f s%n", (System.nanoTime() - started) / 1e9);
     }

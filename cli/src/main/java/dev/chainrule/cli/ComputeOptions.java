@@ -3,6 +3,7 @@ package dev.chainrule.cli;
 import dev.chainrule.autodiff.kernels.IntraOpThreads;
 import dev.chainrule.autodiff.kernels.KernelMode;
 import dev.chainrule.autodiff.kernels.Kernels;
+import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -34,6 +35,25 @@ final class ComputeOptions {
      * @throws InputException naming what this machine lacks for the portable kernel
      */
     void apply() throws InputException {
+        choose();
+        if (!portableOrNotAsked()) {
+            throw new InputException(unportable());
+        }
+    }
+
+    /**
+     * Sets the thread count and kernel mode as {@link #apply} does, but only warns on {@code err} when the
+     * portable mode cannot run here: a worker joins anyway, reporting the kernel it has, and the
+     * coordinator decides (one in the portable mode refuses it, naming both kernels).
+     */
+    void applyWarning(PrintWriter err) throws InputException {
+        choose();
+        if (!portableOrNotAsked()) {
+            err.println("warning: " + unportable() + "; a coordinator in the portable mode will refuse this worker");
+        }
+    }
+
+    private void choose() throws InputException {
         if (threads < 1) {
             throw new InputException("--threads " + threads + " (expected: >= 1)");
         }
@@ -43,11 +63,16 @@ final class ComputeOptions {
         } catch (IllegalStateException e) {
             throw new InputException("--kernel " + kernel.label() + ": " + e.getMessage());
         }
-        if (kernel == KernelMode.PORTABLE && !Kernels.portable()) {
-            throw new InputException("--kernel portable cannot run here: " + Kernels.whyNotPortable() + " (its bits, "
-                    + Kernels.PORTABLE + "'s, are what every machine of a run must compute; --kernel native computes with this"
-                    + " machine's own kernel, " + Kernels.active() + ", whose bits depend on the CPU)");
-        }
+    }
+
+    private boolean portableOrNotAsked() {
+        return kernel != KernelMode.PORTABLE || Kernels.portable();
+    }
+
+    private static String unportable() {
+        return "--kernel portable cannot run here: " + Kernels.whyNotPortable() + " (its bits, " + Kernels.PORTABLE + "'s, are what"
+                + " every machine of a run must compute; --kernel native computes with this machine's own kernel, " + Kernels.active()
+                + ", whose bits depend on the CPU)";
     }
 
     /** The options as command-line arguments, for worker processes started by this one. */
