@@ -91,7 +91,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
         ServerSecurity serverSecurity = security.serverSecurity();
-        TrainingRun run = options.prepare(workers);
+        TrainingRun run = options.prepare(workers, out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out);
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
                         run.data().train(), run.config(), cluster.settings(workers), new CoordinatorMetrics(endpoint.registry())).start()) {
