@@ -90,7 +90,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
-        ServerSecurity serverSecurity = security.serverSecurity();
+        ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
         TrainingRun run = options.prepare(workers, out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out);
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
