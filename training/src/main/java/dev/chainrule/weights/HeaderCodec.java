@@ -33,7 +33,7 @@ final class HeaderCodec {
     private static final int CONTEXT = 24;
     private static final int UTF8_CHECK_CHARS = 1 << 14;
     /** More tensors than this in one header are an error: models have thousands at most. */
-    static final int MAX_TENSORS = 1 << 16;
+    static final int MAX_TENSORS = 1 << 14;
     /** More dimensions than this are an error: no tensor has them, and a message would list them all. */
     static final int MAX_RANK = 64;
 

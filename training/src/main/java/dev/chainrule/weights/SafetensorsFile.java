@@ -29,7 +29,7 @@ import java.util.Map;
  *
  * <p>Reading checks the whole file before decoding anything and fails with a
  * {@link WeightsFileException} naming the file for: a directory, a header length beyond the file
- * or over 16 MiB, a header that is not UTF-8 or not JSON (with the byte position), more than 65,536
+ * or over 16 MiB, a header that is not UTF-8 or not JSON (with the byte position), more than 16,384
  * tensors, a number of more than 64 characters, a shape of more than 64 dimensions, repeated names,
  * unknown dtypes, a shape that does not match its byte range, ranges that overlap, leave gaps or run
  * past the end (a truncated file), and bytes left over. Input quoted in a message is cut short. F32, F64, F16 and BF16 are read, converted to
