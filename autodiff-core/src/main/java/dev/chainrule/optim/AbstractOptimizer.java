@@ -229,6 +229,23 @@ abstract class AbstractOptimizer implements Optimizer {
 
     @Override
     public final void importState(OptimizerState state) {
+        LinkedHashMap<String, Tensor> incoming = checkImport(state);
+        buffers = incoming;
+        stepCount = state.stepCount();
+    }
+
+    @Override
+    public final void checkState(OptimizerState state, List<Tensor> parameters) {
+        LinkedHashMap<String, Tensor> incoming = checkImport(state);
+        checkParameters(parameters);
+        checkBuffersFit(incoming, state.stepCount(), parameters);
+    }
+
+    /**
+     * What {@link #importState} requires of a state: this kind, well-formed buffer groups, the layout
+     * already held; returns a copy of its buffers.
+     */
+    private LinkedHashMap<String, Tensor> checkImport(OptimizerState state) {
         Objects.requireNonNull(state, "state");
         if (!state.kind().equals(kind)) {
             throw new IllegalArgumentException("cannot import the state of a '" + state.kind() + "' optimizer into a '"
@@ -243,8 +260,7 @@ abstract class AbstractOptimizer implements Optimizer {
         if (!buffers.isEmpty() && !incoming.isEmpty()) {
             checkSameLayout(incoming);
         }
-        buffers = incoming;
-        stepCount = state.stepCount();
+        return incoming;
     }
 
     /** The buffer {@code <parameter>.<suffix>}, or null before the first step. */
@@ -325,7 +341,7 @@ abstract class AbstractOptimizer implements Optimizer {
         Checks.positive("divisor", divisor);
         Checks.nonNegative("learningRate", learningRate);
         checkParameters(parameters);
-        checkBuffersFit(parameters);
+        checkBuffersFit(buffers, stepCount, parameters);
         if (inProgress != null) {
             throw new IllegalStateException("optimizer step " + (stepCount + 1) + " is already in progress (expected: finish() first)");
         }
@@ -363,18 +379,18 @@ abstract class AbstractOptimizer implements Optimizer {
     }
 
     /** After the first step: exactly the buffers of these parameters, shaped and typed like them. */
-    private void checkBuffersFit(List<Tensor> parameters) {
-        if (stepCount == 0) {
+    private void checkBuffersFit(Map<String, Tensor> held, long steps, List<Tensor> parameters) {
+        if (steps == 0) {
             return;
         }
-        Set<String> unused = new LinkedHashSet<>(buffers.keySet());
+        Set<String> unused = new LinkedHashSet<>(held.keySet());
         for (Tensor p : parameters) {
             for (String suffix : suffixes) {
                 String key = key(p.name(), suffix);
-                Tensor b = buffers.get(key);
+                Tensor b = held.get(key);
                 if (b == null) {
                     throw new IllegalArgumentException("parameter '" + p.name() + "' has no optimizer state '" + key
-                            + "' (the " + kind + " state after step " + stepCount + " has " + list(buffers.keySet()) + ")");
+                            + "' (the " + kind + " state after step " + steps + " has " + list(held.keySet()) + ")");
                 }
                 if (!b.shape().equals(p.shape()) || b.dtype() != p.dtype()) {
                     throw new IllegalArgumentException("optimizer state '" + key + "' is " + b.shape() + " " + dtypeName(b)

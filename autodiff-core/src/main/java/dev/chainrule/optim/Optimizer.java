@@ -111,4 +111,13 @@ public interface Optimizer {
      *     optimiser already holds
      */
     void importState(OptimizerState state);
+
+    /**
+     * Checks, changing nothing, that {@link #importState} would accept {@code state} and that the
+     * next {@link #step} of {@code parameters} would accept its buffers (one per parameter and
+     * buffer kind after the first step, shaped and typed like the parameter, and no other).
+     *
+     * @throws IllegalArgumentException naming what does not fit, as {@link #importState} and {@link #step} do
+     */
+    void checkState(OptimizerState state, List<Tensor> parameters);
 }

@@ -200,6 +200,26 @@ class OptimizerStateTest {
                 () -> OptimizerState.of("adam", 1, withNull)).getMessage());
     }
 
+    @Test
+    void checkStateFindsWhatTheNextStepWouldRefuseAndChangesNothing() {
+        List<Tensor> parameters = parameters(DType.FLOAT32, 1);
+        Optimizer fresh = Optimizers.create("momentum", SETTINGS);
+        fresh.checkState(state("momentum", 2, "fc1.weight.momentum_buffer", Tensor.zeros(DType.FLOAT32, 3, 4),
+                "fc1.bias.momentum_buffer", Tensor.zeros(DType.FLOAT32, 3)), parameters);
+        // importState alone accepts these into a fresh optimiser; only the parameters show they do not fit
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fresh.checkState(state("momentum", 2,
+                "fc1.weight.momentum_buffer", Tensor.zeros(DType.FLOAT32, 4, 3), "fc1.bias.momentum_buffer", Tensor.zeros(DType.FLOAT32, 3)),
+                parameters));
+        assertTrue(e.getMessage().startsWith("optimizer state 'fc1.weight.momentum_buffer' is [4, 3] float32"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> fresh.checkState(state("momentum", 2,
+                "fc1.bias.momentum_buffer", Tensor.zeros(DType.FLOAT32, 3)), parameters));
+        assertTrue(e.getMessage().startsWith("parameter 'fc1.weight' has no optimizer state"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> fresh.checkState(Optimizers.create("adam", SETTINGS).exportState(),
+                parameters));
+        assertEquals("cannot import the state of a 'adam' optimizer into a 'momentum' optimizer", e.getMessage());
+        assertEquals(0, fresh.exportState().stepCount(), "checking imports nothing");
+    }
+
     private static OptimizerState state(String kind, long step, Object... namesAndTensors) {
         Map<String, Tensor> buffers = new LinkedHashMap<>();
         for (int i = 0; i < namesAndTensors.length; i += 2) {

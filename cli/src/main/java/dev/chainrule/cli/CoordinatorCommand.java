@@ -90,8 +90,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
-        ServerSecurity serverSecurity = security.serverSecurity();
-        TrainingRun run = options.prepare(workers);
+        ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
+        TrainingRun run = options.prepare(workers, out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out);
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
                         run.data().train(), run.config(), cluster.settings(workers), new CoordinatorMetrics(endpoint.registry())).start()) {

@@ -1,6 +1,7 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.security.ServerSecurity;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,8 +25,11 @@ final class CoordinatorSecurityOptions {
     @Mixin
     TokenFileOption token = new TokenFileOption();
 
-    /** The server's security, or an input error naming the options that do not go together or a file that is unusable. */
-    ServerSecurity serverSecurity() throws InputException {
+    /**
+     * The server's security, or an input error naming the options that do not go together or a file
+     * that is unusable; warnings (a token file others may read) go to {@code err}.
+     */
+    ServerSecurity serverSecurity(PrintWriter err) throws InputException {
         if ((cert == null) != (key == null)) {
             throw new InputException(cert == null ? "--tls-key needs --tls-cert (the certificate chain it belongs to)"
                     : "--tls-cert needs --tls-key (the certificate's private key)");
@@ -41,6 +45,6 @@ final class CoordinatorSecurityOptions {
         } catch (IllegalArgumentException e) {
             throw new InputException("--tls-cert/--tls-key" + (clientCa != null ? "/--tls-client-ca" : "") + ": " + e.getMessage());
         }
-        return token.applyTo(security);
+        return token.applyTo(security, err);
     }
 }

@@ -3,6 +3,7 @@ package dev.chainrule.cli;
 import dev.chainrule.checkpoint.CheckpointException;
 import dev.chainrule.coordinator.DistributedTrainingException;
 import dev.chainrule.data.DataFileException;
+import dev.chainrule.weights.OutputPathException;
 import dev.chainrule.weights.WeightsFileException;
 import dev.chainrule.worker.WorkerException;
 import java.io.PrintWriter;
@@ -35,8 +36,8 @@ final class ErrorHandlers {
 
     /**
      * picocli's execution-exception handler. Invalid input found while running (bad data, weights or
-     * checkpoint files, out-of-range settings) is one message, exit 2; a distributed run that failed is one
-     * message, exit 1; anything else is a bug or an environment failure: one line, exit 1.
+     * checkpoint files, output paths that cannot be written, out-of-range settings) is one message,
+     * exit 2; a distributed run that failed is one message, exit 1; anything else is a bug or an environment failure: one line, exit 1.
      */
     static int executionError(Exception ex, CommandLine command, ParseResult parseResult) {
         PrintWriter err = command.getErr();
@@ -57,7 +58,8 @@ final class ErrorHandlers {
 
     private static boolean isInputError(Exception ex) {
         return ex instanceof InputException || ex instanceof IllegalArgumentException
-                || ex instanceof DataFileException || ex instanceof WeightsFileException || ex instanceof CheckpointException;
+                || ex instanceof DataFileException || ex instanceof WeightsFileException || ex instanceof CheckpointException
+                || ex instanceof OutputPathException;
     }
 
     private static boolean verboseRequested(ParseResult parseResult) {

@@ -1,9 +1,9 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.train.TrainingResult;
+import dev.chainrule.weights.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -21,9 +21,10 @@ final class RunSummary {
                 number(result.wallSeconds()), number(result.samplesPerSecond()));
     }
 
-    /** Writes {@link #json} and a newline to {@code file}. */
+    /** Writes {@link #json} and a newline to {@code file}, atomically. */
     static void write(Path file, TrainingResult result) throws IOException {
-        Files.writeString(file, json(result) + "\n", StandardCharsets.UTF_8);
+        byte[] bytes = (json(result) + "\n").getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out -> out.write(bytes));
     }
 
     /** A JSON number; JSON has no NaN or infinity, so those become null. */

@@ -91,8 +91,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (workers == 0 && token.tokenFile != null) {
             throw new InputException("--token-file protects the local cluster of --workers N; without --workers nothing listens");
         }
-        ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext());
-        TrainingRun run = options.prepare(Math.max(1, workers));
+        ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
+        TrainingRun run = options.prepare(Math.max(1, workers), out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out)) {
             CoordinatorMetrics metrics = new CoordinatorMetrics(endpoint.registry());
             if (workers == 0) {

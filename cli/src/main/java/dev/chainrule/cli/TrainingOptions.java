@@ -9,10 +9,14 @@ import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.optim.LearningRateSchedules;
 import dev.chainrule.optim.OptimizerSettings;
 import dev.chainrule.optim.Optimizers;
+import dev.chainrule.train.Resumption;
 import dev.chainrule.train.Trainer;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.weights.ModelWeights;
+import dev.chainrule.weights.OutputPathException;
+import dev.chainrule.weights.OutputPaths;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -99,9 +103,11 @@ final class TrainingOptions {
     /**
      * Validates the options, loads the data and builds the model: everything a run needs before its
      * first step; with --checkpoint-dir, also finds the checkpoint to resume from (refusing one of
-     * another configuration, and failing when no checkpoint there is intact).
+     * another configuration, and failing when no checkpoint there is intact). Checkpoints found
+     * unusable while the run prunes them are reported on {@code out}. The output paths are
+     * checked first, so that a run never trains only to find it cannot save.
      */
-    TrainingRun prepare(int defaultShards) throws InputException, IOException {
+    TrainingRun prepare(int defaultShards, PrintWriter out) throws InputException, IOException {
         if (steps != null && steps < 1) {
             throw new InputException("--steps " + steps + " (expected: >= 1)");
         }
@@ -111,6 +117,7 @@ final class TrainingOptions {
         if (checkpointEvery != null && checkpointEvery < 1) {
             throw new InputException("--checkpoint-every " + checkpointEvery + " (expected: >= 1)");
         }
+        checkOutputPaths();
         ModelSpec spec = ModelSpec.parse(model);
         Activation hidden = Activation.parse(activation);
         TrainingConfig config = new TrainingConfig(batch, epochs, steps == null ? 0 : steps, !noShuffle, seed,
@@ -124,9 +131,26 @@ final class TrainingOptions {
         var rates = LearningRateSchedules.create(schedule, learningRate, total);
         CheckpointStore checkpoints = checkpointDir == null ? null : new CheckpointStore(checkpointDir, new RunConfig(spec, hidden,
                 optimizer, settings, learningRate, schedule, config.batchSize(), config.epochs(), config.steps(), config.shuffle(),
-                config.seed(), config.shards(), total, split.train().size()));
-        CheckpointStore.Found resume = checkpoints == null ? null : checkpoints.latest().orElse(null);
+                config.seed(), config.shards(), total, split.train().size()), notice -> {
+                    out.println("warning: " + notice);
+                    out.flush();
+                });
+        CheckpointStore.Found resume = checkpoints == null ? null
+                : checkpoints.latest(new Resumption(mlp, split.train(), config, optimizerInstance)::check).orElse(null);
         return new TrainingRun(this, mlp, split, config, optimizerInstance, rates, total, batchesPerEpoch, checkpoints,
                 checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY, resume);
+    }
+
+    /** --save, --metrics-out and --checkpoint-dir can be written (the directory is created); errors name the path given. */
+    private void checkOutputPaths() throws OutputPathException {
+        if (save != null) {
+            OutputPaths.file(save);
+        }
+        if (metricsOut != null) {
+            OutputPaths.file(metricsOut);
+        }
+        if (checkpointDir != null) {
+            OutputPaths.directory(checkpointDir);
+        }
     }
 }

@@ -90,7 +90,7 @@ public final class WorkerCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         compute.applyWarning(err);
-        ChannelSecurity channelSecurity = security.channelSecurity();
+        ChannelSecurity channelSecurity = security.channelSecurity(err);
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
         WorkerSessions.Outcome outcome;

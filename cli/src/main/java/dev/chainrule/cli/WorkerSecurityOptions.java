@@ -1,6 +1,7 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.worker.ChannelSecurity;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,8 +24,11 @@ final class WorkerSecurityOptions {
     @Mixin
     TokenFileOption token = new TokenFileOption();
 
-    /** The channel's security, or an input error naming the options that do not go together or a file that is unusable. */
-    ChannelSecurity channelSecurity() throws InputException {
+    /**
+     * The channel's security, or an input error naming the options that do not go together or a file
+     * that is unusable; warnings (a token file others may read) go to {@code err}.
+     */
+    ChannelSecurity channelSecurity(PrintWriter err) throws InputException {
         if ((clientCert == null) != (clientKey == null)) {
             throw new InputException(clientCert == null ? "--tls-client-key needs --tls-client-cert (the certificate it belongs to)"
                     : "--tls-client-cert needs --tls-client-key (the certificate's private key)");
@@ -39,6 +43,6 @@ final class WorkerSecurityOptions {
         } catch (IllegalArgumentException e) {
             throw new InputException("--tls-ca" + (clientCert != null ? "/--tls-client-cert/--tls-client-key" : "") + ": " + e.getMessage());
         }
-        return token.applyTo(security);
+        return token.applyTo(security, err);
     }
 }

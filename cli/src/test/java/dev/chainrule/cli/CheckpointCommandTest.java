@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.checkpoint.Checkpoint;
+import dev.chainrule.checkpoint.CheckpointFile;
 import dev.chainrule.cli.TrainCommandTest.Run;
+import dev.chainrule.optim.OptimizerState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +58,14 @@ class CheckpointCommandTest {
         try (Stream<Path> files = Files.list(directory)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    /** Flips {@code mask} in the byte at 1/{@code part} of {@code file}; returns the file's new bytes. */
+    private static byte[] flipBit(Path file, int part, int mask) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / part] ^= mask;
+        Files.write(file, bytes);
+        return bytes;
     }
 
     /** A new checkpoint directory holding copies of {@code from}'s checkpoints after the given steps. */
@@ -109,9 +122,7 @@ class CheckpointCommandTest {
         assertEquals(List.of("checkpoint-000000021.ckpt", "checkpoint-000000024.ckpt"), names(checkpoints));
 
         Path newest = checkpoints.resolve("checkpoint-000000024.ckpt");
-        byte[] bytes = Files.readAllBytes(newest);
-        bytes[bytes.length / 3] ^= 0x40;
-        Files.write(newest, bytes);
+        flipBit(newest, 3, 0x40);
         Path weights = dir.resolve("weights.safetensors");
         Run run = train("--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "7", "--save", weights.toString());
         List<String> lines = run.outLines();
@@ -127,6 +138,48 @@ class CheckpointCommandTest {
         Run intact = train("--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "7");
         assertTrue(intact.out().contains(" at step 24") && !intact.out().contains("warning"), "the damaged file was replaced: "
                 + intact.out());
+    }
+
+    @Test
+    void aDamagedNewerCheckpointIsMovedAsideSoThatTheIntactOneIsKept() throws IOException {
+        Path checkpoints = dir.resolve("checkpoints");
+        train("--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "7", "--steps", "14");
+        Path intact = checkpoints.resolve("checkpoint-000000007.ckpt");
+        Path damaged = checkpoints.resolve("checkpoint-000000014.ckpt");
+        byte[] bytes = flipBit(damaged, 2, 0x01);
+
+        // "keep the newest two" after the resumed run's checkpoint must keep the intact 7, not the damaged 14
+        Run run = train("--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "7", "--steps", "14");
+        assertTrue(run.out().contains("warning: skipped a checkpoint that cannot be used: " + damaged + ": the SHA-256"), run.out());
+        assertTrue(run.out().contains("; moved aside to " + damaged + ".damaged"), run.out());
+        assertTrue(run.outLines().contains("resuming from " + intact + " at step 7"), run.out());
+        assertEquals(List.of("checkpoint-000000007.ckpt", "checkpoint-000000014.ckpt", "checkpoint-000000014.ckpt.damaged"),
+                names(checkpoints));
+        assertArrayEquals(bytes, Files.readAllBytes(checkpoints.resolve("checkpoint-000000014.ckpt.damaged")));
+    }
+
+    @Test
+    void anIntactCheckpointWithAnotherOptimizersStateIsSkippedAndTheOlderOneUsed() throws IOException {
+        Path plain = dir.resolve("plain.safetensors");
+        train("--save", plain.toString());
+        Path checkpoints = dir.resolve("checkpoints");
+        train("--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "10");
+        Path newest = checkpoints.resolve("checkpoint-000000024.ckpt");
+        Checkpoint good = CheckpointFile.read(newest);
+        LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
+        good.weights().forEach((name, w) -> buffers.put(name + ".momentum_buffer", w.copy()));
+        // a valid checksum over the state of another optimiser than the run's (adam)
+        CheckpointFile.write(newest, new Checkpoint(good.step(), good.epoch(), good.batchInEpoch(), good.seed(), good.config(),
+                good.weights(), OptimizerState.of("momentum", good.step(), buffers)));
+
+        Path weights = dir.resolve("weights.safetensors");
+        Run run = train("--checkpoint-dir", checkpoints.toString(), "--save", weights.toString());
+        assertTrue(run.out().contains("warning: skipped a checkpoint that cannot be used: " + newest + ": intact, but cannot continue"
+                + " this run: cannot import the state of a 'momentum' optimizer into a 'adam' optimizer; moved aside to " + newest
+                + ".damaged"), run.out());
+        assertTrue(run.outLines().contains("resuming from " + checkpoints.resolve("checkpoint-000000020.ckpt") + " at step 20"),
+                run.out());
+        assertArrayEquals(Files.readAllBytes(plain), Files.readAllBytes(weights), "resumed from the older one to the same bytes");
     }
 
     @Test

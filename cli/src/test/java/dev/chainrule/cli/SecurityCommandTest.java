@@ -11,6 +11,7 @@ import dev.chainrule.coordinator.security.TestCertificates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,7 @@ class SecurityCommandTest {
         train = TrainCommandTest.blobsCsv(dir.resolve("train.csv"), 300, 4, 3, 1);
         test = TrainCommandTest.blobsCsv(dir.resolve("test.csv"), 100, 4, 3, 2);
         token = Files.writeString(dir.resolve("token"), SECRET + "\n");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
     }
 
     @Test
@@ -105,6 +107,7 @@ class SecurityCommandTest {
                 "--tls-client-ca", certs.ca().toString(), "--token-file", token.toString()))) {
             String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
             Path wrongToken = Files.writeString(dir.resolve("wrong-token"), "not-the-" + SECRET);
+            Files.setPosixFilePermissions(wrongToken, PosixFilePermissions.fromString("rw-------"));
             List<String> client = List.of("--tls-client-cert", certs.clientCert().toString(), "--tls-client-key",
                     certs.clientKey().toString());
             try (ChainruleProcess noClientCert = worker(address, "no-cert", List.of("--tls-ca", certs.ca().toString(),
@@ -169,6 +172,53 @@ class SecurityCommandTest {
         assertInputError(coordinator("127.0.0.1", "1", "--token-file", dir.resolve("nope").toString()), "--token-file ", "cannot read it");
         assertInputError(new String[] {"train", "--train", train.toString(), "--test", test.toString(), "--token-file", token.toString()},
                 "--token-file protects the local cluster of --workers N");
+    }
+
+    @Test
+    void aTlsKeyThatIsNotTheCertificatesOrACertificateOutsideItsDatesIsRefusedAtStartUp() throws Exception {
+        assertInputError(coordinator("127.0.0.1", "1", "--tls-cert", certs.serverCert().toString(), "--tls-key",
+                certs.otherServerKey().toString()), "--tls-cert/--tls-key: the private key " + certs.otherServerKey()
+                + " does not match the certificate " + certs.serverCert());
+        Path expired = TestCertificates.dated(dir, "cli-expired", "20200101000000Z", "20200102000000Z");
+        assertInputError(coordinator("127.0.0.1", "1", "--tls-cert", expired.toString(), "--tls-key",
+                dir.resolve("cli-expired.key").toString()), "the certificate " + expired + " (CN=localhost) has expired");
+        Path future = TestCertificates.dated(dir, "cli-future", "20990101000000Z", "20991231000000Z");
+        assertInputError(workerArgs("127.0.0.1:1", "w", List.of("--tls-ca", certs.ca().toString(), "--tls-client-cert",
+                future.toString(), "--tls-client-key", dir.resolve("cli-future.key").toString())),
+                "the certificate " + future + " (CN=localhost) is not yet valid");
+        assertInputError(workerArgs("127.0.0.1:1", "w", List.of("--tls-ca", certs.ca().toString(), "--tls-client-cert",
+                certs.clientCert().toString(), "--tls-client-key", certs.serverKey().toString())),
+                "the private key " + certs.serverKey() + " does not match the certificate " + certs.clientCert());
+    }
+
+    @Test
+    void aTokenFileOthersMayReadIsNamedInAWarningThatNeverShowsTheToken() throws IOException {
+        Path readable = Files.writeString(dir.resolve("readable-token"), SECRET);
+        Files.setPosixFilePermissions(readable, PosixFilePermissions.fromString("rw-r--r--"));
+        Run run = run(coordinator("127.0.0.1", "1", "--worker-wait", "200ms", "--token-file", readable.toString()));
+        assertEquals(1, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().startsWith("warning: --token-file " + readable + " can be read by every user (rw-r--r--):"), run.err());
+        assertFalse(run.err().contains(SECRET), run.err());
+        Files.setPosixFilePermissions(readable, PosixFilePermissions.fromString("rw-r-----"));
+        assertTrue(run(coordinator("127.0.0.1", "1", "--worker-wait", "200ms", "--token-file", readable.toString())).err()
+                .startsWith("warning: --token-file " + readable + " can be read by its group (rw-r-----)"));
+        Run quiet = run(coordinator("127.0.0.1", "1", "--worker-wait", "200ms", "--token-file", token.toString()));
+        assertFalse(quiet.err().contains("warning"), quiet.err());
+    }
+
+    @Test
+    void aTokenLongerThan4096CharactersIsRefusedAtStartUp() throws IOException {
+        Path longToken = Files.writeString(dir.resolve("long-token"), "x".repeat(5000));
+        String err = assertInputError(coordinator("127.0.0.1", "1", "--token-file", longToken.toString()),
+                "--token-file " + longToken + ": the token has 5000 characters (expected: at most 4096)");
+        assertFalse(err.contains("xxxxxxxx"), err);
+        Path huge = Files.writeString(dir.resolve("huge-token"), "y".repeat(100_000));
+        assertInputError(workerArgs("127.0.0.1:1", "w", List.of("--token-file", huge.toString())),
+                "--token-file " + huge + ": more than 8192 bytes (expected: a token of at most 4096 characters)");
+        Path allowed = Files.writeString(dir.resolve("longest-token"), "z".repeat(4096) + "\n");
+        Files.setPosixFilePermissions(allowed, PosixFilePermissions.fromString("rw-------"));
+        Run run = run(coordinator("127.0.0.1", "1", "--worker-wait", "200ms", "--token-file", allowed.toString()));
+        assertTrue(run.err().startsWith("error: the run failed: waited 200 ms for 1 worker"), run.err());
     }
 
     @Test

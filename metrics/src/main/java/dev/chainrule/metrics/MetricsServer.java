@@ -1,40 +1,57 @@
 package dev.chainrule.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves a Prometheus registry's scrape at {@code GET /metrics} (Prometheus text format 0.0.4) with
- * the JDK's HTTP server; any other path answers 404, any other method 405.
+ * Serves a Prometheus registry's scrape at {@code GET /metrics} (Prometheus text format 0.0.4) over
+ * HTTP/1.1, one request per connection; any other path answers 404, any other method 405.
+ *
+ * <p>Made so that slow or idle clients cannot blind monitoring: {@link #HANDLERS} threads answer
+ * requests, and each connection's request head must arrive within {@link #REQUEST_TIMEOUT_MILLIS}
+ * ({@link HttpRequestHead}), else it is closed; a connection that finds every handler busy and
+ * {@link #QUEUED} connections waiting is closed at once.
  *
  * <p>Lifecycle: {@link #start}, then {@link #close} (try-with-resources), which stops accepting,
- * gives exchanges in progress up to {@link #STOP_DELAY_SECONDS} and stops the one daemon thread that
- * serves requests. Thread-safe.
+ * closes the connections in progress and stops the daemon threads. Thread-safe.
  */
 public final class MetricsServer implements AutoCloseable {
     /** The path the scrape is served at. */
     public static final String PATH = "/metrics";
     /** The content type of Prometheus' text exposition format. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-    /** How long {@link #close} lets exchanges in progress finish. */
-    static final int STOP_DELAY_SECONDS = 1;
+    /** Threads answering requests. */
+    static final int HANDLERS = 4;
+    /** Accepted connections that may wait for a handler. */
+    static final int QUEUED = 16;
+    /** How long a client has to send its request head. */
+    static final int REQUEST_TIMEOUT_MILLIS = 5_000;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private boolean closed;
+    private final ServerSocket socket;
+    private final ThreadPoolExecutor handlers;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final PrometheusMeterRegistry registry;
+    private volatile boolean closed;
 
-    private MetricsServer(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private MetricsServer(ServerSocket socket, PrometheusMeterRegistry registry) {
+        this.socket = socket;
+        this.registry = registry;
+        AtomicInteger count = new AtomicInteger();
+        this.handlers = new ThreadPoolExecutor(HANDLERS, HANDLERS, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED),
+                task -> daemon(task, "chainrule-metrics-http-" + count.incrementAndGet()));
     }
 
     /** Serves {@code registry} on {@code bind}:{@code port} (port 0 picks a free port, see {@link #port}). */
@@ -44,21 +61,22 @@ public final class MetricsServer implements AutoCloseable {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port : " + port + " (expected: 0 to 65535)");
         }
-        HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
-        server.createContext("/", exchange -> handle(exchange, registry));
-        ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "chainrule-metrics-http");
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(executor);
-        server.start();
-        return new MetricsServer(server, executor);
+        ServerSocket socket = new ServerSocket();
+        try {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(bind, port));
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        MetricsServer server = new MetricsServer(socket, registry);
+        daemon(server::accept, "chainrule-metrics-accept").start();
+        return server;
     }
 
     /** The port the server listens on. */
     public int port() {
-        return server.getAddress().getPort();
+        return socket.getLocalPort();
     }
 
     @Override
@@ -67,42 +85,101 @@ public final class MetricsServer implements AutoCloseable {
             return;
         }
         closed = true;
-        server.stop(STOP_DELAY_SECONDS);
-        executor.shutdownNow();
         try {
-            executor.awaitTermination(STOP_DELAY_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
         }
+        handlers.shutdownNow();
+        open.forEach(MetricsServer::closeQuietly);
     }
 
-    private static void handle(HttpExchange exchange, PrometheusMeterRegistry registry) throws IOException {
-        try (exchange) {
-            if (!PATH.equals(exchange.getRequestURI().getPath())) {
-                respond(exchange, 404, "not found: " + exchange.getRequestURI().getPath() + " (expected: " + PATH + ")\n");
-            } else if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                respond(exchange, 405, "method " + exchange.getRequestMethod() + " (expected: GET)\n");
-            } else {
-                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-                boolean head = "HEAD".equals(exchange.getRequestMethod());
-                exchange.sendResponseHeaders(200, head ? -1 : body.length);
-                if (!head) {
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        out.write(body);
-                    }
-                }
+    private void accept() {
+        while (!closed) {
+            Socket connection;
+            try {
+                connection = socket.accept();
+            } catch (IOException e) {
+                continue; // closed (the loop ends), or one failed accept
+            }
+            open.add(connection);
+            try {
+                handlers.execute(() -> serve(connection));
+            } catch (RejectedExecutionException e) {
+                forget(connection);
             }
         }
     }
 
-    private static void respond(HttpExchange exchange, int code, String text) throws IOException {
+    private void serve(Socket connection) {
+        try (connection) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MILLIS);
+            HttpRequestHead request;
+            try {
+                request = HttpRequestHead.read(connection, deadline);
+            } catch (HttpRequestHead.Refused e) {
+                if (e.status() != 0) {
+                    respond(connection, e.status(), "text/plain; charset=utf-8", e.getMessage() + "\n", false, null);
+                }
+                return;
+            }
+            boolean head = "HEAD".equals(request.method());
+            if (!PATH.equals(request.path())) {
+                respond(connection, 404, "text/plain; charset=utf-8", "not found: " + request.path() + " (expected: " + PATH + ")\n",
+                        head, null);
+            } else if (!"GET".equals(request.method()) && !head) {
+                respond(connection, 405, "text/plain; charset=utf-8", "method " + request.method() + " (expected: GET)\n", false,
+                        "Allow: GET, HEAD\r\n");
+            } else {
+                respond(connection, 200, CONTENT_TYPE, registry.scrape(), head, null);
+            }
+        } catch (IOException e) {
+            // the client went away or stalled: nothing to answer
+        } finally {
+            open.remove(connection);
+        }
+    }
+
+    private static void respond(Socket connection, int status, String contentType, String text, boolean head, String extraHeaders)
+            throws IOException {
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(code, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
+        String headers = "HTTP/1.1 " + status + " " + reason(status) + "\r\nContent-Type: " + contentType + "\r\nContent-Length: "
+                + body.length + "\r\n" + (extraHeaders == null ? "" : extraHeaders) + "Connection: close\r\n\r\n";
+        OutputStream out = connection.getOutputStream();
+        out.write(headers.getBytes(StandardCharsets.ISO_8859_1));
+        if (!head) {
             out.write(body);
         }
+        out.flush();
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 431 -> "Request Header Fields Too Large";
+            default -> "Error";
+        };
+    }
+
+    private void forget(Socket connection) {
+        open.remove(connection);
+        closeQuietly(connection);
+    }
+
+    private static void closeQuietly(Socket connection) {
+        try {
+            connection.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    private static Thread daemon(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
     }
 }

@@ -1,6 +1,7 @@
 package dev.chainrule.checkpoint;
 
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.data.Excerpt;
 import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.weights.AtomicFiles;
 import dev.chainrule.weights.SafetensorsFile;
@@ -94,6 +95,9 @@ public final class CheckpointFile {
      *     checkpoint of this format
      */
     public static Checkpoint read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new CheckpointException(file + ": is a directory (expected: a checkpoint file)");
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -119,7 +123,7 @@ public final class CheckpointFile {
         Map<String, String> metadata = header.metadata();
         String format = metadata.get("format");
         if (!FORMAT.equals(format)) {
-            throw new CheckpointException(source + ": metadata format is " + (format == null ? "missing" : "'" + format + "'")
+            throw new CheckpointException(source + ": metadata format is " + (format == null ? "missing" : "'" + Excerpt.of(format) + "'")
                     + " (expected: " + FORMAT + "): not a chainrule checkpoint");
         }
         long version = number(metadata, VERSION_KEY, source);
@@ -137,7 +141,7 @@ public final class CheckpointFile {
             } else if (name.startsWith(OPTIMIZER_PREFIX)) {
                 buffers.put(name.substring(OPTIMIZER_PREFIX.length()), e.getValue());
             } else {
-                throw new CheckpointException(source + ": tensor '" + name + "' is neither " + WEIGHTS_PREFIX + "<parameter> nor "
+                throw new CheckpointException(source + ": tensor '" + Excerpt.of(name) + "' is neither " + WEIGHTS_PREFIX + "<parameter> nor "
                         + OPTIMIZER_PREFIX + "<buffer>");
             }
         }
@@ -234,7 +238,7 @@ public final class CheckpointFile {
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
-            throw new CheckpointException(source + ": metadata " + key + " is '" + text + "' (expected: an integer)");
+            throw new CheckpointException(source + ": metadata " + key + " is '" + Excerpt.of(text) + "' (expected: an integer)");
         }
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,30 +22,45 @@ import java.util.regex.Pattern;
  * The checkpoints of one run in one directory: {@code checkpoint-000000123.ckpt} after step 123
  * (nine digits or more), each a {@link CheckpointFile}.
  *
- * <p>{@link #save} writes the next checkpoint atomically, then keeps it and the one before it (the
- * newest with a smaller step) and deletes the others, including newer ones left by a run that was
- * resumed from an older checkpoint because those were damaged, and temporary files left by a crash
- * during a write. {@link #latest} finds the checkpoint to resume from: the one with the highest step
- * that reads back intact; every newer one that does not is skipped, and the reason is reported; when
- * none is intact it is an error naming every file. A checkpoint whose {@link RunConfig configuration}
- * differs from this run's is refused, naming the fields that differ: a directory belongs to one run.
+ * <p>{@link #save} writes the next checkpoint atomically, then keeps it and the newest older one
+ * that reads back intact, and deletes the others, including newer ones and temporary files left by a
+ * crash during a write. {@link #latest} finds the checkpoint to resume from: the one with the highest
+ * step that reads back intact and can continue the run; every newer one is skipped, and the reason
+ * is reported. A checkpoint file that cannot be used (damaged, truncated, not a checkpoint, or whose
+ * checksum holds but whose content cannot continue the run) is never counted as kept: it is moved
+ * aside to {@code <name>.damaged} ({@link #DAMAGED_SUFFIX}), which no later run reads, and the move is
+ * reported. When no checkpoint is usable it is an error naming every file. A checkpoint whose
+ * {@link RunConfig configuration} differs from this run's is refused, naming the fields that differ:
+ * a directory belongs to one run.
  *
  * <p>Not thread-safe; one process writes a directory at a time.
  */
 public final class CheckpointStore {
     /** How many checkpoints {@link #save} keeps: the newest and the one before it. */
     public static final int KEEP = 2;
+    /** Appended to the name of a checkpoint file that cannot be used when it is moved aside. */
+    public static final String DAMAGED_SUFFIX = ".damaged";
 
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{9,18})\\.ckpt");
     private static final Pattern TEMP = Pattern.compile("\\.checkpoint-\\d{9,18}\\.ckpt\\.[0-9a-z]+\\.tmp");
 
     private final Path directory;
     private final RunConfig config;
+    private final Consumer<String> notices;
 
-    /** The checkpoints of the run {@code config} in {@code directory}, which need not exist yet. */
+    /** The checkpoints of the run {@code config} in {@code directory}, which need not exist yet; moves go unreported. */
     public CheckpointStore(Path directory, RunConfig config) {
+        this(directory, config, notice -> { });
+    }
+
+    /**
+     * As above; {@code notices} hears of every checkpoint that {@link #save} finds unusable and moves
+     * aside, in a sentence naming both files.
+     */
+    public CheckpointStore(Path directory, RunConfig config, Consumer<String> notices) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.config = Objects.requireNonNull(config, "config");
+        this.notices = Objects.requireNonNull(notices, "notices");
     }
 
     /**
@@ -51,7 +68,7 @@ public final class CheckpointStore {
      *
      * @param file the checkpoint to resume from
      * @param checkpoint its content
-     * @param skipped why each newer file was not used, one message per file naming it
+     * @param skipped why each newer file was not used and where it was moved, one message per file naming it
      */
     public record Found(Path file, Checkpoint checkpoint, List<String> skipped) {
         /** Takes an unmodifiable copy of {@code skipped}. */
@@ -120,33 +137,48 @@ public final class CheckpointStore {
         return files;
     }
 
-    /**
-     * The newest intact checkpoint, or empty when the directory holds none at all.
-     *
-     * @throws CheckpointException when there are checkpoint files but none is intact (naming each
-     *     file and its problem), or when the newest intact one belongs to a run with another
-     *     configuration (naming each field that differs)
-     */
+    /** {@link #latest(Consumer)} for a run that accepts every intact checkpoint of its configuration. */
     public Optional<Found> latest() throws IOException {
+        return latest(checkpoint -> { });
+    }
+
+    /**
+     * The newest intact checkpoint that {@code resumable} accepts, or empty when the directory holds
+     * no checkpoint at all. Each newer file is skipped and moved aside ({@link #DAMAGED_SUFFIX}).
+     *
+     * @param resumable throws {@link IllegalArgumentException}, saying why, for a checkpoint that
+     *     cannot continue the run (e.g. the state of another optimiser)
+     * @throws CheckpointException when there are checkpoint files but none is usable (naming each
+     *     file and its problem; nothing is moved), or when the newest intact one belongs to a run with
+     *     another configuration (naming each field that differs)
+     */
+    public Optional<Found> latest(Consumer<Checkpoint> resumable) throws IOException {
         List<Path> files = files();
+        List<Path> unusable = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (Path file : files) {
             Checkpoint checkpoint;
             try {
-                checkpoint = CheckpointFile.read(file);
+                checkpoint = verified(file);
             } catch (CheckpointException e) {
+                unusable.add(file);
                 skipped.add(e.getMessage());
-                continue;
-            }
-            if (checkpoint.step() != stepOf(file)) {
-                skipped.add(file + ": holds the checkpoint after step " + checkpoint.step() + " (expected: " + stepOf(file)
-                        + ", as its name says)");
                 continue;
             }
             List<String> differences = config.differences(checkpoint.config());
             if (!differences.isEmpty()) {
                 throw new CheckpointException(file + " was written by a run with another configuration, which this run cannot"
                         + " resume: " + String.join("; ", differences));
+            }
+            try {
+                resumable.accept(checkpoint);
+            } catch (IllegalArgumentException e) {
+                unusable.add(file);
+                skipped.add(file + ": intact, but cannot continue this run: " + e.getMessage());
+                continue;
+            }
+            for (int i = 0; i < unusable.size(); i++) {
+                skipped.set(i, skipped.get(i) + "; " + moveAside(unusable.get(i)));
             }
             return Optional.of(new Found(file, checkpoint, skipped));
         }
@@ -159,13 +191,45 @@ public final class CheckpointStore {
         return Optional.empty();
     }
 
-    /** Keeps the checkpoint of {@code step} and the newest one before it; deletes other checkpoints and stale temporary files. */
+    /** The checkpoint in {@code file}, read back intact and holding the step its name says. */
+    private static Checkpoint verified(Path file) throws IOException {
+        Checkpoint checkpoint = CheckpointFile.read(file);
+        if (checkpoint.step() != stepOf(file)) {
+            throw new CheckpointException(file + ": holds the checkpoint after step " + checkpoint.step() + " (expected: "
+                    + stepOf(file) + ", as its name says)");
+        }
+        return checkpoint;
+    }
+
+    /** Renames {@code file} to {@code <file>.damaged} (replacing an older one); says what was done, for the log. */
+    private static String moveAside(Path file) {
+        Path aside = file.resolveSibling(file.getFileName() + DAMAGED_SUFFIX);
+        try {
+            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            return "moved aside to " + aside;
+        } catch (IOException e) {
+            return "could not move it aside to " + aside + " (" + e.getClass().getSimpleName() + "); it will be deleted";
+        }
+    }
+
+    /**
+     * Keeps the checkpoint of {@code step} and the newest older one that reads back intact; moves
+     * aside the older ones that do not (reporting each), deletes the rest and stale temporary files.
+     */
     private void prune(long step) throws IOException {
         int kept = 0;
         for (Path file : files()) {
             long s = stepOf(file);
-            if (s <= step && kept < KEEP) {
+            if (s == step) {
                 kept++;
+            } else if (s < step && kept < KEEP) {
+                try {
+                    verified(file);
+                    kept++;
+                } catch (CheckpointException e) {
+                    notices.accept("checkpoint " + e.getMessage() + "; " + moveAside(file));
+                    Files.deleteIfExists(file);
+                }
             } else {
                 Files.deleteIfExists(file);
             }

@@ -1,5 +1,6 @@
 package dev.chainrule.checkpoint;
 
+import dev.chainrule.data.Excerpt;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.optim.OptimizerSettings;
@@ -94,9 +95,9 @@ public record RunConfig(ModelSpec model, Activation activation, String optimizer
             if (theirs == null) {
                 differences.add(name + " is not recorded in the checkpoint (this run has " + ours + ")");
             } else if (ours == null) {
-                differences.add(name + " is " + theirs + " in the checkpoint, which this version does not know");
+                differences.add(Excerpt.of(name) + " is " + Excerpt.of(theirs) + " in the checkpoint, which this version does not know");
             } else if (!theirs.equals(ours)) {
-                differences.add(name + " is " + theirs + " in the checkpoint, " + ours + " in this run");
+                differences.add(name + " is " + Excerpt.of(theirs) + " in the checkpoint, " + ours + " in this run");
             }
         }
         return differences;

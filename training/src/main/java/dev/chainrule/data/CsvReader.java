@@ -1,8 +1,8 @@
 package dev.chainrule.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,33 +13,35 @@ import java.util.Arrays;
  * <p>The first non-blank line is a header, and skipped, when its first field is not an integer.
  * Fields are separated by commas and trimmed; quoting is not supported; blank lines are skipped.
  * Every row must have as many columns as the first line (header or not). A file whose content starts
- * with the gzip magic bytes is gunzipped.
+ * with the gzip magic bytes is gunzipped. A line longer than {@link #MAX_LINE_CHARS} is an error (found
+ * after reading that much of it), and a field quoted in a message is cut short ({@link Excerpt}).
  */
 final class CsvReader {
     private CsvReader() {
     }
 
+    /** The most characters a line may have (a few hundred thousand features); a longer line is an error. */
+    static final int MAX_LINE_CHARS = 1 << 22;
+
     /** Reads {@code file} into a data set. */
     static Dataset read(Path file) {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(DataFiles.open(file), StandardCharsets.UTF_8), DataFiles.BUFFER)) {
-            return parse(reader, file);
+        try (Reader reader = new InputStreamReader(DataFiles.open(file), StandardCharsets.UTF_8)) {
+            return parse(new LineReader(reader, file, MAX_LINE_CHARS), file);
         } catch (IOException e) {
             throw new DataFileException(file, "cannot read: " + e, e);
         }
     }
 
-    private static Dataset parse(BufferedReader reader, Path file) throws IOException {
+    private static Dataset parse(LineReader reader, Path file) throws IOException {
         int columns = -1;
         int columnsLine = 0;
         float[] features = new float[1024];
         int[] labels = new int[64];
         int rows = 0;
         String[] fields = new String[0];
-        int lineNumber = 0;
         String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
+        while ((line = reader.next()) != null) {
+            int lineNumber = reader.lineNumber();
             if (lineNumber == 1 && line.startsWith("\uFEFF")) {
                 line = line.substring(1);
             }
@@ -95,7 +97,7 @@ final class CsvReader {
         try {
             label = Integer.parseInt(field);
         } catch (NumberFormatException e) {
-            throw new DataFileException(file, "line " + line + ", column 1: label \"" + field + "\" is not an integer");
+            throw new DataFileException(file, "line " + line + ", column 1: label \"" + Excerpt.of(field) + "\" is not an integer");
         }
         if (label < 0) {
             throw new DataFileException(file, "line " + line + ", column 1: label " + label + " is negative");
@@ -108,11 +110,11 @@ final class CsvReader {
         try {
             value = Float.parseFloat(field);
         } catch (NumberFormatException e) {
-            throw new DataFileException(file, "line " + line + ", column " + column + ": \"" + field
+            throw new DataFileException(file, "line " + line + ", column " + column + ": \"" + Excerpt.of(field)
                     + "\" is not a number");
         }
         if (!Float.isFinite(value)) {
-            throw new DataFileException(file, "line " + line + ", column " + column + ": \"" + field
+            throw new DataFileException(file, "line " + line + ", column " + column + ": \"" + Excerpt.of(field)
                     + "\" is not a finite float32 number");
         }
         return value;

@@ -3,6 +3,8 @@ package dev.chainrule.data;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.LongFunction;
 
 /**
  * Reads one IDX file of unsigned-byte images or labels (the MNIST format), raw or gzip.
@@ -15,6 +17,9 @@ import java.nio.file.Path;
 final class IdxReader {
     static final int IMAGES_MAGIC = 0x00000803;
     static final int LABELS_MAGIC = 0x00000801;
+
+    /** The most elements one file may hold: the largest Java array. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
     /** {@code (float) b / 255f} for every unsigned byte b: float32 division, as PyTorch's ToTensor. */
     private static final float[] SCALED = scaledBytes();
@@ -37,27 +42,12 @@ final class IdxReader {
             int rows = header[1];
             int cols = header[2];
             long width = (long) rows * cols;
-            long total = count * width;
-            if (total > Integer.MAX_VALUE - 8) {
-                throw new DataFileException(file, count + " images of " + rows + "×" + cols + " are " + total
-                        + " pixels, more than one Java array holds (" + (Integer.MAX_VALUE - 8) + ")");
+            String claim = count + " images of " + rows + "×" + cols;
+            byte[] bytes = readElements(in, file, header.length, count, width, claim, done -> done / width + " complete images");
+            float[] pixels = new float[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                pixels[i] = SCALED[bytes[i] & 0xff];
             }
-            float[] pixels = new float[(int) total];
-            byte[] chunk = new byte[DataFiles.BUFFER];
-            int done = 0;
-            while (done < total) {
-                int want = (int) Math.min(chunk.length, total - done);
-                int got = DataFiles.readUpTo(in, chunk, want, file);
-                for (int i = 0; i < got; i++) {
-                    pixels[done + i] = SCALED[chunk[i] & 0xff];
-                }
-                done += got;
-                if (got < want) {
-                    throw truncated(file, header.length, total, done, count + " images of " + rows + "×" + cols,
-                            done / width + " complete images");
-                }
-            }
-            requireNoTrailingBytes(in, file, header.length, total);
             return new Images(count, rows, cols, pixels);
         } catch (IOException e) {
             throw new DataFileException(file, "cannot read: " + e, e);
@@ -69,25 +59,69 @@ final class IdxReader {
         try (InputStream in = DataFiles.open(file)) {
             int[] header = readHeader(in, file, LABELS_MAGIC, "unsigned-byte labels, 1 dimension");
             int count = header[0];
-            int[] labels = new int[count];
-            byte[] chunk = new byte[DataFiles.BUFFER];
-            int done = 0;
-            while (done < count) {
-                int want = Math.min(chunk.length, count - done);
-                int got = DataFiles.readUpTo(in, chunk, want, file);
-                for (int i = 0; i < got; i++) {
-                    labels[done + i] = chunk[i] & 0xff;
-                }
-                done += got;
-                if (got < want) {
-                    throw truncated(file, header.length, count, done, count + " labels", done + " labels");
-                }
+            byte[] bytes = readElements(in, file, header.length, count, 1, count + " labels", done -> done + " labels");
+            int[] labels = new int[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                labels[i] = bytes[i] & 0xff;
             }
-            requireNoTrailingBytes(in, file, header.length, count);
             return labels;
         } catch (IOException e) {
             throw new DataFileException(file, "cannot read: " + e, e);
         }
+    }
+
+    /**
+     * The {@code records × width} unsigned bytes after the header, and nothing after them. The claim
+     * is checked against what the file can hold before anything is allocated: a raw file must have
+     * exactly that size, a gzip file must be large enough to decompress to it; the array then grows
+     * with the data that really arrives, so a header that claims more than the data holds costs no
+     * more than the data.
+     *
+     * @param claim what the header claims, for messages ("3 images of 28×28")
+     * @param found what {@code n} bytes of elements hold, for messages ("2 complete images")
+     */
+    private static byte[] readElements(InputStream in, Path file, int dims, long records, long width, String claim,
+            LongFunction<String> found) throws IOException {
+        long headerBytes = 4 + 4L * dims;
+        long total;
+        try {
+            total = Math.multiplyExact(records, width);
+        } catch (ArithmeticException e) {
+            total = Long.MAX_VALUE;
+        }
+        if (total > MAX_ELEMENTS) {
+            throw new DataFileException(file, claim + " are " + (total == Long.MAX_VALUE ? "more than 2^63" : Long.toString(total))
+                    + " bytes, more than one Java array holds (" + MAX_ELEMENTS + ")");
+        }
+        DataFiles.Capacity capacity = DataFiles.capacity(file);
+        if (capacity.exact() && capacity.bytes() < headerBytes + total) {
+            throw truncated(file, headerBytes, total, capacity.bytes() - headerBytes, claim, found);
+        }
+        if (capacity.exact() && capacity.bytes() > headerBytes + total) {
+            throw trailing(file, headerBytes + total, capacity.bytes() - headerBytes - total);
+        }
+        if (headerBytes + total > capacity.bytes()) {
+            throw new DataFileException(file, "its header claims " + claim + ", " + (headerBytes + total) + " bytes, more than "
+                    + capacity.describe());
+        }
+        byte[] elements = new byte[(int) Math.min(total, capacity.exact() ? total : DataFiles.BUFFER)];
+        int done = 0;
+        while (done < total) {
+            if (done == elements.length) {
+                elements = Arrays.copyOf(elements, (int) Math.min(total, 2L * elements.length));
+            }
+            int want = Math.min(elements.length - done, DataFiles.BUFFER);
+            int got = DataFiles.readUpTo(in, elements, done, want, file);
+            done += got;
+            if (got < want) {
+                throw truncated(file, headerBytes, total, done, claim, found);
+            }
+        }
+        long extra = DataFiles.remaining(in, file);
+        if (extra > 0) {
+            throw trailing(file, headerBytes + total, extra);
+        }
+        return elements;
     }
 
     /** Reads and checks the magic number and the dimensions that follow it; returns the dimensions. */
@@ -118,20 +152,15 @@ final class IdxReader {
         return sizes;
     }
 
-    private static DataFileException truncated(Path file, int dims, long elements, long elementsRead,
-            String expected, String found) {
-        long headerBytes = 4 + 4L * dims;
-        return new DataFileException(file, "truncated: expected " + (headerBytes + elements) + " bytes (" + expected
-                + "), found " + (headerBytes + elementsRead) + " bytes (" + found + ")");
+    private static DataFileException truncated(Path file, long headerBytes, long elements, long elementsRead, String claim,
+            LongFunction<String> found) {
+        return new DataFileException(file, "truncated: expected " + (headerBytes + elements) + " bytes (" + claim
+                + "), found " + (headerBytes + elementsRead) + " bytes (" + found.apply(elementsRead) + ")");
     }
 
-    private static void requireNoTrailingBytes(InputStream in, Path file, int dims, long elements) throws IOException {
-        long extra = DataFiles.remaining(in, file);
-        if (extra > 0) {
-            long expected = 4 + 4L * dims + elements;
-            throw new DataFileException(file, "expected " + expected + " bytes from its header, found " + (expected + extra)
-                    + " (" + extra + " bytes after the last element)");
-        }
+    private static DataFileException trailing(Path file, long expected, long extra) {
+        return new DataFileException(file, "expected " + expected + " bytes from its header, found " + (expected + extra)
+                + " (" + extra + " bytes after the last element)");
     }
 
     private static int bigEndianInt(byte[] b, int at) {

@@ -1,7 +1,5 @@
 package dev.chainrule.train;
 
-import dev.chainrule.autodiff.GradMode;
-import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.checkpoint.Checkpoint;
 import dev.chainrule.checkpoint.CheckpointStore;
 import dev.chainrule.data.BatchSchedule;
@@ -10,15 +8,12 @@ import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.LearningRateSchedule;
 import dev.chainrule.optim.Optimizer;
-import dev.chainrule.optim.OptimizerState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * Trains a model. Each optimiser step takes its batch from the {@link BatchSchedule}, cuts it into
@@ -101,51 +96,10 @@ public final class Trainer {
      * start at step {@code checkpoint.step()}. Everything is checked before anything changes. Returns
      * this trainer.
      *
-     * @throws IllegalArgumentException when the checkpoint does not fit this run: its step is past
-     *     the run's end, its epoch, batch or seed disagree with this run's batch order, its weights do
-     *     not match the model's parameters (names, shapes), or its optimiser state is of another kind
-     *     or has not taken exactly {@code step} steps
+     * @throws IllegalArgumentException when the checkpoint does not fit this run ({@link Resumption#check})
      */
     public Trainer resumeFrom(Checkpoint checkpoint) {
-        BatchSchedule batches = batches(data.train(), config);
-        long total = config.totalSteps(batches.batchesPerEpoch());
-        long step = checkpoint.step();
-        if (step > total) {
-            throw new IllegalArgumentException("checkpoint after step " + step + " (expected: <= " + total + ", the run's steps)");
-        }
-        long epoch = step / batches.batchesPerEpoch();
-        int batch = (int) (step % batches.batchesPerEpoch());
-        if (checkpoint.epoch() != epoch || checkpoint.batchInEpoch() != batch) {
-            throw new IllegalArgumentException("checkpoint after step " + step + " says it resumes with batch "
-                    + checkpoint.batchInEpoch() + " of epoch " + checkpoint.epoch() + " (expected: batch " + batch + " of epoch "
-                    + epoch + ", with " + batches.batchesPerEpoch() + " batches per epoch)");
-        }
-        if (checkpoint.seed() != config.seed()) {
-            throw new IllegalArgumentException("checkpoint seed " + checkpoint.seed() + " (expected: " + config.seed()
-                    + ", this run's)");
-        }
-        Map<String, Tensor> parameters = model.namedParameters();
-        Map<String, Tensor> weights = checkpoint.weights();
-        if (!new TreeSet<>(parameters.keySet()).equals(new TreeSet<>(weights.keySet()))) {
-            throw new IllegalArgumentException("checkpoint weights " + new TreeSet<>(weights.keySet()) + " (expected: the model's "
-                    + new TreeSet<>(parameters.keySet()) + ")");
-        }
-        parameters.forEach((name, p) -> {
-            Tensor w = weights.get(name);
-            if (!w.shape().equals(p.shape()) || w.dtype() != p.dtype()) {
-                throw new IllegalArgumentException("checkpoint weight " + name + " is " + w.describe() + " (expected: like "
-                        + p.describe() + ")");
-            }
-        });
-        OptimizerState state = checkpoint.optimizer();
-        if (state.stepCount() != step) {
-            throw new IllegalArgumentException("checkpoint after step " + step + " holds the state of a " + state.kind()
-                    + " optimizer after " + state.stepCount() + " steps (expected: " + step + ")");
-        }
-        optimizer.importState(state);
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            parameters.forEach((name, p) -> p.copyFrom(weights.get(name)));
-        }
+        long step = new Resumption(model, data.train(), config, optimizer).apply(checkpoint);
         firstStep = step;
         lastCheckpointStep = step;
         return this;

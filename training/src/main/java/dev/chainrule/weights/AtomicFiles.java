@@ -34,14 +34,22 @@ public final class AtomicFiles {
     }
 
     /**
-     * Writes {@code content} to {@code target}, replacing any existing file. The temporary file,
-     * {@code .<name>.<random>.tmp}, is removed if anything fails. The directory is synced as well
-     * where the platform allows it.
+     * Writes {@code content} to {@code target}, replacing the regular file there if any (through a
+     * symbolic link, the file it points to). The temporary file, {@code .<name>.<random>.tmp}, is
+     * removed if anything fails. The directory is synced as well where the platform allows it.
+     *
+     * @throws OutputPathException naming {@code target} when it is not a regular file (a directory, a
+     *     device), or its directory is missing or not writable: nothing is written or replaced
      */
     public static void write(Path target, Content content) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Path temp = createTemp(dir, absolute.getFileName().toString());
+        Path destination = OutputPaths.file(target);
+        Path dir = destination.getParent();
+        Path temp;
+        try {
+            temp = createTemp(dir, destination.getFileName().toString());
+        } catch (IOException e) {
+            throw new OutputPathException(target, "cannot create a file in " + dir + " (" + e.getClass().getSimpleName() + ")", e);
+        }
         boolean done = false;
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -50,10 +58,11 @@ public final class AtomicFiles {
                 out.flush();
                 channel.force(true);
             }
+            OutputPaths.file(target); // again, right before the rename: it replaces nothing but a regular file
             try {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot replace " + target + " atomically: " + e.getMessage(), e);
+                throw new OutputPathException(target, "cannot be replaced atomically (" + e.getMessage() + ")", e);
             }
             done = true;
         } finally {

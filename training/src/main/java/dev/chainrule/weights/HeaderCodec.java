@@ -31,6 +31,11 @@ final class HeaderCodec {
 
     private static final Set<String> FIELDS = Set.of("dtype", "shape", "data_offsets");
     private static final int CONTEXT = 24;
+    private static final int UTF8_CHECK_CHARS = 1 << 14;
+    /** More tensors than this in one header are an error: models have thousands at most. */
+    static final int MAX_TENSORS = 1 << 14;
+    /** More dimensions than this are an error: no tensor has them, and a message would list them all. */
+    static final int MAX_RANK = 64;
 
     private HeaderCodec() {
     }
@@ -67,9 +72,23 @@ final class HeaderCodec {
      */
     static SafetensorsHeader decode(byte[] bytes, String source) {
         String text = utf8(bytes, source);
-        Object root;
+        Map<String, TensorEntry> tensors = new LinkedHashMap<>();
+        Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
         try {
-            root = JsonReader.parse(text);
+            if (!text.stripLeading().startsWith("{")) {
+                throw new WeightsFileException(source, "the header is " + describe(JsonReader.parse(text))
+                        + " (expected: a JSON object)");
+            }
+            JsonReader.parseMembers(text, MAX_TENSORS + 1, (name, value) -> {
+                if (name.equals(METADATA_KEY)) {
+                    metadata.put(name, metadata(value, source));
+                } else if (tensors.size() == MAX_TENSORS) {
+                    throw new WeightsFileException(source, "the header lists more than " + MAX_TENSORS + " tensors (expected: at most "
+                            + MAX_TENSORS + ")");
+                } else {
+                    tensors.put(name, tensor(name, value, source));
+                }
+            });
         } catch (JsonReader.SyntaxError e) {
             int at = e.position();
             int headerByte = text.substring(0, at).getBytes(UTF_8).length;
@@ -78,20 +97,7 @@ final class HeaderCodec {
                     + (SafetensorsReader.PREFIX_BYTES + headerByte) + " of the file): " + e.getMessage()
                     + ", near " + JsonWriter.quote(near));
         }
-        if (!(root instanceof Map<?, ?> members)) {
-            throw new WeightsFileException(source, "the header is " + describe(root) + " (expected: a JSON object)");
-        }
-        Map<String, TensorEntry> tensors = new LinkedHashMap<>();
-        Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> member : members.entrySet()) {
-            String name = (String) member.getKey();
-            if (name.equals(METADATA_KEY)) {
-                metadata = metadata(member.getValue(), source);
-            } else {
-                tensors.put(name, tensor(name, member.getValue(), source));
-            }
-        }
-        return new SafetensorsHeader(tensors, metadata);
+        return new SafetensorsHeader(tensors, metadata.getOrDefault(METADATA_KEY, Map.of()));
     }
 
     private static String utf8(byte[] bytes, String source) {
@@ -99,16 +105,19 @@ final class HeaderCodec {
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
-        CoderResult result = decoder.decode(in, out, true);
+        CharBuffer out = CharBuffer.allocate(UTF8_CHECK_CHARS); // checked in pieces: no second copy of a large header
+        CoderResult result;
+        do {
+            result = decoder.decode(in, out.clear(), true);
+        } while (result.isOverflow());
         if (!result.isError()) {
-            result = decoder.flush(out);
+            result = decoder.flush(out.clear());
         }
         if (result.isError()) {
             throw new WeightsFileException(source, "the header is not valid UTF-8 at byte " + in.position()
                     + " of the header (byte " + (SafetensorsReader.PREFIX_BYTES + in.position()) + " of the file)");
         }
-        return out.flip().toString();
+        return new String(bytes, UTF_8);
     }
 
     private static Map<String, String> metadata(Object value, String source) {
@@ -120,7 +129,7 @@ final class HeaderCodec {
         for (Map.Entry<?, ?> member : members.entrySet()) {
             String key = (String) member.getKey();
             if (!(member.getValue() instanceof String s)) {
-                throw new WeightsFileException(source, JsonWriter.quote(METADATA_KEY) + ": " + JsonWriter.quote(key)
+                throw new WeightsFileException(source, JsonWriter.quote(METADATA_KEY) + ": " + JsonWriter.quoteExcerpt(key)
                         + " is " + describe(member.getValue()) + " (expected: a string)");
             }
             metadata.put(key, s);
@@ -129,14 +138,14 @@ final class HeaderCodec {
     }
 
     private static TensorEntry tensor(String name, Object value, String source) {
-        String what = "tensor " + JsonWriter.quote(name);
+        String what = "tensor " + JsonWriter.quoteExcerpt(name);
         if (!(value instanceof Map<?, ?> fields)) {
             throw new WeightsFileException(source, what + " is " + describe(value)
                     + " (expected: an object with dtype, shape and data_offsets)");
         }
         for (Object key : fields.keySet()) {
             if (!FIELDS.contains(key)) {
-                throw new WeightsFileException(source, what + " has the unexpected key " + JsonWriter.quote((String) key)
+                throw new WeightsFileException(source, what + " has the unexpected key " + JsonWriter.quoteExcerpt((String) key)
                         + " (expected: dtype, shape, data_offsets)");
             }
         }
@@ -145,9 +154,12 @@ final class HeaderCodec {
             throw new WeightsFileException(source, what + ": dtype is " + describe(dtypeName) + " (expected: a string)");
         }
         SafetensorsDType dtype = SafetensorsDType.fromName(s).orElseThrow(() -> new WeightsFileException(source,
-                what + ": unknown dtype " + JsonWriter.quote(s) + " (safetensors dtypes: "
+                what + ": unknown dtype " + JsonWriter.quoteExcerpt(s) + " (safetensors dtypes: "
                         + Arrays.toString(SafetensorsDType.values()) + ")"));
         long[] dims = integers(fields, "shape", Integer.MAX_VALUE, what, source);
+        if (dims.length > MAX_RANK) {
+            throw new WeightsFileException(source, what + ": shape has " + dims.length + " dimensions (expected: at most " + MAX_RANK + ")");
+        }
         long[] offsets = integers(fields, "data_offsets", Long.MAX_VALUE, what, source);
         if (offsets.length != 2 || offsets[0] > offsets[1]) {
             throw new WeightsFileException(source, what + ": data_offsets " + Arrays.toString(offsets)
@@ -198,7 +210,7 @@ final class HeaderCodec {
         if (value == null) {
             return "null";
         } else if (value instanceof String s) {
-            return "the string " + JsonWriter.quote(s);
+            return "the string " + JsonWriter.quoteExcerpt(s);
         } else if (value instanceof BigInteger || value instanceof BigDecimal) {
             return "the number " + value;
         } else if (value instanceof Boolean) {

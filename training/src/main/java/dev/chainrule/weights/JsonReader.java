@@ -3,19 +3,35 @@ package dev.chainrule.weights;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * A strict RFC 8259 JSON parser for safetensors headers: objects become {@link LinkedHashMap}s in
  * document order (a repeated key is an error), arrays {@link List}s, strings {@link String}s,
  * integers {@link BigInteger}s, other numbers {@link BigDecimal}s, {@code true}/{@code false}
- * {@link Boolean}s and {@code null} Java null. Errors give the character position in the text.
+ * {@link Boolean}s and {@code null} Java null. Errors give the character position in the text. A
+ * number longer than {@value #MAX_NUMBER_CHARS} characters, an object of more than
+ * {@value #MAX_MEMBERS} members, an array of more than {@value #MAX_ELEMENTS} elements, or nesting
+ * deeper than {@value #MAX_DEPTH}, is an error, so that no input costs more than time linear in its
+ * length and memory in proportion to what the caller keeps of it.
  */
 final class JsonReader {
     /** Deeper nesting than this is an error rather than a stack overflow; a header needs depth 3. */
     static final int MAX_DEPTH = 64;
+    /**
+     * A longer number is an error before it is converted: every integer of a header fits in 20
+     * characters, and converting a number of a million digits would take seconds.
+     */
+    static final int MAX_NUMBER_CHARS = 64;
+    /** More members in one object are an error (a header's tensors are counted by {@link #parseMembers}'s own limit). */
+    static final int MAX_MEMBERS = 1 << 16;
+    /** More elements in one array are an error: a header's arrays are shapes and offset pairs. */
+    static final int MAX_ELEMENTS = 1 << 10;
 
     /** Malformed JSON, at {@link #position()} (a character index into the parsed text). */
     static final class SyntaxError extends RuntimeException {
@@ -44,11 +60,31 @@ final class JsonReader {
         JsonReader reader = new JsonReader(text);
         reader.skipWhitespace();
         Object value = reader.value(0);
-        reader.skipWhitespace();
-        if (reader.pos < text.length()) {
-            throw reader.error("expected end of JSON but found " + reader.describeNext());
-        }
+        reader.end();
         return value;
+    }
+
+    /**
+     * Parses {@code text}, which must hold exactly one JSON object surrounded by optional whitespace,
+     * handing each member to {@code member} as soon as its value is parsed instead of keeping them all,
+     * so that a caller that converts each member into something smaller never holds the whole tree.
+     * More than {@code maxMembers} members, or a repeated key, is an error.
+     */
+    static void parseMembers(String text, int maxMembers, BiConsumer<String, Object> member) {
+        JsonReader reader = new JsonReader(text);
+        reader.skipWhitespace();
+        if (reader.peek() != '{') {
+            throw reader.error("expected an object but found " + reader.describeNext());
+        }
+        reader.members(0, maxMembers, member);
+        reader.end();
+    }
+
+    private void end() {
+        skipWhitespace();
+        if (pos < text.length()) {
+            throw error("expected end of JSON but found " + describeNext());
+        }
     }
 
     private Object value(int depth) {
@@ -76,13 +112,20 @@ final class JsonReader {
     }
 
     private Map<String, Object> object(int depth) {
-        expect('{');
         Map<String, Object> members = new LinkedHashMap<>();
+        members(depth, MAX_MEMBERS, members::put);
+        return members;
+    }
+
+    /** The members of the object at {@code pos}, each handed to {@code sink} in order. */
+    private void members(int depth, int maxMembers, BiConsumer<String, Object> sink) {
+        expect('{');
         skipWhitespace();
         if (peek() == '}') {
             pos++;
-            return members;
+            return;
         }
+        Set<String> keys = new HashSet<>();
         while (true) {
             skipWhitespace();
             int keyPosition = pos;
@@ -90,19 +133,22 @@ final class JsonReader {
                 throw error("expected a string key but found " + describeNext());
             }
             String key = string();
-            if (members.containsKey(key)) {
-                throw new SyntaxError(keyPosition, "duplicate key " + JsonWriter.quote(key));
+            if (!keys.add(key)) {
+                throw new SyntaxError(keyPosition, "duplicate key " + JsonWriter.quoteExcerpt(key));
+            }
+            if (keys.size() > maxMembers) {
+                throw new SyntaxError(keyPosition, "an object of more than " + maxMembers + " members");
             }
             skipWhitespace();
             expect(':');
             skipWhitespace();
-            members.put(key, value(depth + 1));
+            sink.accept(key, value(depth + 1));
             skipWhitespace();
             if (peek() == ',') {
                 pos++;
             } else if (peek() == '}') {
                 pos++;
-                return members;
+                return;
             } else {
                 throw error("expected ',' or '}' but found " + describeNext());
             }
@@ -119,6 +165,9 @@ final class JsonReader {
         }
         while (true) {
             skipWhitespace();
+            if (elements.size() == MAX_ELEMENTS) {
+                throw error("an array of more than " + MAX_ELEMENTS + " elements");
+            }
             elements.add(value(depth + 1));
             skipWhitespace();
             if (peek() == ',') {
@@ -217,8 +266,15 @@ final class JsonReader {
             requireDigit();
             digits();
         }
+        if (pos - start > MAX_NUMBER_CHARS) {
+            throw new SyntaxError(start, "a number of " + (pos - start) + " characters (expected: at most " + MAX_NUMBER_CHARS + ")");
+        }
         String literal = text.substring(start, pos);
-        return integral ? new BigInteger(literal) : new BigDecimal(literal);
+        try {
+            return integral ? new BigInteger(literal) : new BigDecimal(literal);
+        } catch (NumberFormatException e) {
+            throw new SyntaxError(start, "the number " + literal + " is out of range (" + e.getMessage() + ")");
+        }
     }
 
     private void requireDigit() {

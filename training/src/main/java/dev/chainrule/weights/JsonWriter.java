@@ -1,5 +1,7 @@
 package dev.chainrule.weights;
 
+import dev.chainrule.data.Excerpt;
+
 /**
  * Writes compact JSON (no whitespace) the way serde_json does, which is how the reference
  * safetensors implementation writes its header: strings escape only {@code "}, {@code \} and
@@ -63,7 +65,12 @@ final class JsonWriter {
         return out.toString();
     }
 
-    /** {@code s} as a JSON string literal (also used to quote names in error messages). */
+    /** {@code s}, or its beginning if it is long ({@link Excerpt}), as a JSON string literal: for error messages. */
+    static String quoteExcerpt(String s) {
+        return quote(Excerpt.of(s));
+    }
+
+    /** {@code s} as a JSON string literal. */
     static String quote(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2);
         appendQuoted(sb, s);

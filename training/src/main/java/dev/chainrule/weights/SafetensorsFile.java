@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,10 +28,11 @@ import java.util.Map;
  * float32 tensors are written; element bits are kept exactly (−0.0, subnormals, NaN payloads).
  *
  * <p>Reading checks the whole file before decoding anything and fails with a
- * {@link WeightsFileException} naming the file for: a header length beyond the file or over
- * 100 MB, a header that is not UTF-8 or not JSON (with the byte position), repeated names, unknown
- * dtypes, a shape that does not match its byte range, ranges that overlap, leave gaps or run past
- * the end (a truncated file), and bytes left over. F32, F64, F16 and BF16 are read, converted to
+ * {@link WeightsFileException} naming the file for: a directory, a header length beyond the file
+ * or over 16 MiB, a header that is not UTF-8 or not JSON (with the byte position), more than 16,384
+ * tensors, a number of more than 64 characters, a shape of more than 64 dimensions, repeated names,
+ * unknown dtypes, a shape that does not match its byte range, ranges that overlap, leave gaps or run
+ * past the end (a truncated file), and bytes left over. Input quoted in a message is cut short. F32, F64, F16 and BF16 are read, converted to
  * float32 as {@link SafetensorsDType} describes; other dtypes are an error. Tensors come back in
  * header order, which for files written here or by the reference implementation is name order.
  */
@@ -52,8 +54,11 @@ public final class SafetensorsFile {
         }
     }
 
-    /** Opens {@code file} for reading; a missing or unreadable file is a {@link WeightsFileException} naming it. */
+    /** Opens {@code file} for reading; a missing or unreadable file or a directory is a {@link WeightsFileException} naming it. */
     static FileChannel open(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new WeightsFileException(file.toString(), "is a directory (expected: a safetensors file)");
+        }
         try {
             return FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {

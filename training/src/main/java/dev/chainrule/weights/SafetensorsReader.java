@@ -16,8 +16,11 @@ import java.util.List;
 final class SafetensorsReader {
     /** Length of the little-endian unsigned 64-bit header length that starts a file. */
     static final int PREFIX_BYTES = 8;
-    /** Longer headers are rejected as absurd (the reference implementation's limit). */
-    static final long MAX_HEADER_BYTES = 100_000_000L;
+    /**
+     * Longer headers are rejected as absurd: a model's header takes kilobytes (the reference
+     * implementation allows 100 MB, which would cost several times that in memory to check).
+     */
+    static final long MAX_HEADER_BYTES = 16L << 20;
     private static final int CHUNK_BYTES = 1 << 16;
 
     private final ByteSource bytes;
@@ -68,7 +71,7 @@ final class SafetensorsReader {
         List<String> unreadable = new ArrayList<>();
         for (TensorEntry t : header.tensors().values()) {
             if (!t.dtype().readableAsFloat32()) {
-                unreadable.add("tensor " + JsonWriter.quote(t.name()) + " has dtype " + t.dtype()
+                unreadable.add("tensor " + JsonWriter.quoteExcerpt(t.name()) + " has dtype " + t.dtype()
                         + ", which cannot be read as float32 (readable: " + SafetensorsDType.readableNames() + ")");
             }
         }

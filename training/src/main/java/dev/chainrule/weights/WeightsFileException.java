@@ -4,10 +4,13 @@ import java.util.List;
 
 /**
  * A weights file that is malformed, unsupported, or does not fit the model; the message names the
- * file, says what was expected and what was found, and lists every problem found.
+ * file, says what was expected and what was found, and lists the problems found (the first
+ * {@value #MAX_LISTED} in the message, all of them in {@link #problems()}).
  */
 public final class WeightsFileException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The message lists this many problems at most, then says how many more there are. */
+    static final int MAX_LISTED = 20;
 
     private final String source;
     private final List<String> problems;
@@ -29,8 +32,11 @@ public final class WeightsFileException extends RuntimeException {
             return source + ": " + summary;
         }
         StringBuilder sb = new StringBuilder(source).append(": ").append(summary);
-        for (String p : problems) {
+        for (String p : problems.subList(0, Math.min(problems.size(), MAX_LISTED))) {
             sb.append("\n  - ").append(p);
+        }
+        if (problems.size() > MAX_LISTED) {
+            sb.append("\n  - and ").append(problems.size() - MAX_LISTED).append(" more");
         }
         return sb.toString();
     }

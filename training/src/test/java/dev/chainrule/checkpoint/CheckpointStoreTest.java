@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -201,6 +202,70 @@ class CheckpointStoreTest {
             String why = found.skipped().get(0);
             assertTrue(why.startsWith(newest + ": ") && why.contains("truncated"), "truncated to " + length + ": " + why);
         }
+    }
+
+    @Test
+    void aDamagedNewerCheckpointIsMovedAsideAndNeverKeptInPlaceOfAnIntactOne() throws IOException {
+        CheckpointStore store = new CheckpointStore(dir, config());
+        save(store, 3);
+        Path damaged = save(store, 6);
+        byte[] bytes = Files.readAllBytes(damaged);
+        bytes[bytes.length / 2] ^= 0x04; // in the content: the SHA-256 no longer matches
+        Files.write(damaged, bytes);
+
+        CheckpointStore.Found found = store.latest().orElseThrow();
+        assertEquals(3, found.checkpoint().step());
+        Path aside = dir.resolve("checkpoint-000000006.ckpt.damaged");
+        assertTrue(found.skipped().get(0).endsWith("; moved aside to " + aside), found.skipped().get(0));
+        assertArrayEquals(bytes, Files.readAllBytes(aside), "kept for inspection, byte for byte");
+        assertEquals(List.of("checkpoint-000000003.ckpt", "checkpoint-000000006.ckpt.damaged"), names());
+
+        // the resumed run's next checkpoint keeps the intact one before it
+        save(store, 6);
+        assertEquals(List.of("checkpoint-000000003.ckpt", "checkpoint-000000006.ckpt", "checkpoint-000000006.ckpt.damaged"), names());
+        save(store, 8);
+        assertEquals(List.of("checkpoint-000000006.ckpt", "checkpoint-000000006.ckpt.damaged", "checkpoint-000000008.ckpt"), names());
+    }
+
+    @Test
+    void retentionCountsOnlyCheckpointsThatReadBackIntact() throws IOException {
+        List<String> notices = new ArrayList<>();
+        CheckpointStore store = new CheckpointStore(dir, config(), notices::add);
+        save(store, 3);
+        Path previous = save(store, 6);
+        Files.write(previous, Arrays.copyOf(Files.readAllBytes(previous), 300)); // damaged after it was written
+        save(store, 9);
+        assertEquals(List.of("checkpoint-000000003.ckpt", "checkpoint-000000006.ckpt.damaged", "checkpoint-000000009.ckpt"), names(),
+                "the intact checkpoint 3 is kept, not the damaged 6");
+        assertEquals(1, notices.size(), notices.toString());
+        assertTrue(notices.get(0).startsWith("checkpoint " + previous + ": ") && notices.get(0).contains("truncated")
+                && notices.get(0).endsWith("moved aside to " + previous + ".damaged"), notices.get(0));
+        save(store, 12);
+        assertEquals(List.of("checkpoint-000000006.ckpt.damaged", "checkpoint-000000009.ckpt", "checkpoint-000000012.ckpt"), names());
+        assertEquals(1, notices.size(), "an intact older checkpoint is deleted without a word: " + notices);
+    }
+
+    @Test
+    void anIntactCheckpointThatCannotContinueTheRunIsSkippedLikeADamagedOne() throws IOException {
+        CheckpointStore store = new CheckpointStore(dir, config());
+        save(store, 3);
+        Path unusable = save(store, 6);
+        CheckpointStore.Found found = store.latest(checkpoint -> {
+            if (checkpoint.step() == 6) {
+                throw new IllegalArgumentException("cannot import the state of a 'momentum' optimizer into a 'adam' optimizer");
+            }
+        }).orElseThrow();
+        assertEquals(3, found.checkpoint().step());
+        String why = found.skipped().get(0);
+        assertTrue(why.startsWith(unusable + ": intact, but cannot continue this run: cannot import the state of a 'momentum'"), why);
+        assertTrue(why.endsWith("moved aside to " + unusable + ".damaged"), why);
+
+        CheckpointException none = assertThrows(CheckpointException.class, () -> store.latest(checkpoint -> {
+            throw new IllegalArgumentException("checkpoint seed 1 (expected: 2, this run's)");
+        }));
+        assertTrue(none.getMessage().contains("\n  - " + dir.resolve("checkpoint-000000003.ckpt") + ": intact, but cannot continue"
+                + " this run: checkpoint seed 1"), none.getMessage());
+        assertTrue(Files.exists(dir.resolve("checkpoint-000000003.ckpt")), "with nothing usable nothing is moved");
     }
 
     @Test

@@ -43,9 +43,9 @@ class SafetensorsValidationTest {
         return Stream.of(
                 reject("shorter than the length prefix", new byte[] {1, 0, 0}, "the file has 3 bytes, too few for the 8-byte header length"),
                 reject("absurd header length", file(200_000_000L, new byte[0], zeros(16)),
-                        "the header length is 200000000 bytes, more than the limit of 100000000"),
+                        "the header length is 200000000 bytes, more than the limit of 16777216"),
                 reject("header length with the top bit set", file(-1L, new byte[0], zeros(16)),
-                        "the header length is 18446744073709551615 bytes, more than the limit of 100000000"),
+                        "the header length is 18446744073709551615 bytes, more than the limit of 16777216"),
                 reject("header length beyond the file", file(64, "{}".getBytes(StandardCharsets.UTF_8), zeros(6)),
                         "the header length is 64 bytes but only 8 bytes follow the 8-byte length (the file has 16 bytes)"),
                 reject("header not UTF-8", file(4, new byte[] {'{', (byte) 0xff, '}', ' '}, new byte[0]),

@@ -1,5 +1,6 @@
 package dev.chainrule.worker;
 
+import dev.chainrule.wire.CertificateCheck;
 import dev.chainrule.wire.Transport;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
@@ -23,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -83,7 +85,8 @@ public final class ChannelSecurity {
      * key {@code clientKey} (PEM) to a coordinator that requires one.
      *
      * @throws IllegalArgumentException when a file is missing or unreadable, or the files are not a
-     *     usable PEM certificate chain and key (naming them)
+     *     usable PEM certificate chain and key (naming them): also when the client certificate has
+     *     expired or is not yet valid, or the key is not its key ({@link CertificateCheck})
      */
     public static ChannelSecurity mutualTls(Path ca, Path clientCert, Path clientKey) {
         TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
@@ -93,8 +96,10 @@ public final class ChannelSecurity {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the TLS files: " + e.getMessage(), e);
         }
-        return new ChannelSecurity("mutual TLS", checked(builder.build(), "CA " + ca + ", client certificate " + clientCert
-                + " and client key " + clientKey, ca, clientCert, clientKey), null);
+        ChannelCredentials credentials = checked(builder.build(), "CA " + ca + ", client certificate " + clientCert
+                + " and client key " + clientKey, ca, clientCert, clientKey);
+        CertificateCheck.requireUsable(clientCert, clientKey, Instant.now());
+        return new ChannelSecurity("mutual TLS", credentials, null);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator.security;
 
+import dev.chainrule.wire.CertificateCheck;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
@@ -14,6 +15,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
@@ -65,7 +67,8 @@ public final class ServerSecurity {
      * TLS with the certificate chain {@code certChain} and its private key {@code privateKey} (PEM).
      *
      * @throws IllegalArgumentException when a file is missing or unreadable, or the files are not a
-     *     usable PEM certificate chain and key (naming them)
+     *     usable PEM certificate chain and key (naming them): also when a certificate has expired or
+     *     is not yet valid, or the key is not the certificate's ({@link CertificateCheck})
      */
     public static ServerSecurity tls(Path certChain, Path privateKey) {
         return build(Transport.TLS, certChain, privateKey, null);
@@ -156,6 +159,7 @@ public final class ServerSecurity {
             throw new UncheckedIOException("cannot read the TLS files: " + e.getMessage(), e);
         }
         parseOrFail(certChain, privateKey, clientCa);
+        CertificateCheck.requireUsable(certChain, privateKey, Instant.now());
         ServerCredentials credentials = builder.build();
         return new ServerSecurity(transport, credentials, null);
     }

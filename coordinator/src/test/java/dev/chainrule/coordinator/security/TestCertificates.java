@@ -49,6 +49,27 @@ public record TestCertificates(Path ca, Path serverCert, Path serverKey, Path cl
                 issue(dir, "other-server", "/CN=localhost", server, other, otherKey), dir.resolve("other-server.key"));
     }
 
+    /**
+     * A self-signed certificate for localhost valid only from {@code start} to {@code end}
+     * ({@code YYYYMMDDHHMMSSZ}, e.g. long past or far ahead), made with {@code openssl ca}, which
+     * takes any dates; returns it, its key is {@code name}.key.
+     */
+    public static Path dated(Path dir, String name, String start, String end) throws IOException, InterruptedException {
+        Path work = Files.createDirectories(dir.resolve(name + "-ca"));
+        Files.writeString(work.resolve("index.txt"), "");
+        Files.writeString(work.resolve("serial"), "01\n");
+        Path config = Files.writeString(work.resolve("ca.cnf"), "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\n"
+                + "serial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n");
+        Path key = dir.resolve(name + ".key");
+        Path request = work.resolve(name + ".csr");
+        Path cert = dir.resolve(name + ".pem");
+        openssl(work, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
+                "-out", request.toString(), "-subj", "/CN=localhost");
+        openssl(work, "ca", "-batch", "-config", config.toString(), "-selfsign", "-keyfile", key.toString(), "-in", request.toString(),
+                "-startdate", start, "-enddate", end, "-out", cert.toString());
+        return cert;
+    }
+
     private static void selfSigned(Path dir, Path cert, Path key, String subject) throws IOException, InterruptedException {
         openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
                 "-out", cert.toString(), "-days", "2", "-subj", subject,
