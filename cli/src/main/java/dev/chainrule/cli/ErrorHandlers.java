@@ -60,7 +60,8 @@ final class ErrorHandlers {
                 || ex instanceof DataFileException || ex instanceof WeightsFileException || ex instanceof CheckpointException;
     }
 
-    private static boolean verboseRequested(ParseResult parseResult) {
+    /** Whether --verbose was given at any level of the command line. */
+    static boolean verboseRequested(ParseResult parseResult) {
         for (ParseResult level = parseResult; level != null; level = level.subcommand()) {
             if (level.hasMatchedOption("--verbose")) {
                 return true;
