@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chainrule.coordinator.RecordedLog;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -92,36 +90,18 @@ class MainTest {
 
     @Test
     void transportRecordsAreOneLineWithoutVerboseAndLoggedAsTheyAreWithIt() {
-        List<LogRecord> atRoot = new ArrayList<>();
-        Handler root = new Handler() {
-            @Override
-            public synchronized void publish(LogRecord record) {
-                atRoot.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger.getLogger("").addHandler(root);
-        try {
+        try (RecordedLog atRoot = RecordedLog.atRoot()) {
             StringWriter err = new StringWriter();
             CommandLine commandLine = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err));
             commandLine.addSubcommand(new Garbage());
             assertEquals(0, commandLine.execute("garbage"));
             assertEquals("grpc: NettyServerTransport.connections: Transport failed: IllegalStateException: HTTP/2 client preface string"
                     + " missing", err.toString().strip());
-            assertEquals(List.of(), atRoot);
+            assertEquals(List.of(), atRoot.records());
 
             assertEquals(0, commandLine.execute("garbage", "--verbose"));
-            assertEquals(1, atRoot.size());
-            assertTrue(atRoot.get(0).getThrown() instanceof IllegalStateException);
-        } finally {
-            Logger.getLogger("").removeHandler(root);
+            assertEquals(1, atRoot.records().size());
+            assertTrue(atRoot.records().get(0).getThrown() instanceof IllegalStateException);
         }
     }
 }

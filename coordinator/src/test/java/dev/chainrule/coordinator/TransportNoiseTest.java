@@ -31,9 +31,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,32 +53,18 @@ class TransportNoiseTest {
     static Path dir;
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final List<LogRecord> atRoot = new CopyOnWriteArrayList<>();
     private final TransportLogLines quiet = new TransportLogLines(lines::add, Duration.ZERO, System::nanoTime);
-    private final Handler root = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            atRoot.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private RecordedLog atRoot;
 
     @BeforeEach
     void install() {
         quiet.install();
-        Logger.getLogger("").addHandler(root);
+        atRoot = RecordedLog.atRoot();
     }
 
     @AfterEach
     void uninstall() {
-        Logger.getLogger("").removeHandler(root);
+        atRoot.close();
         quiet.uninstall();
     }
 
@@ -148,7 +132,7 @@ class TransportNoiseTest {
 
     private void assertNoTraceReachedTheConsole() {
         List<String> traced = new ArrayList<>();
-        for (LogRecord r : atRoot) {
+        for (LogRecord r : atRoot.records()) {
             if (r.getThrown() != null) {
                 traced.add(r.getLoggerName() + ": " + r.getMessage() + ": " + r.getThrown());
             }
@@ -162,7 +146,7 @@ class TransportNoiseTest {
     private void awaitLines(int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (lines.size() < count) {
-            assertTrue(System.nanoTime() < deadline, () -> "waited 20 s for " + count + " log lines: " + lines + ", at the root: " + atRoot);
+            assertTrue(System.nanoTime() < deadline, () -> "waited 20 s for " + count + " log lines: " + lines + ", at the root: " + atRoot.records());
             Thread.sleep(5);
         }
     }
