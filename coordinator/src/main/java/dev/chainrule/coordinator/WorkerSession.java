@@ -232,8 +232,9 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     }
 
     /**
-     * A heartbeat names a step from 0 to one beyond the step in progress (the last step started; -1
-     * before the first): a worker may lag behind, never run ahead.
+     * A heartbeat's step follows the rule 0 ≤ step ≤ t + 1, where t is the step in progress: the last
+     * step the coordinator started, or −1 before it has started one (a worker may lag behind, never
+     * run ahead).
      */
     private void heartbeat(Heartbeat heartbeat) throws ProtocolException {
         long claimed = heartbeat.getStep();
