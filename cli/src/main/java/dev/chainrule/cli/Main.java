@@ -49,6 +49,9 @@ public final class Main implements Runnable {
     @Spec
     private CommandSpec spec;
 
+    /** The property that sets java.util.logging's line format, read when the first record is formatted. */
+    private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
     /** How often, at most, gRPC's and Netty's records become a line on stderr without --verbose. */
     static final Duration TRANSPORT_LOG_INTERVAL = Duration.ofSeconds(10);
 
@@ -58,8 +61,12 @@ public final class Main implements Runnable {
                     + " one short line at most every 10 s."})
     private boolean verbose;
 
-    /** Runs the command line with UTF-8 output and exits with its exit code. */
+    /** Runs the command line with UTF-8 output and one-line log records, and exits with its exit code. */
     public static void main(String[] args) {
+        // a log record is one line, "WARNING: message", its stack trace (if any) after it; unless the user set a format
+        if (System.getProperty(LOG_FORMAT) == null) {
+            System.setProperty(LOG_FORMAT, "%4$s: %5$s%6$s%n");
+        }
         PrintWriter out = utf8(System.out);
         PrintWriter err = utf8(System.err);
         int exitCode = commandLine(out, err).execute(args);

@@ -94,6 +94,7 @@ public final class CoordinatorServer implements AutoCloseable {
         metrics.activeWorkersFrom(registry::liveCount);
         this.executor = new RemoteShardExecutor(model, registry, settings, metrics);
         this.server = builder.addService(new CoordinatorService(run, settings, registry, metrics))
+                .intercept(new RefusedCalls(metrics)) // added last, so it runs first: it sees what the token interceptor refuses
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
                 .maxInboundMessageSize(CoordinatorService.transportMessageLimit(settings.maxInboundMessageSize()))
                 .executor(callExecutor)

@@ -60,7 +60,7 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
             return next.startCall(call, headers);
         }
         SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        LOG.log(Level.WARNING, "rejected a call to {0} from {1}: {2}",
+        LOG.log(Level.WARNING, "rejected a call to {0} from {1} (UNAUTHENTICATED: {2})",
                 new Object[] {call.getMethodDescriptor().getFullMethodName(), peer == null ? "an unknown peer" : peer, problem});
         call.close(Status.UNAUTHENTICATED.withDescription(problem), new Metadata());
         return new ServerCall.Listener<>() {
