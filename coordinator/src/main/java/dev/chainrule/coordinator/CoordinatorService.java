@@ -122,9 +122,11 @@ public final class CoordinatorService implements BindableService {
         if (join.hasPreviousWorkerId()) {
             checkPrevious(join.getPreviousWorkerId(), who);
         }
-        WorkerHandle worker = registry.register(join.getWorkerName(), outbox, id -> Messages.welcome(id, run, settings));
-        admitted.put(worker.id(), session);
-        return worker;
+        // recorded before the Welcome goes out: a worker that reconnects the moment another is welcomed may name its id
+        return registry.register(join.getWorkerName(), outbox, id -> {
+            admitted.put(id, session);
+            return Messages.welcome(id, run, settings);
+        });
     }
 
     WorkerRegistry registry() {

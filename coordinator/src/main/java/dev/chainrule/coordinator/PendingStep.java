@@ -275,7 +275,7 @@ final class PendingStep {
         try {
             lost.add(worker);
             lastLoss = worker.label() + " " + why;
-            String what = lastLoss + (missing == 0 ? " after step " : " during step ") + step;
+            boolean wasComplete = missing == 0;
             List<Integer> owed = new ArrayList<>();
             List<Integer> takenBack = new ArrayList<>();
             for (int s = 0; s < owners.length; s++) {
@@ -290,6 +290,7 @@ final class PendingStep {
                 }
             }
             lastArrival.remove(worker);
+            String what = lastLoss + (wasComplete && takenBack.isEmpty() ? " after step " : " during step ") + step;
             if (owed.isEmpty()) {
                 return what;
             }

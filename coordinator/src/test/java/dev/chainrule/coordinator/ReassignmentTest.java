@@ -100,7 +100,7 @@ class ReassignmentTest {
 
         String event = step.workerBrokeProtocol(workers.get(1), "broke the protocol (INVALID_ARGUMENT: …)", List.of(workers.get(0),
                 workers.get(2)));
-        assertEquals("worker 1 (b) broke the protocol (INVALID_ARGUMENT: …) after step 3; took back shards 1, 4, which it had sent;"
+        assertEquals("worker 1 (b) broke the protocol (INVALID_ARGUMENT: …) during step 3; took back shards 1, 4, which it had sent;"
                 + " reassigned shard 1 to worker 0 (a) and shard 4 to worker 2 (c)", event);
         assertFalse(step.complete());
         assertEquals(0f, weight.item(), "the update is undone");
