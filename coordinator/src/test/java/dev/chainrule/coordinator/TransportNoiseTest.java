@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * What a peer that does not speak the protocol leaves in the coordinator's log, over real sockets,
  * with {@link TransportLogLines} installed as the command line installs it: no record with a stack
  * trace reaches the root logger's handlers (what the console prints); grpc-java's and Netty's records
- * become one line each (the interval is 0 here, so that every one is seen).
+ * become one line each (the interval is 0 here, so that every one is seen), and bytes that are not a
+ * WorkerMessage leave none at all (the session refuses them).
  */
 class TransportNoiseTest {
     private static final byte[] HTTP1 = "GET /metrics HTTP/1.1\r\nHost: coordinator\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -127,6 +128,25 @@ class TransportNoiseTest {
                     + " exceeds maximum size " + CoordinatorService.transportMessageLimit(CoordinatorSettings.defaults(1).maxInboundMessageSize())
                     + ": " + (line.substring(line.lastIndexOf(' ') + 1)), line);
         }
+        assertNoTraceReachedTheConsole();
+    }
+
+    @Test
+    void bytesThatAreNotAWorkerMessageAreRefusedWithoutATrace() throws Exception {
+        try (CoordinatorServer server = server(ServerSecurity.plaintext())) {
+            ManagedChannel channel = TestRuns.channel(server.port());
+            try {
+                FakeWorker garbage = new FakeWorker(channel);
+                garbage.sendBytes(filled(16, 0xff));
+                Status status = garbage.awaitError();
+                assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+                assertEquals("not a WorkerMessage: CodedInputStream encountered a malformed varint. (a message of 16 bytes)",
+                        status.getDescription());
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(List.of(), lines);
         assertNoTraceReachedTheConsole();
     }
 
