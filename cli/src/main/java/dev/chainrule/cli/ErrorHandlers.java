@@ -62,7 +62,8 @@ final class ErrorHandlers {
                 || ex instanceof OutputPathException;
     }
 
-    private static boolean verboseRequested(ParseResult parseResult) {
+    /** Whether --verbose was given at any level of the command line. */
+    static boolean verboseRequested(ParseResult parseResult) {
         for (ParseResult level = parseResult; level != null; level = level.subcommand()) {
             if (level.hasMatchedOption("--verbose")) {
                 return true;

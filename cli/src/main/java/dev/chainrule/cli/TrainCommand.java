@@ -119,6 +119,9 @@ public final class TrainCommand implements Callable<Integer> {
             workerArgs.addAll(compute.asArguments());
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
+            if (ErrorHandlers.verboseRequested(spec.root().commandLine().getParseResult())) {
+                workerArgs.add("--verbose");
+            }
             processes = WorkerProcesses.start(workers, workerArgs, err);
             ClusterOptions.awaitWorkers(server, workers, out);
             run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics);

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chainrule.coordinator.RecordedLog;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,5 +74,34 @@ class MainTest {
         commandLine.setErr(new PrintWriter(verboseErr));
         assertEquals(1, commandLine.execute("boom", "--verbose"));
         assertTrue(verboseErr.toString().contains("\tat "), verboseErr.toString());
+    }
+
+    /** A stand-in for a command during which grpc-java's Netty transport logs a failed connection, as it does for garbage bytes. */
+    @Command(name = "garbage", mixinStandardHelpOptions = true)
+    static final class Garbage implements Callable<Integer> {
+        private static final Logger CONNECTIONS = Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport.connections");
+
+        @Override
+        public Integer call() {
+            CONNECTIONS.log(Level.INFO, "Transport failed", new IllegalStateException("HTTP/2 client preface string missing"));
+            return 0;
+        }
+    }
+
+    @Test
+    void transportRecordsAreOneLineWithoutVerboseAndLoggedAsTheyAreWithIt() {
+        try (RecordedLog atRoot = RecordedLog.atRoot()) {
+            StringWriter err = new StringWriter();
+            CommandLine commandLine = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err));
+            commandLine.addSubcommand(new Garbage());
+            assertEquals(0, commandLine.execute("garbage"));
+            assertEquals("grpc: NettyServerTransport.connections: Transport failed: IllegalStateException: HTTP/2 client preface string"
+                    + " missing", err.toString().strip());
+            assertEquals(List.of(), atRoot.records());
+
+            assertEquals(0, commandLine.execute("garbage", "--verbose"));
+            assertEquals(1, atRoot.records().size());
+            assertTrue(atRoot.records().get(0).getThrown() instanceof IllegalStateException);
+        }
     }
 }

@@ -6,7 +6,6 @@ import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.TrainingConfig;
-import dev.chainrule.wire.SessionMethod;
 import dev.chainrule.wire.Transport;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -94,9 +93,10 @@ public final class CoordinatorServer implements AutoCloseable {
                 metrics);
         metrics.activeWorkersFrom(registry::liveCount);
         this.executor = new RemoteShardExecutor(model, registry, settings, metrics);
-        this.server = builder.addService(SessionMethod.bind(new CoordinatorService(run, settings, registry, metrics)))
+        this.server = builder.addService(new CoordinatorService(run, settings, registry, metrics))
+                .intercept(new RefusedCalls(metrics)) // added last, so it runs first: it sees what the token interceptor refuses
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
-                .maxInboundMessageSize(Math.max(CoordinatorService.TRANSPORT_MESSAGE_LIMIT, settings.maxInboundMessageSize()))
+                .maxInboundMessageSize(CoordinatorService.transportMessageLimit(settings.maxInboundMessageSize()))
                 .executor(callExecutor)
                 .build();
     }

@@ -9,11 +9,17 @@ import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.Join;
-import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.wire.GradientCompression;
+import dev.chainrule.wire.ReceivedMessage;
 import dev.chainrule.wire.SessionMethod;
+import io.grpc.BindableService;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ServerCalls;
+import java.net.SocketAddress;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,16 +32,23 @@ import java.util.regex.Pattern;
  * in two passes, as every message is: first that it is well-formed (INVALID_ARGUMENT otherwise), then
  * that it fits the run (FAILED_PRECONDITION for another protocol version, data set or model;
  * NOT_FOUND for a previous worker id never given out; RESOURCE_EXHAUSTED when no worker is wanted).
- * Thread-safe; gRPC calls it on its own threads.
+ * {@code Session} is served under {@link SessionMethod#serverDescriptor}, so that bytes that are not a
+ * WorkerMessage, or too many of them, reach the session as a {@link ReceivedMessage} it rejects like
+ * any other bad message. Thread-safe; gRPC calls it on its own threads.
  */
-public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
+public final class CoordinatorService implements BindableService {
     /**
-     * The transport's limit on an inbound message: gRPC's default 4 MiB. The coordinator's own, lower
-     * limit ({@link CoordinatorSettings#maxInboundMessageSize()}) is checked by the session, which can
-     * then answer RESOURCE_EXHAUSTED naming both sizes; a message beyond this one is refused by
-     * grpc-java before the session sees it (see {@code training.proto} for what the worker gets).
+     * The transport's limit on an inbound message: 4 × the coordinator's own limit, at least 4 MiB
+     * and at most 16 MiB. A message between the two reaches the session, which answers
+     * RESOURCE_EXHAUSTED naming both sizes; one beyond this is refused by grpc-java before the
+     * session sees it (see {@code training.proto} for what the worker gets). The bound is memory:
+     * grpc-java gathers a whole message in the stream's buffers before it is handed on, so every
+     * stream may hold this many bytes at once.
      */
-    static final int TRANSPORT_MESSAGE_LIMIT = 4 * 1024 * 1024;
+    static int transportMessageLimit(int coordinatorLimit) {
+        return (int) Math.min(16L << 20, Math.max(4L << 20, 4L * coordinatorLimit));
+    }
+
     /** What {@code Join.data_fingerprint} looks like. */
     private static final Pattern FINGERPRINT = Pattern.compile("sha256:[0-9a-f]{64}");
 
@@ -59,9 +72,20 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         this.indices = Map.copyOf(positions);
     }
 
+    /** {@code Session}, its requests read by {@link SessionMethod#serverDescriptor} with the coordinator's message limit. */
     @Override
-    public StreamObserver<WorkerMessage> session(StreamObserver<CoordinatorMessage> responseObserver) {
-        return new WorkerSession(this, (ServerCallStreamObserver<CoordinatorMessage>) responseObserver);
+    public ServerServiceDefinition bindService() {
+        return ServerServiceDefinition.builder(CoordinatorGrpc.SERVICE_NAME)
+                .addMethod(SessionMethod.serverDescriptor(messageLimit()), this::startSession)
+                .build();
+    }
+
+    /** Starts {@code call} as a {@link WorkerSession} that knows its peer's address, for the log. */
+    private ServerCall.Listener<ReceivedMessage> startSession(ServerCall<ReceivedMessage, CoordinatorMessage> call, Metadata headers) {
+        SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        return ServerCalls.<ReceivedMessage, CoordinatorMessage>asyncBidiStreamingCall(
+                responses -> new WorkerSession(this, (ServerCallStreamObserver<CoordinatorMessage>) responses, peer))
+                .startCall(call, headers);
     }
 
     /** Checks {@code join} against the run and registers the worker of {@code session}, whose Welcome is queued on {@code outbox}. */
@@ -123,9 +147,11 @@ public final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBas
         if (join.hasPreviousWorkerId()) {
             checkPrevious(join.getPreviousWorkerId(), who);
         }
-        WorkerHandle worker = registry.register(join.getWorkerName(), outbox, id -> Messages.welcome(id, run, settings));
-        admitted.put(worker.id(), session);
-        return worker;
+        // recorded before the Welcome goes out: a worker that reconnects the moment another is welcomed may name its id
+        return registry.register(join.getWorkerName(), outbox, id -> {
+            admitted.put(id, session);
+            return Messages.welcome(id, run, settings);
+        });
     }
 
     WorkerRegistry registry() {

@@ -31,9 +31,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * step's starting weights of every parameter it no longer holds (those already updated come from the
  * reduction's copies). What a lost worker had sent of an unfinished shard is taken back out of the
  * reduction (updates it took part in are undone, and their weights sent again before they are used),
- * so nothing of a rejected or abandoned shard stays in the model; whatever a lost worker sends
- * afterwards is ignored. The reduction adds each parameter's gradients in shard order whoever
- * computed them, so the bits of the update do not depend on who did.
+ * so nothing of a rejected or abandoned shard stays in the model; a worker dropped for breaking the
+ * protocol has its complete shards taken back too ({@link #workerBrokeProtocol}), and whatever a lost
+ * worker sends afterwards is ignored. Once the training thread has seen every shard arrive
+ * ({@link #awaitUntil} returned true) the step is sealed: the reduction finishes it, and no later loss
+ * changes it. The reduction adds each parameter's gradients in shard order whoever computed them, so
+ * the bits of the update do not depend on who did (the README's "Distributed training" says why a
+ * worker that merely goes away keeps its complete shards).
  *
  * <p>Thread-safe: the registry starts the step and reports losses and joins while holding its own
  * lock (lock order: registry, then this step, then a worker's outbox); sessions deliver gradients
@@ -54,6 +58,8 @@ final class PendingStep {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private int missing;
+    /** Set when {@link #awaitUntil} saw every shard arrive: from then on the step belongs to the training thread. */
+    private boolean sealed;
     private String failure;
     /** System.nanoTime() since when some shard has had no live worker to compute it, or -1. */
     private long unownedSince = -1;
@@ -207,9 +213,6 @@ final class PendingStep {
                 firstArrival = now;
             }
             lastArrival.put(worker, now);
-            if (missing == 0) {
-                lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
-            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -251,28 +254,55 @@ final class PendingStep {
     /**
      * {@code worker} has gone ({@code why}, e.g. "closed its stream"): its shards that have not
      * arrived go to other workers as the class comment says, chosen among the step's workers and
-     * {@code live} (the registry's live workers, in join order). Returns what happened, for the log.
+     * {@code live} (the registry's live workers, in join order); those that arrived stay, since they
+     * passed every check. Returns what happened, for the log.
      */
     String workerLost(WorkerHandle worker, String why, List<WorkerHandle> live) {
+        return lose(worker, why, live, false);
+    }
+
+    /**
+     * {@code worker} was dropped for breaking the protocol ({@code why}): as {@link #workerLost}, but
+     * its shards that arrived are taken back and recomputed by others as well, unless the step is
+     * sealed. Returns what happened, for the log.
+     */
+    String workerBrokeProtocol(WorkerHandle worker, String why, List<WorkerHandle> live) {
+        return lose(worker, why, live, true);
+    }
+
+    private String lose(WorkerHandle worker, String why, List<WorkerHandle> live, boolean takeBackArrived) {
         lock.lock();
         try {
             lost.add(worker);
             lastLoss = worker.label() + " " + why;
-            String what = lastLoss + (missing == 0 ? " after step " : " during step ") + step;
+            boolean wasComplete = missing == 0;
             List<Integer> owed = new ArrayList<>();
+            List<Integer> takenBack = new ArrayList<>();
             for (int s = 0; s < owners.length; s++) {
-                if (owners[s] == worker && !received[s]) {
+                if (owners[s] == worker && (!received[s] || takeBackArrived && !sealed && failure == null)) {
                     owners[s] = null;
                     owed.add(s);
+                    if (received[s]) {
+                        received[s] = false;
+                        missing++;
+                        takenBack.add(s);
+                    }
                 }
             }
+            lastArrival.remove(worker);
+            String what = lastLoss + (wasComplete && takenBack.isEmpty() ? " after step " : " during step ") + step;
             if (owed.isEmpty()) {
                 return what;
             }
             if (failure == null) {
                 retract(owed);
             }
-            return what + " before sending " + shards(owed) + (failure != null ? "" : "; " + assign(owed, live));
+            List<Integer> unsent = new ArrayList<>(owed);
+            unsent.removeAll(takenBack);
+            return what + (unsent.isEmpty() ? "" : " before sending " + shards(unsent))
+                    + (takenBack.isEmpty() ? "" : (unsent.isEmpty() ? "; " : ", and ") + "took back " + shards(takenBack)
+                    + ", which it had sent")
+                    + (failure != null ? "" : "; " + assign(owed, live));
         } finally {
             lock.unlock();
         }
@@ -298,7 +328,8 @@ final class PendingStep {
 
     /**
      * Waits until every non-empty shard's gradient has arrived, or until {@code deadlineNanos} (in
-     * {@link System#nanoTime()}'s terms); returns whether they all arrived.
+     * {@link System#nanoTime()}'s terms); returns whether they all arrived. Returning true seals the
+     * step, in the same hold of the lock: no later loss of a worker takes anything of it back.
      *
      * @throws DistributedTrainingException when the step failed, or the thread was interrupted
      */
@@ -314,6 +345,10 @@ final class PendingStep {
             }
             if (failure != null) {
                 throw new DistributedTrainingException(failure);
+            }
+            if (!sealed) {
+                sealed = true;
+                lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
             }
             return true;
         } catch (InterruptedException e) {

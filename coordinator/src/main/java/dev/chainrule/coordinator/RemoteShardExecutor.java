@@ -20,9 +20,10 @@ import java.util.OptionalLong;
  * <p>Workers may fail and join while training goes on. A worker is lost when its stream breaks or
  * ends, when it breaks the protocol, or when it has sent nothing, not even a heartbeat, for
  * {@link CoordinatorSettings#heartbeatTimeout()} (checked before every step and several times per
- * timeout while a step waits). Its shards of the step in progress that have not arrived are sent to
- * the step's other live workers, which compute them with the step's weights; a gradient from a lost
- * worker is ignored. A worker that joins (up to the expected number of live workers) is sent the
+ * timeout while a step waits). Its shards of the step in progress that have not arrived (and, when it
+ * broke the protocol, those that have, unless the step has already completed) are sent to the step's
+ * other live workers, which compute them with the step's weights; a gradient from a lost worker is
+ * ignored. A worker that joins (up to the expected number of live workers) is sent the
  * current weights with the next step and takes shards from then on. Since the gradients are always
  * added in shard order, the weights are bit for bit those of an uninterrupted run. When no worker is
  * left, the step waits up to {@link CoordinatorSettings#workerWait()} for one to join and gives it

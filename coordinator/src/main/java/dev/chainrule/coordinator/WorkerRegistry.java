@@ -26,8 +26,9 @@ import java.util.function.IntFunction;
  * step in progress have no worker. A worker is removed when its session ends (the stream broke or
  * was completed, it left, or it broke the protocol) or when it has sent nothing for the heartbeat
  * timeout ({@link #expireSilent}, which also ends its session with DEADLINE_EXCEEDED); its shards of
- * the step in progress that have not arrived are reassigned by the {@link PendingStep}. Joins after
- * the first step and every removal are reported, one line each, to the event consumer.
+ * the step in progress that have not arrived are reassigned by the {@link PendingStep} (for a worker
+ * that broke the protocol, those that arrived too). Joins after the first step, every removal and
+ * every worker refused before it had an id are reported, one line each, to the event consumer.
  *
  * <p>Thread-safe: sessions register and remove workers on gRPC threads, the training thread waits
  * for them, expires silent ones and starts steps; lock order is this registry, then the step, then a
@@ -104,14 +105,31 @@ final class WorkerRegistry {
      * shards of the step in progress go to other workers. Does nothing for a worker already removed.
      */
     void remove(WorkerHandle worker, String why) {
+        remove(worker, why, false);
+    }
+
+    /**
+     * Removes {@code worker}, dropped for breaking the protocol ({@code why}): as {@link #remove}, and
+     * its shards of the step in progress that arrived are taken back and recomputed by others too.
+     */
+    void removeBroken(WorkerHandle worker, String why) {
+        remove(worker, why, true);
+    }
+
+    private void remove(WorkerHandle worker, String why, boolean brokeProtocol) {
         String event;
         lock.lock();
         try {
-            event = removeLocked(worker, why);
+            event = removeLocked(worker, why, brokeProtocol);
         } finally {
             lock.unlock();
         }
         report(event);
+    }
+
+    /** Reports that {@code who}, which has no worker id, was refused with {@code status} ("CODE: description"). */
+    void refused(String who, String status) {
+        report(who + " was refused (" + status + ")");
     }
 
     /**
@@ -129,7 +147,7 @@ final class WorkerRegistry {
                 if (silence.compareTo(heartbeatTimeout) > 0) {
                     expired.add(worker);
                     reported.add(removeLocked(worker, "sent nothing for " + Durations.describe(silence) + " (heartbeat timeout "
-                            + Durations.describe(heartbeatTimeout) + ")"));
+                            + Durations.describe(heartbeatTimeout) + ")", false));
                 }
             }
         } finally {
@@ -245,17 +263,23 @@ final class WorkerRegistry {
         }
     }
 
-    /** Removes {@code worker} if live; returns the event to report, or null. Call with the lock held. */
-    private String removeLocked(WorkerHandle worker, String why) {
+    /**
+     * Removes {@code worker} if live (taking back its arrived shards too when it {@code brokeProtocol});
+     * returns the event to report, or null. Call with the lock held.
+     */
+    private String removeLocked(WorkerHandle worker, String why, boolean brokeProtocol) {
         if (!live.remove(worker)) {
             return null;
         }
         worker.markRemoved();
         lastLoss = worker.label() + " " + why;
         if (closed || failure != null) {
-            return null;
+            return brokeProtocol ? lastLoss : null; // a rejection is reported whatever the run's state; a worker going away at the end is not
         }
-        return current != null ? current.workerLost(worker, why, live) : lastLoss + " before the first step";
+        if (current == null) {
+            return lastLoss + " before the first step";
+        }
+        return brokeProtocol ? current.workerBrokeProtocol(worker, why, live) : current.workerLost(worker, why, live);
     }
 
     private void report(String event) {

@@ -7,9 +7,11 @@ import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
 import dev.chainrule.proto.v1.WorkerMessage;
+import dev.chainrule.wire.ReceivedMessage;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,8 +29,10 @@ import java.util.Set;
  * lists the cases. A message that fails ends this session with that status, whose description says
  * what was expected and what arrived, and removes the worker from the registry, which has the other
  * workers compute the shards it still owed; the run goes on. A parameter's gradient reaches the step
- * only once all of its chunks passed, so nothing of a rejected chunk is ever summed (the shard's
- * parameters that arrived whole before it are used: recomputed, they would be the same bits). An unexpected
+ * only once all of its chunks passed, so nothing of a rejected chunk is ever summed, and what the
+ * worker had sent of the step before it, complete shards included, is taken back
+ * ({@link WorkerRegistry#removeBroken}). Bytes that are not a WorkerMessage, or too many of them,
+ * arrive as a {@link ReceivedMessage} and are rejected like any other bad message. An unexpected
  * failure while handling a message ends the session with INTERNAL and fails the run (a coordinator
  * bug is not the worker's fault). Messages from a worker the registry has dropped are ignored.
  *
@@ -36,9 +40,13 @@ import java.util.Set;
  * gRPC thread, so the session's end is recorded in a volatile flag and removal is idempotent. The
  * assembly state is touched by the inbound calls only.
  */
-final class WorkerSession implements StreamObserver<WorkerMessage> {
+final class WorkerSession implements StreamObserver<ReceivedMessage> {
     private final CoordinatorService service;
     private final Outbox outbox;
+    /** The peer's address, for the log line of a rejection before the worker joined ("an unknown address" when not known). */
+    private final String peer;
+    /** The name in the worker's Join, once one arrived, for the log line of a refused Join. */
+    private String joinName;
     /** The shard being received, or null between shards: a worker sends one shard's chunks at a time. */
     private ShardAssembly assembly;
     /** The step of {@link #delivered}. */
@@ -58,27 +66,26 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
     private volatile WorkerHandle worker;
     private volatile boolean ended;
 
-    WorkerSession(CoordinatorService service, ServerCallStreamObserver<CoordinatorMessage> stream) {
+    WorkerSession(CoordinatorService service, ServerCallStreamObserver<CoordinatorMessage> stream, SocketAddress peer) {
         this.service = service;
+        this.peer = peer == null ? "an unknown address" : peer.toString();
         this.outbox = new Outbox(stream, () -> end("disconnected (the call was cancelled)"));
     }
 
     @Override
-    public void onNext(WorkerMessage message) {
+    public void onNext(ReceivedMessage received) {
         if (ended || worker != null && worker.removed()) {
             return; // the session ended, or the registry dropped the worker (e.g. after its heartbeat timeout)
         }
+        String kind = "WorkerMessage";
         try {
-            int size = message.getSerializedSize();
-            if (size > service.messageLimit()) {
-                throw ProtocolException.exhausted("a " + kind(message) + " message of " + size + " bytes" + from()
-                        + " (expected: at most " + service.messageLimit() + " bytes, a chunk of chunk_bytes " + service.chunkBytes()
-                        + " plus " + CoordinatorSettings.MESSAGE_OVERHEAD_BYTES + " bytes for the other fields)");
-            }
+            WorkerMessage message = parsed(received);
+            kind = kind(message);
             if (worker == null) {
                 if (message.getKindCase() != WorkerMessage.KindCase.JOIN) {
                     throw ProtocolException.invalid("the first message must be Join (got: " + kind(message) + ")");
                 }
+                joinName = message.getJoin().getWorkerName();
                 worker = service.admit(message.getJoin(), this, outbox);
                 return;
             }
@@ -97,9 +104,22 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
         } catch (ProtocolException e) {
             reject(e.status(), false);
         } catch (RuntimeException e) {
-            reject(Status.INTERNAL.withDescription("the coordinator failed on a " + kind(message) + " message" + from() + ": " + e)
+            reject(Status.INTERNAL.withDescription("the coordinator failed on a " + kind + " message" + from() + ": " + e)
                     .withCause(e), true);
         }
+    }
+
+    /** The message {@code received} holds, or the rejection of one too large or not a WorkerMessage at all. */
+    private WorkerMessage parsed(ReceivedMessage received) throws ProtocolException {
+        if (received instanceof ReceivedMessage.TooLarge t) {
+            throw ProtocolException.exhausted("a " + t.kind() + " message of " + t.size() + " bytes" + from() + " (expected: at most "
+                    + service.messageLimit() + " bytes, a chunk of chunk_bytes " + service.chunkBytes() + " plus "
+                    + CoordinatorSettings.MESSAGE_OVERHEAD_BYTES + " bytes for the other fields)");
+        }
+        if (received instanceof ReceivedMessage.Unparseable u) {
+            throw ProtocolException.invalid("not a WorkerMessage: " + u.problem() + " (a message of " + u.size() + " bytes" + from() + ")");
+        }
+        return ((ReceivedMessage.Parsed) received).message();
     }
 
     @Override
@@ -211,30 +231,44 @@ final class WorkerSession implements StreamObserver<WorkerMessage> {
         return buffers.get(buffersUsed++);
     }
 
-    /** A heartbeat may name any step up to one beyond the step in progress (the worker may lag behind, never run ahead). */
+    /**
+     * A heartbeat's step follows the rule 0 ≤ step ≤ t + 1, where t is the step in progress: the last
+     * step the coordinator started, or −1 before it has started one (a worker may lag behind, never
+     * run ahead).
+     */
     private void heartbeat(Heartbeat heartbeat) throws ProtocolException {
         long claimed = heartbeat.getStep();
         if (claimed < 0) {
             throw ProtocolException.invalid("heartbeat for step " + claimed + from() + " (expected: a step >= 0)");
         }
         PendingStep step = service.registry().current();
-        if (step != null && claimed > step.step() + 1) {
+        long inProgress = step == null ? -1 : step.step();
+        if (claimed > inProgress + 1) {
             throw ProtocolException.precondition("heartbeat for future step " + claimed + from() + " (expected: at most "
-                    + (step.step() + 1) + ", since step " + step.step() + " is in progress)");
+                    + (inProgress + 1) + ", since " + (step == null ? "no step has started" : "step " + inProgress + " is in progress")
+                    + ")");
         }
     }
 
     /** Ends the session with {@code status}: the worker is removed (its shards go to others), and with {@code failRun}, the run fails. */
+    /**
+     * Ends the session with {@code status}: the worker is removed, everything it sent of the step in
+     * progress is taken back and its shards go to others, and with {@code failRun}, the run fails.
+     * The registry reports it in one line, as it does a Join refused before the worker had an id.
+     */
     private void reject(Status status, boolean failRun) {
         ended = true;
         service.metrics().rejectedMessage(status.getCode().name());
         assembly = null;
         WorkerHandle w = worker;
-        if (w != null) {
+        if (w == null) {
+            service.registry().refused((joinName == null ? "a worker that has not joined" : "worker '" + joinName + "'") + " at " + peer,
+                    describe(status));
+        } else {
             if (failRun) {
                 service.registry().fail(w.label() + ": " + status.getDescription());
             }
-            service.registry().remove(w, "broke the protocol (" + describe(status) + ")");
+            service.registry().removeBroken(w, "broke the protocol (" + describe(status) + ")");
         }
         outbox.fail(status);
     }

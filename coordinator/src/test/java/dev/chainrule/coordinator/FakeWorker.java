@@ -11,10 +11,18 @@ import dev.chainrule.proto.v1.Join;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.wire.TensorChunks;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,15 +31,21 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A worker driven by hand through a real stub: sends what the test says and queues what the coordinator answers. */
+/**
+ * A worker driven by hand through a real call: sends what the test says (messages, or any bytes at
+ * all) and queues what the coordinator answers.
+ */
 final class FakeWorker implements StreamObserver<CoordinatorMessage> {
     static final Duration WAIT = Duration.ofSeconds(10);
     private static final Object COMPLETED = new Object();
+    /** {@code Session} with requests as raw bytes: a WorkerMessage's serialised form, or whatever a test sends instead. */
+    private static final MethodDescriptor<byte[], CoordinatorMessage> RAW_SESSION = CoordinatorGrpc.getSessionMethod()
+            .toBuilder(new BytesMarshaller(), ProtoUtils.marshaller(CoordinatorMessage.getDefaultInstance())).build();
     private final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-    private final StreamObserver<WorkerMessage> out;
+    private final StreamObserver<byte[]> out;
 
     FakeWorker(Channel channel) {
-        this.out = CoordinatorGrpc.newStub(channel).session(this);
+        this.out = ClientCalls.asyncBidiStreamingCall(channel.newCall(RAW_SESSION, CallOptions.DEFAULT), this);
     }
 
     /** A worker that has sent the Join of a well-behaved worker holding {@code train}. */
@@ -54,8 +68,13 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
     }
 
     void send(WorkerMessage message) {
+        sendBytes(message.toByteArray());
+    }
+
+    /** Sends {@code bytes} as one message of the call, whether or not they are a WorkerMessage. */
+    void sendBytes(byte[] bytes) {
         synchronized (out) {
-            out.onNext(message);
+            out.onNext(bytes);
         }
     }
 
@@ -78,7 +97,7 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
     /** Cancels the call from the worker's side, as a worker process that dies does. */
     void cancel() {
         synchronized (out) {
-            ((ClientCallStreamObserver<WorkerMessage>) out).cancel("the test cancels the worker's call", null);
+            ((ClientCallStreamObserver<byte[]>) out).cancel("the test cancels the worker's call", null);
         }
     }
 
@@ -153,5 +172,22 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
 
     private static String describe(Object o) {
         return o instanceof Throwable t ? Status.fromThrowable(t).toString() : o == COMPLETED ? "completion" : String.valueOf(o);
+    }
+
+    /** A message's bytes as they are. */
+    private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

@@ -82,6 +82,60 @@ class ReassignmentTest {
     }
 
     @Test
+    void aWorkerDroppedForBreakingTheProtocolHasItsCompleteShardsTakenBackEvenAfterTheyCompletedTheStep() throws Exception {
+        RecordingStream a = new RecordingStream();
+        RecordingStream b = new RecordingStream();
+        RecordingStream c = new RecordingStream();
+        List<WorkerHandle> workers = List.of(worker("a", a), worker("b", b), worker("c", c));
+        PendingStep step = step(6, workers); // a has 0 and 3, b has 1 and 4, c has 2 and 5
+        step.start();
+        for (int s = 0; s < 6; s++) {
+            boolean bogus = s == 1 || s == 4;
+            deliver(step, s, workers.get(s % 3), bogus ? 1000 : 1 << s);
+        }
+        assertTrue(step.complete());
+        assertEquals(-2045f, weight.item(), "updated with b's bogus shards");
+        a.clear();
+        c.clear();
+
+        String event = step.workerBrokeProtocol(workers.get(1), "broke the protocol (INVALID_ARGUMENT: …)", List.of(workers.get(0),
+                workers.get(2)));
+        assertEquals("worker 1 (b) broke the protocol (INVALID_ARGUMENT: …) during step 3; took back shards 1, 4, which it had sent;"
+                + " reassigned shard 1 to worker 0 (a) and shard 4 to worker 2 (c)", event);
+        assertFalse(step.complete());
+        assertEquals(0f, weight.item(), "the update is undone");
+        assertEquals(3, a.messages.get(0).getWeights().getStep(), "a held step 4's w, which no longer exists: step 3's first");
+        assertEquals(List.of(1), shards(a.messages.get(1).getAssignment()));
+        assertFalse(step.awaitUntil(System.nanoTime()));
+
+        deliver(step, 1, workers.get(1), 1000); // ignored: b is lost
+        deliver(step, 1, workers.get(0), 2);
+        deliver(step, 4, workers.get(2), 16);
+        assertTrue(step.awaitUntil(System.nanoTime()));
+        assertEquals(-63f, weight.item(), "every shard once, b's from the others");
+    }
+
+    @Test
+    void aStepTheTrainingThreadSawCompleteIsSealed() throws Exception {
+        RecordingStream a = new RecordingStream();
+        RecordingStream b = new RecordingStream();
+        List<WorkerHandle> workers = List.of(worker("a", a), worker("b", b));
+        PendingStep step = step(2, workers);
+        step.start();
+        deliver(step, 0, workers.get(0), 1);
+        deliver(step, 1, workers.get(1), 2);
+        assertTrue(step.awaitUntil(System.nanoTime()), "seen complete: the reduction may finish it now");
+        a.clear();
+
+        assertEquals("worker 1 (b) broke the protocol (INVALID_ARGUMENT: …) after step 3",
+                step.workerBrokeProtocol(workers.get(1), "broke the protocol (INVALID_ARGUMENT: …)", List.of(workers.get(0))));
+        assertTrue(step.complete());
+        assertEquals(-3f, weight.item(), "nothing taken back");
+        assertEquals(List.of(), a.messages, "nothing reassigned");
+        assertTrue(step.awaitUntil(System.nanoTime()));
+    }
+
+    @Test
     void aShardReassignedAfterItsParameterWasUpdatedComesWithTheStepsStartingWeights() throws Exception {
         RecordingStream a = new RecordingStream();
         RecordingStream b = new RecordingStream();

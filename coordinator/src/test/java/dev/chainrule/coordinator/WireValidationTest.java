@@ -42,9 +42,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -65,7 +67,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * real {@link dev.chainrule.worker.Worker}s on threads, and a raw client ({@link FakeWorker}: the
  * generated stub and hand-made protos) that breaks the contract one way per case. Each case asserts
  * the exact status code and description (what was expected and what arrived), that the coordinator
- * keeps serving (the next case is served by the same server, and the run completes), and the
+ * reports it in exactly one worker event line, that it keeps serving (the next case is served by the same server, and the run completes), and the
  * weights: every step starts from the weights of a run without the bad clients, and the final
  * weights are those of that run bit for bit.
  *
@@ -105,6 +107,8 @@ class WireValidationTest {
     private static Future<TrainingResult> training;
     private static final List<Future<WorkerResult>> goodWorkers = new ArrayList<>();
     private static int highestId = GOOD_WORKERS - 1;
+    /** The coordinator's worker event lines. */
+    private static final List<String> events = new CopyOnWriteArrayList<>();
 
     private static DataSplit data() {
         return new DataSplit(TrainingTestData.blobs("train", 100, 3, 8, 1.0, 1), TrainingTestData.blobs("test", 30, 3, 8, 1.0, 2));
@@ -128,7 +132,8 @@ class WireValidationTest {
         threads = Executors.newFixedThreadPool(GOOD_WORKERS + 1);
         model = Mlp.initialized(SPEC, ACTIVATION, 5);
         DataSplit remoteData = data();
-        server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), model, remoteData.train(), CONFIG, SETTINGS).start();
+        server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), model, remoteData.train(), CONFIG, SETTINGS)
+                .onWorkerEvent(events::add).start();
         channel = TestRuns.channel(server.port());
         for (int i = 0; i < GOOD_WORKERS; i++) {
             String name = "good-" + i;
@@ -213,6 +218,9 @@ class WireValidationTest {
                 bad.fake.awaitCompleted();
             } else if (!REPORTED.equals(expected)) {
                 assertStatus(bad, c.code(), expected);
+                if (c.byCoordinator()) {
+                    assertOneEventLine(c.code() + ": " + expected);
+                }
             }
         } finally {
             bad.fake.cancel(); // a no-op once the call is closed; otherwise it frees the bad client's place
@@ -225,6 +233,12 @@ class WireValidationTest {
         Status status = bad.fake.awaitError();
         assertEquals(code, status.getCode(), status.toString());
         assertEquals(description, status.getDescription());
+    }
+
+    /** Exactly one worker event line says {@code status}: the session reports each rejection once, before the client sees it. */
+    private static void assertOneEventLine(String status) {
+        List<String> lines = events.stream().filter(line -> line.contains("(" + status + ")")).toList();
+        assertEquals(1, lines.size(), () -> "lines saying (" + status + ") among " + events);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -354,17 +368,57 @@ class WireValidationTest {
             return "a join message of " + join.getSerializedSize() + " bytes (expected: at most " + MESSAGE_LIMIT
                     + " bytes, a chunk of chunk_bytes 256 plus 65536 bytes for the other fields)";
         }));
-        cases.add(refused("message over gRPC's transport limit before any answer", Status.Code.RESOURCE_EXHAUSTED, b -> {
+        cases.add(refusedByGrpc("message over gRPC's transport limit before any answer", Status.Code.RESOURCE_EXHAUSTED, b -> {
             WorkerMessage join = WorkerMessage.newBuilder().setJoin(join(b.name).setWorkerName(b.name + "/" + "x".repeat(5 << 20))).build();
             b.send(join);
             // grpc-java's own check, answered as trailers since the coordinator has sent nothing yet
-            return "gRPC message exceeds maximum size " + CoordinatorService.TRANSPORT_MESSAGE_LIMIT + ": " + join.getSerializedSize();
+            return "gRPC message exceeds maximum size " + CoordinatorService.transportMessageLimit(MESSAGE_LIMIT) + ": "
+                    + join.getSerializedSize();
+        }));
+        cases.add(refused("16 bytes of 0xff", Status.Code.INVALID_ARGUMENT, b -> {
+            byte[] ff = new byte[16];
+            Arrays.fill(ff, (byte) 0xff);
+            b.fake.sendBytes(ff);
+            return "not a WorkerMessage: CodedInputStream encountered a malformed varint. (a message of 16 bytes)";
+        }));
+        cases.add(refused("a Join whose length runs past its end", Status.Code.INVALID_ARGUMENT, b -> {
+            byte[] whole = WorkerMessage.newBuilder().setJoin(join(b.name)).build().toByteArray();
+            byte[] cut = Arrays.copyOf(whole, whole.length - 3);
+            b.fake.sendBytes(cut);
+            return "not a WorkerMessage: " + TRUNCATED + " (a message of " + cut.length + " bytes)";
+        }));
+        cases.add(refused("heartbeats before the first step: 0 is accepted, 1 is not", Status.Code.FAILED_PRECONDITION, b -> {
+            b.join();
+            b.send(heartbeat(0));
+            b.send(heartbeat(1));
+            return "heartbeat for future step 1" + b.from() + " (expected: at most 0, since no step has started)";
         }));
         return cases;
     }
 
     private static List<Case> stepCases() {
         List<Case> cases = new ArrayList<>();
+        // a complete shard, then a broken contract: the shard (zeros, well-formed but not the true gradient) is taken back
+        cases.add(rejected("a complete shard, then an extra chunk of it", Status.Code.FAILED_PRECONDITION, b -> {
+            b.sendShard(0, TensorChunks.of(zeros(), CHUNK_BYTES), 1.0, true);
+            b.send(b.gradient(0, chunk(W1, Shape.of(16, 8), 0, 256)));
+            return "step " + b.step + ": shard " + b.own(0) + " was already received" + b.from()
+                    + " (expected: one of the shards it still owes, [" + b.own(1) + "])";
+        }));
+        cases.add(rejected("a complete shard, then NaN in its other shard", Status.Code.INVALID_ARGUMENT, b -> {
+            b.sendShard(0, TensorChunks.of(zeros(), CHUNK_BYTES), 1.0, true);
+            Map<String, Tensor> g = zeros();
+            g.get(B1).storage().set(3, Float.NaN);
+            b.sendShard(1, TensorChunks.of(g, CHUNK_BYTES), 1.0, true);
+            return b.at(1) + "tensor 'fc1.bias': element 3 of 16 is NaN (expected: finite values)";
+        }));
+        cases.add(rejected("a complete shard, then bytes that are not a WorkerMessage", Status.Code.INVALID_ARGUMENT, b -> {
+            b.sendShard(0, TensorChunks.of(zeros(), CHUNK_BYTES), 1.0, true);
+            byte[] ff = new byte[16];
+            Arrays.fill(ff, (byte) 0xff);
+            b.fake.sendBytes(ff);
+            return "not a WorkerMessage: CodedInputStream encountered a malformed varint. (a message of 16 bytes" + b.from() + ")";
+        }));
         // the message as a whole
         cases.add(rejected("a second join", Status.Code.INVALID_ARGUMENT, b -> {
             b.send(join(b.name));
@@ -566,7 +620,19 @@ class WireValidationTest {
             return "step " + b.step + ": shard " + b.own(0) + " was already received" + b.from() + " (expected: one of the shards it still owes, ["
                     + b.own(1) + "])";
         }));
-        // heartbeats
+        // heartbeats: 0 <= step <= the step in progress + 1; an accepted one is followed by a message with no kind, to see it passed
+        cases.add(rejected("heartbeat for step 0, the lowest, is accepted", Status.Code.INVALID_ARGUMENT, b -> {
+            b.send(heartbeat(0));
+            return b.sendNoKind();
+        }));
+        cases.add(rejected("heartbeat for the step in progress is accepted", Status.Code.INVALID_ARGUMENT, b -> {
+            b.send(heartbeat(b.step));
+            return b.sendNoKind();
+        }));
+        cases.add(rejected("heartbeat for the next step is accepted", Status.Code.INVALID_ARGUMENT, b -> {
+            b.send(heartbeat(b.step + 1));
+            return b.sendNoKind();
+        }));
         cases.add(rejected("heartbeat for a future step", Status.Code.FAILED_PRECONDITION, b -> {
             b.send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(b.step + 2)).build());
             return "heartbeat for future step " + (b.step + 2) + b.from() + " (expected: at most " + (b.step + 1) + ", since step " + b.step
@@ -582,16 +648,29 @@ class WireValidationTest {
     /** The description of a case whose script checked the status itself. */
     private static final String REPORTED = "(checked by the script)";
 
+    /** What protobuf says of a message whose length runs past its end. */
+    private static final String TRUNCATED = "While parsing a protocol message, the input ended unexpectedly in the middle of a field."
+            + "  This could mean either that the input has been truncated or that an embedded message misreported its own length.";
+
     private static Case refused(String name, Status.Code code, Script script) {
-        return new Case(name, false, false, code, script);
+        return new Case(name, false, false, code, script, true);
+    }
+
+    /** A case whose status comes from grpc-java, not from the coordinator's session (which reports nothing). */
+    private static Case refusedByGrpc(String name, Status.Code code, Script script) {
+        return new Case(name, false, false, code, script, false);
     }
 
     private static Case rejected(String name, Status.Code code, Script script) {
-        return new Case(name, true, true, code, script);
+        return new Case(name, true, true, code, script, code != Status.Code.CANCELLED);
     }
 
-    /** A bad client's case. */
-    record Case(String name, boolean joins, boolean step, Status.Code code, Script script) {
+    private static WorkerMessage heartbeat(long step) {
+        return WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(step)).build();
+    }
+
+    /** A bad client's case; {@code byCoordinator}: the status comes from the coordinator's session, which reports it once. */
+    record Case(String name, boolean joins, boolean step, Status.Code code, Script script, boolean byCoordinator) {
         @Override
         public String toString() {
             return name + " → " + code;
@@ -686,6 +765,12 @@ class WireValidationTest {
                 }
             }
             throw new AssertionError("every shard is mine");
+        }
+
+        /** Sends a WorkerMessage with no kind set; returns the description it is rejected with. */
+        String sendNoKind() {
+            send(WorkerMessage.getDefaultInstance());
+            return "unexpected WorkerMessage with no kind set" + from() + " (expected: gradient, heartbeat or leave)";
         }
 
         /** " from worker 5 (bad/…)". */

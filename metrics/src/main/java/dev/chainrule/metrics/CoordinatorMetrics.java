@@ -27,7 +27,8 @@ import java.util.function.IntSupplier;
  *       first shard each worker's last shard of the step arrived;
  *   <li>{@code chainrule.checkpoint} (timer): writing a checkpoint;
  *   <li>{@code chainrule.rejected.messages} (counter, tagged {@code reason}, the status code in
- *       lower case): worker messages that ended their session; 0 from the start for each of
+ *       lower case): worker messages that ended their session, and calls refused for their token
+ *       ({@code unauthenticated}); 0 from the start for each of
  *       {@link #REJECTION_REASONS}.
  * </ul>
  * Worker tags are worker ids. Thread-safe: the training thread, gRPC threads and the scrape use it at once.
@@ -39,7 +40,7 @@ public final class CoordinatorMetrics {
      * series before the first rejection and {@code increase()} counts that first one.
      */
     public static final List<String> REJECTION_REASONS = List.of("invalid_argument", "failed_precondition", "not_found",
-            "resource_exhausted", "internal");
+            "resource_exhausted", "unauthenticated", "internal");
     private final MeterRegistry registry;
     private final Counter steps;
     private final Timer step;

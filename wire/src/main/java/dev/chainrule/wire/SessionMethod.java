@@ -1,32 +1,33 @@
 package dev.chainrule.wire;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.WorkerMessage;
-import io.grpc.BindableService;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerMethodDefinition;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
  * The {@code Session} method as both ends call and serve it: the generated descriptor, with
- * marshallers that parse a message with one copy of its bytes instead of two. gRPC's own protobuf
- * marshaller reads a message into an array and then copies every {@code bytes} field out of it
- * again; these read it into an array of its own and parse the {@code bytes} fields (the tensor
- * chunks' element bytes) as views of that array, which nothing else holds or changes. Serialising is
- * gRPC's own. The bytes on the wire are the same, so either end may use the generated stubs.
+ * marshallers that parse a message with one copy of its bytes instead of two: the worker's
+ * {@link #DESCRIPTOR}, and the coordinator's {@link #serverDescriptor}, whose request marshaller
+ * never throws. gRPC's own protobuf marshaller reads a message into an array and then copies every
+ * {@code bytes} field out of it again; these read it into an array of its own and parse the
+ * {@code bytes} fields (the tensor chunks' element bytes) as views of that array, which nothing else
+ * holds or changes. Serialising is gRPC's own. The bytes on the wire are the same, so either end may
+ * use the generated stubs.
  *
  * <p>The tensor chunks both ends send view the memory of the tensors they come from (weights that
  * the next update changes, gradients in buffers the next shard reuses): the transport must serialise
@@ -38,7 +39,7 @@ public final class SessionMethod {
     /** The protocol version both ends speak, the one {@code training.proto} describes: sent in Join, checked by the coordinator. */
     public static final int PROTOCOL_VERSION = 3;
 
-    /** {@code Coordinator/Session} with the copy-once marshallers. */
+    /** {@code Coordinator/Session} with the copy-once marshallers, as the worker calls it. */
     public static final MethodDescriptor<WorkerMessage, CoordinatorMessage> DESCRIPTOR = CoordinatorGrpc.getSessionMethod()
             .toBuilder(new CopyOnceMarshaller<>(WorkerMessage.getDefaultInstance()),
                     new CopyOnceMarshaller<>(CoordinatorMessage.getDefaultInstance()))
@@ -47,19 +48,39 @@ public final class SessionMethod {
     private SessionMethod() {
     }
 
-    /** {@code service}'s definition, with {@code Session} bound to {@link #DESCRIPTOR} and any other method as generated. */
-    @SuppressWarnings("unchecked")
-    public static ServerServiceDefinition bind(BindableService service) {
-        ServerServiceDefinition generated = service.bindService();
-        ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
-        for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
-            if (method.getMethodDescriptor().getFullMethodName().equals(DESCRIPTOR.getFullMethodName())) {
-                builder.addMethod(DESCRIPTOR, (ServerCallHandler<WorkerMessage, CoordinatorMessage>) method.getServerCallHandler());
-            } else {
-                builder.addMethod(method);
-            }
+    /**
+     * {@code Coordinator/Session} as the coordinator serves it: each request is read as a
+     * {@link ReceivedMessage}, never an exception. A request over {@code maxMessageBytes} (by the
+     * length gRPC knows before it is read) is {@link ReceivedMessage.TooLarge} without being parsed;
+     * bytes that do not parse are {@link ReceivedMessage.Unparseable}.
+     */
+    public static MethodDescriptor<ReceivedMessage, CoordinatorMessage> serverDescriptor(int maxMessageBytes) {
+        return CoordinatorGrpc.getSessionMethod().toBuilder(new ReceivingMarshaller(maxMessageBytes),
+                new CopyOnceMarshaller<>(CoordinatorMessage.getDefaultInstance())).build();
+    }
+
+    /** Parses {@code bytes}, which are the message's alone and never written again, its bytes fields viewing the array. */
+    private static <T> T parseAliasing(byte[] bytes, Parser<T> parser) throws InvalidProtocolBufferException {
+        CodedInputStream input = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+        input.enableAliasing(true);
+        input.setSizeLimit(Integer.MAX_VALUE); // the message's size has been checked before it was read
+        T message = parser.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
+        input.checkLastTagWas(0);
+        return message;
+    }
+
+    /** The stream's bytes in one array: sized up front when gRPC knows the message's length, as it does for every message. */
+    private static byte[] readFully(InputStream stream) throws IOException {
+        if (!(stream instanceof KnownLength)) {
+            return stream.readAllBytes();
         }
-        return builder.build();
+        int size = stream.available();
+        byte[] bytes = new byte[size];
+        int read = stream.readNBytes(bytes, 0, size);
+        if (read != size || stream.read() != -1) {
+            throw new IOException("a message of " + size + " bytes had " + (read != size ? read : "more") + " bytes");
+        }
+        return bytes;
     }
 
     /** Serialises as gRPC does; parses from one array of the message's bytes, its bytes fields aliasing that array. */
@@ -95,33 +116,58 @@ public final class SessionMethod {
         @Override
         public T parse(InputStream stream) {
             try {
-                byte[] bytes = readFully(stream);
-                // the array is this message's alone and never written again: its bytes fields may view it
-                CodedInputStream input = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
-                input.enableAliasing(true);
-                input.setSizeLimit(Integer.MAX_VALUE); // gRPC has already applied the message size limit
-                T message = parser.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
-                input.checkLastTagWas(0);
-                return message;
+                return parseAliasing(readFully(stream), parser);
             } catch (InvalidProtocolBufferException e) {
                 throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
             } catch (IOException e) {
                 throw Status.INTERNAL.withDescription("cannot read a message: " + e.getMessage()).withCause(e).asRuntimeException();
             }
         }
+    }
 
-        /** The stream's bytes in one array: sized up front when gRPC knows the message's length, as it does for every message. */
-        private static byte[] readFully(InputStream stream) throws IOException {
-            if (!(stream instanceof KnownLength)) {
-                return stream.readAllBytes();
+    /** Reads requests as {@link ReceivedMessage}s: the size first, then the message, copied once as {@link CopyOnceMarshaller} does. */
+    private static final class ReceivingMarshaller implements MethodDescriptor.Marshaller<ReceivedMessage> {
+        private final int maxMessageBytes;
+
+        ReceivingMarshaller(int maxMessageBytes) {
+            this.maxMessageBytes = maxMessageBytes;
+        }
+
+        @Override
+        public InputStream stream(ReceivedMessage value) {
+            throw new UnsupportedOperationException("the coordinator reads WorkerMessages and never sends one");
+        }
+
+        @Override
+        public ReceivedMessage parse(InputStream stream) {
+            int size = -1;
+            try {
+                if (stream instanceof KnownLength) {
+                    size = stream.available();
+                    if (size > maxMessageBytes) {
+                        return new ReceivedMessage.TooLarge(firstField(stream), size);
+                    }
+                }
+                byte[] bytes = readFully(stream);
+                size = bytes.length;
+                if (size > maxMessageBytes) {
+                    return new ReceivedMessage.TooLarge(firstField(new ByteArrayInputStream(bytes)), size);
+                }
+                return new ReceivedMessage.Parsed(parseAliasing(bytes, WorkerMessage.parser()), size);
+            } catch (IOException e) {
+                return new ReceivedMessage.Unparseable(e.getMessage(), size);
             }
-            int size = stream.available();
-            byte[] bytes = new byte[size];
-            int read = stream.readNBytes(bytes, 0, size);
-            if (read != size || stream.read() != -1) {
-                throw new IOException("a message of " + size + " bytes had " + (read != size ? read : "more") + " bytes");
+        }
+
+        /** The name of the field the message starts with, from its first tag alone; "WorkerMessage" when that names none of its fields. */
+        private static String firstField(InputStream stream) {
+            try {
+                int tag = CodedInputStream.newInstance(stream, 16).readTag();
+                Descriptors.FieldDescriptor field = WorkerMessage.getDescriptor().findFieldByNumber(WireFormat.getTagFieldNumber(tag));
+                return field == null ? "WorkerMessage" : field.getName();
+            } catch (IOException | RuntimeException e) {
+                return "WorkerMessage";
             }
-            return bytes;
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.chainrule.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.chainrule.autodiff.DType;
@@ -10,7 +10,6 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
@@ -18,7 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import org.junit.jupiter.api.Test;
 
-/** The copy-once marshallers read what gRPC's own write, and the service is served under them. */
+/** The copy-once marshallers read what gRPC's own write, and the coordinator's never throws. */
 class SessionMethodTest {
     private static final WorkerMessage GRADIENT = WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
             .setStep(3).setShardIndex(1).setSampleCount(64).setLossSum(12.5)
@@ -49,10 +48,33 @@ class SessionMethodTest {
     }
 
     @Test
-    void bindServesSessionUnderTheCopyOnceDescriptor() {
-        ServerServiceDefinition bound = SessionMethod.bind(new CoordinatorGrpc.CoordinatorImplBase() { });
-        assertSame(SessionMethod.DESCRIPTOR, bound.getMethod(SessionMethod.DESCRIPTOR.getFullMethodName()).getMethodDescriptor());
-        assertEquals(1, bound.getMethods().size());
+    void theServersMarshallerReadsAMessageAsParsed() throws IOException {
+        byte[] bytes = SessionMethod.DESCRIPTOR.streamRequest(GRADIENT).readAllBytes();
+        ReceivedMessage received = SessionMethod.serverDescriptor(bytes.length).parseRequest(new KnownLengthStream(bytes));
+        assertEquals(new ReceivedMessage.Parsed(GRADIENT, bytes.length), received);
+    }
+
+    @Test
+    void theServersMarshallerTurnsBytesThatAreNotAWorkerMessageIntoUnparseable() {
+        byte[] ff = new byte[16];
+        java.util.Arrays.fill(ff, (byte) 0xff);
+        ReceivedMessage garbage = SessionMethod.serverDescriptor(1 << 20).parseRequest(new KnownLengthStream(ff));
+        assertEquals(new ReceivedMessage.Unparseable("CodedInputStream encountered a malformed varint.", 16), garbage);
+        // a Join (field 1) whose length says 127 bytes, of which 1 follows
+        ReceivedMessage truncated = SessionMethod.serverDescriptor(1 << 20).parseRequest(new KnownLengthStream(new byte[] {0x0a, 0x7f, 0x01}));
+        assertTrue(truncated instanceof ReceivedMessage.Unparseable u && u.size() == 3 && u.problem().contains("truncated"),
+                truncated::toString);
+    }
+
+    @Test
+    void theServersMarshallerRefusesAMessageOverItsLimitUnreadNamingItsFirstField() {
+        byte[] bytes = GRADIENT.toByteArray();
+        KnownLengthStream stream = new KnownLengthStream(bytes);
+        assertEquals(new ReceivedMessage.TooLarge("gradient", bytes.length),
+                SessionMethod.serverDescriptor(bytes.length - 1).parseRequest(stream));
+        assertTrue(stream.available() > bytes.length - 100, "read no further than its first field's tag: " + stream.available());
+        assertEquals(new ReceivedMessage.TooLarge("WorkerMessage", 3),
+                SessionMethod.serverDescriptor(2).parseRequest(new KnownLengthStream(new byte[] {(byte) 0xff, (byte) 0xff, 0x01})));
     }
 
     /** A stream that knows its length, as gRPC's message streams do. */

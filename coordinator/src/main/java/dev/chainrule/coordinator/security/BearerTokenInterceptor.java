@@ -10,11 +10,13 @@ import io.grpc.Status;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Admits a call only if its {@code authorization} metadata is {@code Bearer <token>} with the shared
+ * Admits a call only if it carries exactly one {@code authorization} header, {@code Bearer <token>} with the shared
  * token ({@link BearerTokens}); any other call is closed with UNAUTHENTICATED before the service sees it, and a warning
  * naming the method and the peer's address (never the token, nor what was presented) is logged to
  * {@code java.util.logging} under this class' name. The comparison is {@link MessageDigest#isEqual},
@@ -39,10 +41,17 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        String presented = headers.get(BearerTokens.AUTHORIZATION);
+        Iterable<String> all = headers.getAll(BearerTokens.AUTHORIZATION);
+        List<String> values = new ArrayList<>();
+        if (all != null) {
+            all.forEach(values::add);
+        }
+        String presented = values.size() == 1 ? values.get(0) : null;
         String problem;
-        if (presented == null) {
+        if (values.isEmpty()) {
             problem = "no authorization metadata (expected: a bearer token; is the worker missing --token-file?)";
+        } else if (values.size() > 1) {
+            problem = values.size() + " authorization headers (expected: exactly one, a bearer token)";
         } else if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.US_ASCII), expected)) {
             // isEqual's time depends only on the length of its first argument, which the caller already knows
             problem = presented.startsWith(BearerTokens.SCHEME) ? "the bearer token does not match the coordinator's"
@@ -51,7 +60,7 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
             return next.startCall(call, headers);
         }
         SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        LOG.log(Level.WARNING, "rejected a call to {0} from {1}: {2}",
+        LOG.log(Level.WARNING, "rejected a call to {0} from {1} (UNAUTHENTICATED: {2})",
                 new Object[] {call.getMethodDescriptor().getFullMethodName(), peer == null ? "an unknown peer" : peer, problem});
         call.close(Status.UNAUTHENTICATED.withDescription(problem), new Metadata());
         return new ServerCall.Listener<>() {
