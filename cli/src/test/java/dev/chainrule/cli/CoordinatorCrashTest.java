@@ -39,8 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CoordinatorCrashTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final Pattern LISTENING = Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+); .*");
-    /** 300 samples in batches of 32: 10 steps per epoch, 60 in all. */
-    private static final int TOTAL_STEPS = 60;
+    /**
+     * 300 samples in batches of 32: 10 steps per epoch, 300 in all. The kill comes after step 36 at the
+     * latest: the hundreds of steps after it leave the test seconds, not milliseconds, to kill the
+     * coordinator before it finishes, even when a loaded machine is slow to run the test's thread.
+     */
+    private static final int TOTAL_STEPS = 300;
 
     @TempDir
     Path dir;
@@ -59,11 +63,11 @@ class CoordinatorCrashTest {
         return List.of("--train", train.toString(), "--test", test.toString());
     }
 
-    /** {@code command}, the data, the run's options (6 epochs of batches of 32, Adam), then {@code more}. */
+    /** {@code command}, the data, the run's options (30 epochs of batches of 32, Adam), then {@code more}. */
     private String[] args(String command, String... more) {
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(data());
-        all.addAll(List.of("--model", "4-8-3", "--batch", "32", "--epochs", "6", "--lr", "0.01"));
+        all.addAll(List.of("--model", "4-8-3", "--batch", "32", "--epochs", String.valueOf(TOTAL_STEPS / 10), "--lr", "0.01"));
         all.addAll(List.of(more));
         return all.toArray(new String[0]);
     }
@@ -75,7 +79,7 @@ class CoordinatorCrashTest {
     }
 
     private ChainruleProcess worker(String address, String name, String reconnectTimeout) throws IOException {
-        List<String> args = new ArrayList<>(List.of("worker", "--coordinator", address, "--name", name, "--connect-timeout", "30s",
+        List<String> args = new ArrayList<>(List.of("worker", "--coordinator", address, "--name", name, "--connect-timeout", "120s",
                 "--reconnect-timeout", reconnectTimeout));
         args.addAll(data());
         return ChainruleProcess.start(args.toArray(new String[0]));
@@ -94,7 +98,7 @@ class CoordinatorCrashTest {
         Path weights = dir.resolve("coordinator.safetensors");
         try (ChainruleProcess first = worker(address, "first", "60s"); ChainruleProcess second = worker(address, "second", "60s")) {
             long resumedAt;
-            try (ChainruleProcess coordinator = ChainruleProcess.start(coordinatorArgs(port, 2, "30s", weights))) {
+            try (ChainruleProcess coordinator = ChainruleProcess.start(coordinatorArgs(port, 2, "120s", weights))) {
                 coordinator.awaitOut(LISTENING, WAIT);
                 awaitCheckpoint(killAfter, coordinator, context);
                 Thread.sleep(extraMillis);
@@ -103,7 +107,7 @@ class CoordinatorCrashTest {
                 resumedAt = newestStep();
                 assertTrue(resumedAt >= killAfter && resumedAt < TOTAL_STEPS, context + ": newest checkpoint " + resumedAt);
             }
-            try (ChainruleProcess restarted = ChainruleProcess.start(coordinatorArgs(port, 2, "30s", weights))) {
+            try (ChainruleProcess restarted = ChainruleProcess.start(coordinatorArgs(port, 2, "120s", weights))) {
                 assertEquals(0, restarted.awaitExit(WAIT), context + "\n" + restarted.transcript());
                 assertTrue(restarted.out().lines().anyMatch(("resuming from " + checkpoints.resolve(CheckpointStore.fileName(resumedAt))
                         + " at step " + resumedAt)::equals), context + "\n" + restarted.transcript());
@@ -133,13 +137,13 @@ class CoordinatorCrashTest {
         Path weights = dir.resolve("coordinator.safetensors");
         int port = unusedPort();
         String address = "127.0.0.1:" + port;
-        // checkpoints every 100 steps: the only one this run writes is the one of the failure
+        // a checkpoint only at the last step: the only one this run writes is the one of the failure
         List<String> options = List.of("--bind", "127.0.0.1", "--port", String.valueOf(port), "--workers", "1", "--step-timeout", "30s",
-                "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "100", "--save", weights.toString());
+                "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", String.valueOf(TOTAL_STEPS), "--save", weights.toString());
         List<String> first = new ArrayList<>(options);
         // the same wait covers the first join and the wait for a worker once it is gone: long enough for a
-        // worker JVM started first to join on a loaded machine, short enough to keep the test quick
-        first.addAll(List.of("--worker-wait", "5s"));
+        // worker JVM started first to join on a loaded machine (several seconds there), short enough to keep the test quick
+        first.addAll(List.of("--worker-wait", "15s"));
         long failedAt;
         try (ChainruleProcess worker = worker(address, "only", "1s");
                 ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", first.toArray(new String[0])))) {
@@ -156,7 +160,7 @@ class CoordinatorCrashTest {
             assertTrue(coordinator.err().lines().anyMatch(l -> l.startsWith("error: the run failed: ")), coordinator.transcript());
         }
         List<String> second = new ArrayList<>(options);
-        second.addAll(List.of("--worker-wait", "30s"));
+        second.addAll(List.of("--worker-wait", "120s"));
         try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", second.toArray(new String[0])));
                 ChainruleProcess worker = worker(address, "replacement", "30s")) {
             assertEquals(0, coordinator.awaitExit(WAIT), coordinator.transcript());

@@ -37,7 +37,7 @@ class DistributedCommandTest {
     /** How long a process that should end by itself gets before the test fails (and kills it). */
     private static final Duration EXIT_WAIT = Duration.ofSeconds(90);
     private static final Pattern LISTENING = Pattern.compile(
-            "coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to 30s for 2 workers");
+            "coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to 120s for 2 workers");
 
     @TempDir
     Path dir;
@@ -68,7 +68,7 @@ class DistributedCommandTest {
     void trainOnTwoWorkerProcessesSavesPrintsAndReportsWhatTheLocalRunWithTwoShardsDoes() throws IOException {
         Path distributedWeights = dir.resolve("a.safetensors");
         Path distributedMetrics = dir.resolve("a.json");
-        Run distributed = run(args("train", "--workers", "2", "--worker-wait", "30s", "--step-timeout", "30s",
+        Run distributed = run(args("train", "--workers", "2", "--worker-wait", "120s", "--step-timeout", "30s",
                 "--save", distributedWeights.toString(), "--metrics-out", distributedMetrics.toString()));
         assertEquals(0, distributed.exitCode(), distributed.out() + distributed.err());
         Path localWeights = dir.resolve("b.safetensors");
@@ -105,7 +105,7 @@ class DistributedCommandTest {
     @Test
     void trainOnTwoWorkerProcessesWithThreeShardsSavesTheBytesOfTheLocalRunWithThreeShards() throws IOException {
         Path distributedWeights = dir.resolve("workers.safetensors");
-        Run distributed = run(args("train", "--workers", "2", "--shards", "3", "--worker-wait", "30s", "--step-timeout", "30s",
+        Run distributed = run(args("train", "--workers", "2", "--shards", "3", "--worker-wait", "120s", "--step-timeout", "30s",
                 "--save", distributedWeights.toString()));
         assertEquals(0, distributed.exitCode(), distributed.out() + distributed.err());
         Path localWeights = dir.resolve("local.safetensors");
@@ -127,7 +127,7 @@ class DistributedCommandTest {
     void coordinatorProcessAndTwoWorkerProcessesSaveTheBytesOfTrainWithTwoShards() throws Exception {
         Path coordinatorWeights = dir.resolve("coordinator.safetensors");
         try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", "--bind", "127.0.0.1", "--port", "0",
-                "--workers", "2", "--worker-wait", "30s", "--step-timeout", "30s", "--save", coordinatorWeights.toString()))) {
+                "--workers", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--save", coordinatorWeights.toString()))) {
             Matcher listening = coordinator.awaitOut(LISTENING, EXIT_WAIT);
             int port = Integer.parseInt(listening.group(1));
             assertTrue(port > 0, listening.group());
@@ -159,12 +159,12 @@ class DistributedCommandTest {
         int port = unusedPort();
         String address = "127.0.0.1:" + port;
         try (ChainruleProcess first = worker(address, "early-1"); ChainruleProcess second = worker(address, "early-2")) {
-            Thread.sleep(1000); // let them start trying before anything listens; --connect-timeout 30s covers the wait
+            Thread.sleep(1000); // let them start trying before anything listens; --connect-timeout 120s covers the wait
             Path coordinatorWeights = dir.resolve("coordinator.safetensors");
             Run coordinator = run(args("coordinator", "--bind", "127.0.0.1", "--port", String.valueOf(port), "--workers", "2",
-                    "--worker-wait", "30s", "--step-timeout", "30s", "--shards", "3", "--save", coordinatorWeights.toString()));
+                    "--worker-wait", "120s", "--step-timeout", "30s", "--shards", "3", "--save", coordinatorWeights.toString()));
             assertEquals(0, coordinator.exitCode(), coordinator.out() + coordinator.err());
-            assertEquals("coordinator listening on " + address + "; waiting up to 30s for 2 workers", coordinator.outLines().get(0));
+            assertEquals("coordinator listening on " + address + "; waiting up to 120s for 2 workers", coordinator.outLines().get(0));
             assertEquals(0, first.awaitExit(EXIT_WAIT), first.transcript());
             assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
             assertTrue(first.out().startsWith("early-1: finished after 20 steps, "), first.transcript());
@@ -252,7 +252,7 @@ class DistributedCommandTest {
     }
 
     private ChainruleProcess worker(String coordinator, String name) throws IOException {
-        List<String> args = new ArrayList<>(List.of("worker", "--coordinator", coordinator, "--name", name, "--connect-timeout", "30s"));
+        List<String> args = new ArrayList<>(List.of("worker", "--coordinator", coordinator, "--name", name, "--connect-timeout", "120s"));
         args.addAll(data());
         return ChainruleProcess.start(args.toArray(new String[0]));
     }

@@ -34,7 +34,7 @@ class SecurityCommandTest {
     private static final Duration EXIT_WAIT = Duration.ofSeconds(90);
     private static final String SECRET = "cluster-secret-7f3a9c";
     private static final Pattern LISTENING = Pattern.compile(
-            "coordinator listening on 127\\.0\\.0\\.1:(\\d+) \\((.+)\\); waiting up to 30s for (\\d) workers?");
+            "coordinator listening on 127\\.0\\.0\\.1:(\\d+) \\((.+)\\); waiting up to 120s for (\\d) workers?");
 
     @TempDir
     static Path dir;
@@ -81,7 +81,7 @@ class SecurityCommandTest {
 
     @Test
     void mutualTlsAndTokenRunFinishesAndSaysSo() throws Exception {
-        try (ChainruleProcess coordinator = ChainruleProcess.start(coordinator("127.0.0.1", "2", "--worker-wait", "30s",
+        try (ChainruleProcess coordinator = ChainruleProcess.start(coordinator("127.0.0.1", "2", "--worker-wait", "120s",
                 "--tls-cert", certs.serverCert().toString(), "--tls-key", certs.serverKey().toString(),
                 "--tls-client-ca", certs.ca().toString(), "--token-file", token.toString()))) {
             Matcher listening = coordinator.awaitOut(LISTENING, EXIT_WAIT);
@@ -102,7 +102,7 @@ class SecurityCommandTest {
 
     @Test
     void workersWithoutTheClientCertificateTheCaOrTheTokenExit1SayingWhy() throws Exception {
-        try (ChainruleProcess coordinator = ChainruleProcess.start(coordinator("127.0.0.1", "1", "--worker-wait", "30s",
+        try (ChainruleProcess coordinator = ChainruleProcess.start(coordinator("127.0.0.1", "1", "--worker-wait", "120s",
                 "--tls-cert", certs.serverCert().toString(), "--tls-key", certs.serverKey().toString(),
                 "--tls-client-ca", certs.ca().toString(), "--token-file", token.toString()))) {
             String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
@@ -111,11 +111,11 @@ class SecurityCommandTest {
             List<String> client = List.of("--tls-client-cert", certs.clientCert().toString(), "--tls-client-key",
                     certs.clientKey().toString());
             try (ChainruleProcess noClientCert = worker(address, "no-cert", List.of("--tls-ca", certs.ca().toString(),
-                    "--token-file", token.toString(), "--connect-timeout", "5s"));
+                    "--token-file", token.toString(), "--connect-timeout", "15s"));
                     ChainruleProcess otherCa = worker(address, "other-ca", concat(List.of("--tls-ca", certs.otherCa().toString(),
-                            "--token-file", token.toString(), "--connect-timeout", "5s"), client));
+                            "--token-file", token.toString(), "--connect-timeout", "15s"), client));
                     ChainruleProcess plaintext = worker(address, "plaintext", List.of("--token-file", token.toString(),
-                            "--connect-timeout", "5s"));
+                            "--connect-timeout", "15s"));
                     ChainruleProcess noToken = worker(address, "no-token", concat(List.of("--tls-ca", certs.ca().toString()), client));
                     ChainruleProcess badToken = worker(address, "bad-token", concat(List.of("--tls-ca", certs.ca().toString(),
                             "--token-file", wrongToken.toString()), client))) {
@@ -137,7 +137,7 @@ class SecurityCommandTest {
     @Test
     void trainOnWorkerProcessesPassesTheTokenFileToThem() {
         Run run = run("train", "--train", train.toString(), "--test", test.toString(), "--model", "4-8-3", "--batch", "32",
-                "--epochs", "1", "--workers", "2", "--worker-wait", "30s", "--token-file", token.toString());
+                "--epochs", "1", "--workers", "2", "--worker-wait", "120s", "--token-file", token.toString());
         assertEquals(0, run.exitCode(), run.out() + run.err());
         for (String worker : List.of("worker-1", "worker-2")) {
             assertTrue(run.err().contains("[" + worker + "] " + worker + ": finished after 10 steps, "), run.err());
@@ -257,7 +257,7 @@ class SecurityCommandTest {
         List<String> args = new ArrayList<>(List.of("worker", "--coordinator", coordinator, "--name", name, "--reconnect-timeout", "1s",
                 "--train", train.toString(), "--test", test.toString()));
         if (!more.contains("--connect-timeout")) {
-            args.addAll(List.of("--connect-timeout", "30s"));
+            args.addAll(List.of("--connect-timeout", "120s"));
         }
         args.addAll(more);
         return args.toArray(new String[0]);

@@ -39,7 +39,7 @@ class WorkerCrashTest {
     private static final long STEPS = 300;
     private static final Duration EXIT_WAIT = Duration.ofSeconds(120);
     private static final Pattern LISTENING = Pattern.compile(
-            "coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to 30s for 2 workers");
+            "coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to 120s for 2 workers");
 
     @TempDir
     Path dir;
@@ -64,7 +64,7 @@ class WorkerCrashTest {
 
         Path distributed = dir.resolve("coordinator.safetensors");
         try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", "--bind", "127.0.0.1", "--port", "0",
-                "--workers", "2", "--worker-wait", "30s", "--step-timeout", "30s", "--heartbeat-timeout", "5s",
+                "--workers", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--heartbeat-timeout", "5s",
                 "--save", distributed.toString()))) {
             String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
             List<String> names = List.of("first", "second");
@@ -132,7 +132,7 @@ class WorkerCrashTest {
     }
 
     private ChainruleProcess worker(String coordinator, String name) throws IOException {
-        return ChainruleProcess.start("worker", "--coordinator", coordinator, "--name", name, "--connect-timeout", "30s",
+        return ChainruleProcess.start("worker", "--coordinator", coordinator, "--name", name, "--connect-timeout", "120s",
                 "--train", train.toString(), "--test", test.toString());
     }
 }

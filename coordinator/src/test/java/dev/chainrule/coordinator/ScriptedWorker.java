@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A worker the test runs on a thread of its own: it computes real shard gradients, as
@@ -46,9 +47,10 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
 
     /**
      * What happened: the shards it computed and sent; for {@link Failure#HANGS}, the status that
-     * ended its session and how long after the hang it came (null and zero otherwise).
+     * ended its session and how long after its last message it came (null and zero otherwise); and the
+     * {@link System#nanoTime()} at which it ended its side (for a death, just before it cancelled).
      */
-    record Outcome(long shards, Status status, Duration detectedAfter) {
+    record Outcome(long shards, Status status, Duration detectedAfter, long endedAtNanos) {
     }
 
     private final Channel channel;
@@ -61,6 +63,8 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
     private final Failure failure;
     /** The step being computed or waited for, as a real worker's heartbeats carry it. */
     private volatile long currentStep;
+    /** The {@link System#nanoTime()} before its latest send began: the coordinator heard from it no earlier. */
+    private final AtomicLong lastSentNanos = new AtomicLong(System.nanoTime());
 
     ScriptedWorker(Channel channel, String name, Dataset train, ModelSpec spec, Activation activation, Duration heartbeat, long failAt,
             Failure failure) {
@@ -79,7 +83,7 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
         FakeWorker stream = FakeWorker.joined(channel, name, train);
         int chunkBytes = stream.take().getWelcome().getConfig().getChunkBytes();
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor();
-        Runnable beat = () -> stream.send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(currentStep)).build());
+        Runnable beat = () -> send(stream, WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(currentStep)).build());
         heartbeats.scheduleAtFixedRate(beat, 0, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
         try {
             TensorAssembler assembler = null;
@@ -89,7 +93,7 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
                 CoordinatorMessage message = stream.take();
                 if (message.hasStop()) {
                     stream.complete();
-                    return new Outcome(shards, null, Duration.ZERO);
+                    return new Outcome(shards, null, Duration.ZERO, System.nanoTime());
                 }
                 if (message.hasWeights()) {
                     // one parameter at a time, its final chunk marked last
@@ -111,17 +115,19 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
                 if (step == failAt) {
                     if (failure == Failure.DIES_MID_GRADIENT) {
                         List<WorkerMessage> messages = gradientMessages(step, model, assignment.getShards(0), chunkBytes);
-                        messages.subList(0, messages.size() / 2).forEach(stream::send);
+                        messages.subList(0, messages.size() / 2).forEach(m -> send(stream, m));
+                        long dies = System.nanoTime(); // before the coordinator can see it: a lower bound for what follows
                         stream.cancel();
-                        return new Outcome(shards, null, Duration.ZERO);
+                        return new Outcome(shards, null, Duration.ZERO, dies);
                     }
                     heartbeats.shutdownNow();
-                    long hung = System.nanoTime();
+                    heartbeats.awaitTermination(10, TimeUnit.SECONDS); // no beat after this
                     Status status = stream.awaitError();
-                    return new Outcome(shards, status, Duration.ofNanos(System.nanoTime() - hung));
+                    long ended = System.nanoTime();
+                    return new Outcome(shards, status, Duration.ofNanos(ended - lastSentNanos.get()), ended);
                 }
                 for (Shard shard : assignment.getShardsList()) {
-                    gradientMessages(step, model, shard, chunkBytes).forEach(stream::send);
+                    gradientMessages(step, model, shard, chunkBytes).forEach(m -> send(stream, m));
                     shards++;
                 }
                 currentStep = step + 1;
@@ -129,6 +135,12 @@ final class ScriptedWorker implements Callable<ScriptedWorker.Outcome> {
         } finally {
             heartbeats.shutdownNow();
         }
+    }
+
+    /** Sends {@code message}, first noting the time: the coordinator cannot have heard from this worker later than its last send. */
+    private void send(FakeWorker stream, WorkerMessage message) {
+        lastSentNanos.accumulateAndGet(System.nanoTime(), Math::max);
+        stream.send(message);
     }
 
     /** One shard's gradient as the messages that carry it, the last one marked. */

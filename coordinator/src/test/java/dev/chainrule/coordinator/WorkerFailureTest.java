@@ -120,13 +120,14 @@ class WorkerFailureTest {
         assertTrue(hung.status().getDescription().endsWith(" sent nothing (not even a heartbeat) for longer than the heartbeat timeout"
                 + " of 1 s; the coordinator dropped it"), hung.status().getDescription());
         long millis = hung.detectedAfter().toMillis();
-        // its last heartbeat left at most 100 ms before it hung; the coordinator checks every 100 ms
-        assertTrue(millis >= 850 && millis < 3_000, "dropped " + millis + " ms after it hung (heartbeat timeout 1 s)");
+        // measured from its last message (not from when it hung: a loaded machine may delay its last heartbeats); the upper bound
+        // is generous for a loaded machine and still far below the step timeout of 20 s
+        assertTrue(millis >= 850 && millis < 10_000, "dropped " + millis + " ms after its last message (heartbeat timeout 1 s)");
         WorkerResult survivor = steady.get(30, TimeUnit.SECONDS);
         assertTrue(survivor.finished(), survivor.reason());
         assertEquals(2 * TOTAL - failAt, survivor.stats().shards());
         assertEquals(1, events.size(), events.toString());
-        assertTrue(Pattern.matches("worker [01] \\(hanging\\) sent nothing for 1\\.[0-9] s \\(heartbeat timeout 1 s\\) during step "
+        assertTrue(Pattern.matches("worker [01] \\(hanging\\) sent nothing for [1-9]\\.[0-9] s \\(heartbeat timeout 1 s\\) during step "
                 + failAt + " before sending shard [01]; reassigned shard [01] to worker [01] \\(steady\\)", events.get(0)), events.get(0));
         assertBitIdentical(local(), model);
     }
@@ -189,11 +190,11 @@ class WorkerFailureTest {
         Future<ScriptedWorker.Outcome> dying = scripted("only", failAt, ScriptedWorker.Failure.DIES_MID_GRADIENT);
         awaitTrue(() -> server.liveWorkers() == 1, "the worker to join"); // within the worker wait of 500 ms, before step 0
         Future<TrainingResult> training = threads.submit(() -> TestRuns.train(model, BLOBS.get(), CONFIG, "adam", server.executor()));
-        dying.get(30, TimeUnit.SECONDS);
-        long died = System.nanoTime();
+        long died = dying.get(30, TimeUnit.SECONDS).endedAtNanos(); // taken by the worker before it cancelled its call
         DistributedTrainingException e = failure(training);
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - died);
-        assertTrue(millis >= 400 && millis < 5_000, "failed " + millis + " ms after the last worker died (worker wait 500 ms)");
+        // at least the worker wait after the death; at most a bound far below the default wait of 60 s, generous on a loaded machine
+        assertTrue(millis >= 400 && millis < 30_000, "failed " + millis + " ms after the last worker died (worker wait 500 ms)");
         assertTrue(Pattern.matches("step " + failAt + ": no worker is left to compute shards 0, 1 \\(the last, worker 0 \\(only\\)"
                 + " disconnected \\(.*\\)\\); waited 500 ms for one to join", e.getMessage()), e.getMessage());
         assertEquals(failAt, server.executor().stepsCompleted());

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -38,20 +42,55 @@ final class Docker {
     }
 
     /**
-     * Fails (never skips) unless a Docker engine answers {@code docker version}, naming what to do:
-     * these tests need a real engine, which CI installs and starts.
+     * Fails (never skips) unless a Docker engine answers {@code docker version}, naming the cause: no
+     * {@code docker} command, no engine listening, or an engine whose socket this user may not use.
+     * These tests need a real engine, which {@code tools/test-all} installs, starts and opens to its user.
      */
     static void requireEngine() throws IOException, InterruptedException {
         Result version;
         try {
             version = run(Duration.ofSeconds(30), Map.of(), List.of("docker", "version", "--format", "{{.Server.Version}}"));
         } catch (IOException e) {
-            throw new AssertionError("no docker command (" + e.getMessage() + "): install docker.io and start dockerd, as .ci/run"
+            throw new AssertionError("no docker command (" + e.getMessage() + "): install Debian's docker.io, as tools/test-all"
                     + " does; the container tests need a real Docker engine and do not skip", e);
         }
         if (version.exitCode() != 0) {
-            fail("no Docker engine answers 'docker version' (start dockerd, as .ci/run does; the container tests need a real"
-                    + " engine and do not skip):\n" + version.output());
+            fail(engineProblem(version.output(), System.getenv("DOCKER_HOST")));
+        }
+    }
+
+    /**
+     * Why {@code docker version} failed, from what it printed: this user may not use the engine's
+     * socket (the engine may well run), nothing listens there, or something else, with its output.
+     */
+    static String engineProblem(String output, String dockerHost) {
+        String endpoint = dockerHost == null || dockerHost.isBlank() ? "unix:///var/run/docker.sock" : dockerHost;
+        String advice = " (tools/test-all starts an engine if none answers and runs the tests in the socket's group;"
+                + " the container tests need a real engine and do not skip):\n" + output.strip();
+        if (output.toLowerCase(Locale.ROOT).contains("permission denied")) {
+            return "permission denied on " + socketDescription(endpoint) + ": a Docker engine may be running, but "
+                    + System.getProperty("user.name") + " may not use its socket; run as root or in the socket's group" + advice;
+        }
+        if (output.contains("Cannot connect to the Docker daemon") || output.contains("Is the docker daemon running")) {
+            return "no Docker engine listens on " + socketDescription(endpoint) + ": start dockerd" + advice;
+        }
+        return "'docker version' failed against " + endpoint + advice;
+    }
+
+    /** A unix socket's path with its mode, owner and group, or the endpoint as it is. */
+    private static String socketDescription(String endpoint) {
+        if (!endpoint.startsWith("unix://")) {
+            return endpoint;
+        }
+        Path socket = Path.of(endpoint.substring("unix://".length()));
+        try {
+            PosixFileAttributes attributes = Files.readAttributes(socket, PosixFileAttributes.class);
+            return socket + " (" + PosixFilePermissions.toString(attributes.permissions()) + " " + attributes.owner().getName()
+                    + ":" + attributes.group().getName() + ")";
+        } catch (NoSuchFileException e) {
+            return socket + " (missing)";
+        } catch (IOException | UnsupportedOperationException e) {
+            return socket.toString();
         }
     }
 

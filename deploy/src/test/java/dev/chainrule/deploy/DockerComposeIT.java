@@ -3,6 +3,7 @@ package dev.chainrule.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,9 +40,14 @@ class DockerComposeIT {
     @BeforeAll
     static void buildRuntimeImage() throws Exception {
         Docker.buildImage();
-        Docker.Result version = Docker.run(Duration.ofSeconds(30), Map.of(), List.of("docker-compose", "version", "--short"));
-        assertEquals(0, version.exitCode(), "docker-compose is not installed (expected: Debian's docker-compose, as .ci/run installs;"
-                + " this test does not skip):\n" + version.output());
+        Docker.Result version;
+        try {
+            version = Docker.run(Duration.ofSeconds(30), Map.of(), List.of("docker-compose", "version", "--short"));
+        } catch (IOException e) {
+            throw new AssertionError("docker-compose is not installed (" + e.getMessage() + "; expected: Debian's docker-compose,"
+                    + " which tools/test-all installs; this test does not skip)", e);
+        }
+        assertEquals(0, version.exitCode(), "'docker-compose version' failed; this test does not skip:\n" + version.output());
     }
 
     @Test

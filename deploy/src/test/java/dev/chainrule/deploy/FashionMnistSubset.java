@@ -23,7 +23,7 @@ final class FashionMnistSubset {
     /** Writes {@code train} training and {@code test} test samples to {@code dir}; returns {@code dir}. */
     static Path write(Path dir, int train, int test) throws IOException {
         if (!Files.isDirectory(SOURCE)) {
-            throw new AssertionError(SOURCE + " is missing (expected: Debian's dataset-fashion-mnist, which .ci/run installs)");
+            throw new AssertionError(SOURCE + " is missing (expected: Debian's dataset-fashion-mnist, which tools/test-all installs)");
         }
         Files.createDirectories(dir);
         for (String split : new String[] {"train", "t10k"}) {

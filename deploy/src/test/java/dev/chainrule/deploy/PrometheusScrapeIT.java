@@ -150,7 +150,7 @@ class PrometheusScrapeIT {
                 return candidate;
             }
         }
-        return fail(command + " is not installed (expected: Debian's prometheus package, 'apt-get install prometheus', as .ci/run"
-                + " does); this test needs a real Prometheus and does not skip");
+        return fail(command + " is not installed (expected: Debian's prometheus package, which tools/test-all installs);"
+                + " this test needs a real Prometheus and does not skip");
     }
 }

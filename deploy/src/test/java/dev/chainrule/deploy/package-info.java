@@ -16,7 +16,7 @@
  *   <li>{@link dev.chainrule.deploy.DockerComposeIT}: {@code docker-compose up} of docker-compose.yml.
  * </ul>
  * The unit tests need only Java; the integration tests ({@code *IT}, failsafe, after {@code package})
- * need Docker, docker-compose and Prometheus, which {@code .ci/run} installs and starts. Without them
+ * need Docker, docker-compose and Prometheus, which {@code tools/test-all} installs and starts. Without them
  * they fail, naming what is missing: they never skip. Every wait is bounded; every process, container
  * and network they start is stopped and removed at the end.
  */
