@@ -12,8 +12,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * float32 matrix products by OpenBLAS's {@code cblas_sgemm} on direct buffers (no copies), loaded
  * once, on the first product, through the JavaCPP presets, whose artifacts carry the native library.
  * Which of OpenBLAS's kernels runs is decided as it loads, by {@link Kernels#mode()}: for
- * {@link KernelMode#PORTABLE}, {@code OPENBLAS_CORETYPE} is set to {@value #PORTABLE_CORE} in this
- * process's environment first (where the CPU has the instructions that kernel needs). Where the
+ * {@link KernelMode#PORTABLE}, {@code OPENBLAS_CORETYPE} is {@value #PORTABLE_CORE} in this process's
+ * environment while it loads (where the CPU has the instructions that kernel needs). Where the
  * library cannot load (another platform), {@link Gemm} uses {@link ReferenceGemm}. The thread count
  * follows {@link IntraOpThreads}.
  */
@@ -54,12 +54,21 @@ final class OpenBlas {
     }
 
     private static Loaded load(KernelMode mode) {
-        String pinFailure = null;
-        if (mode == KernelMode.PORTABLE) {
-            List<String> missing = CpuFeatures.missing(PORTABLE_FLAGS);
-            pinFailure = missing.isEmpty() ? ProcessEnvironment.set("OPENBLAS_CORETYPE", PORTABLE_CORE)
-                    : "this CPU lacks " + String.join(" and ", missing) + ", which OpenBLAS's " + PORTABLE_CORE + " kernels need";
+        if (mode != KernelMode.PORTABLE) {
+            return loadLibrary(null);
         }
+        List<String> missing = CpuFeatures.missing(PORTABLE_FLAGS);
+        if (!missing.isEmpty()) {
+            return loadLibrary("this CPU lacks " + String.join(" and ", missing) + ", which OpenBLAS's " + PORTABLE_CORE + " kernels need");
+        }
+        Loaded[] loaded = new Loaded[1];
+        String pinFailure = ProcessEnvironment.whileLoading("OPENBLAS_CORETYPE", PORTABLE_CORE, () -> loaded[0] = loadLibrary(null));
+        return pinFailure == null ? loaded[0]
+                : new Loaded(loaded[0].failure(), loaded[0].core(), loaded[0].version(), pinFailure);
+    }
+
+    /** Loads the library (OpenBLAS picks its kernels as it does); {@code pinFailure} says why the portable kernel was not asked for. */
+    private static Loaded loadLibrary(String pinFailure) {
         try {
             Loader.load(openblas_nolapack.class);
             String core = activeCore();

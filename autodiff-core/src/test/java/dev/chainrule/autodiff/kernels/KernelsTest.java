@@ -36,6 +36,19 @@ class KernelsTest {
     }
 
     @Test
+    void processesThisOneStartsGetTheEnvironmentItWasStartedWith() throws Exception {
+        Kernels.active();
+        Process env = new ProcessBuilder("env").redirectErrorStream(true).start();
+        String listed = new String(env.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(env.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        String own = System.getenv("OPENBLAS_CORETYPE");
+        assertEquals(own != null, listed.contains("OPENBLAS_CORETYPE="), listed);
+        if (own != null) {
+            assertTrue(listed.contains("OPENBLAS_CORETYPE=" + own + "\n"), listed);
+        }
+    }
+
+    @Test
     void modesParseAsTheCommandLineSpellsThem() {
         assertEquals(KernelMode.NATIVE, KernelMode.parse(" Native "));
         assertEquals("portable", KernelMode.PORTABLE.label());
