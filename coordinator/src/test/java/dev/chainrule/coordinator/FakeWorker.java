@@ -11,6 +11,7 @@ import dev.chainrule.proto.v1.Join;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.wire.TensorChunks;
+import dev.chainrule.wire.RawBytesMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -19,10 +20,6 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +37,7 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
     private static final Object COMPLETED = new Object();
     /** {@code Session} with requests as raw bytes: a WorkerMessage's serialised form, or whatever a test sends instead. */
     private static final MethodDescriptor<byte[], CoordinatorMessage> RAW_SESSION = CoordinatorGrpc.getSessionMethod()
-            .toBuilder(new BytesMarshaller(), ProtoUtils.marshaller(CoordinatorMessage.getDefaultInstance())).build();
+            .toBuilder(new RawBytesMarshaller(), ProtoUtils.marshaller(CoordinatorMessage.getDefaultInstance())).build();
     private final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
     private final StreamObserver<byte[]> out;
 
@@ -172,22 +169,5 @@ final class FakeWorker implements StreamObserver<CoordinatorMessage> {
 
     private static String describe(Object o) {
         return o instanceof Throwable t ? Status.fromThrowable(t).toString() : o == COMPLETED ? "completion" : String.valueOf(o);
-    }
-
-    /** A message's bytes as they are. */
-    private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.chainrule.worker;
 
 import dev.chainrule.wire.CertificateCheck;
 import dev.chainrule.wire.Transport;
+import dev.chainrule.wire.RawBytesMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.CompositeChannelCredentials;
@@ -17,9 +18,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +45,8 @@ public final class ChannelSecurity {
     private static final MethodDescriptor<byte[], byte[]> PROBE = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName(MethodDescriptor.generateFullMethodName("chainrule.v1.Coordinator", "ConnectionProbe"))
-            .setRequestMarshaller(new Bytes())
-            .setResponseMarshaller(new Bytes())
+            .setRequestMarshaller(new RawBytesMarshaller())
+            .setResponseMarshaller(new RawBytesMarshaller())
             .build();
 
     private final String description;
@@ -186,23 +185,6 @@ public final class ChannelSecurity {
     @Override
     public String toString() {
         return description + (token != null ? ", bearer token" : "");
-    }
-
-    /** Raw bytes as a message, for the probe. */
-    private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 
     /**
