@@ -54,11 +54,6 @@ public final class Shape {
         return dims.clone();
     }
 
-    /** True for rank 0. */
-    public boolean isScalar() {
-        return dims.length == 0;
-    }
-
     /** Maps {@code axis} (negative counts from the end) into {@code [0, rank)}, or fails naming the shape. */
     public int normalizeAxis(int axis) {
         int a = axis < 0 ? axis + dims.length : axis;

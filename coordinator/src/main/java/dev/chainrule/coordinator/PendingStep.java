@@ -64,7 +64,7 @@ final class PendingStep {
     /** System.nanoTime() since when some shard has had no live worker to compute it, or -1. */
     private long unownedSince = -1;
     /** The last loss of a worker, for the message when none is left. */
-    private String lastLoss;
+    private String lastWorkerLost;
     private final CoordinatorMetrics metrics;
     /** System.nanoTime() when the step's first shard arrived, or -1. */
     private long firstArrival = -1;
@@ -75,12 +75,12 @@ final class PendingStep {
      * Step {@code step}: {@code batch} cut by {@code plan}, its shards spread over {@code live} (in
      * join order; when empty, every shard waits for a worker to join); the gradients go to
      * {@code reduction} (begun for this step, undoable, over {@code parameters}), and the weights out
-     * through {@code weights}; {@code lastLoss} describes the last worker lost before the step, if any.
+     * through {@code weights}; {@code lastWorkerLost} describes the last worker lost before the step, if any.
      * {@code metrics} records, once every gradient arrived, how long after the first shard each
      * worker's last shard came. Nothing is sent before {@link #start}.
      */
     PendingStep(long step, int[] batch, ShardPlan plan, StepReduction reduction, List<Tensor> parameters, WeightsSender weights,
-            List<WorkerHandle> live, String lastLoss, CoordinatorMetrics metrics) {
+            List<WorkerHandle> live, String lastWorkerLost, CoordinatorMetrics metrics) {
         this.metrics = metrics;
         this.step = step;
         this.batch = batch;
@@ -91,7 +91,7 @@ final class PendingStep {
         this.workers = new ArrayList<>(live);
         this.owners = new WorkerHandle[plan.shards()];
         this.received = new boolean[plan.shards()];
-        this.lastLoss = lastLoss;
+        this.lastWorkerLost = lastWorkerLost;
         for (int s = 0; s < plan.shards(); s++) {
             if (plan.size(s) > 0) {
                 owners[s] = workers.isEmpty() ? null : workers.get(s % workers.size());
@@ -274,7 +274,7 @@ final class PendingStep {
         lock.lock();
         try {
             lost.add(worker);
-            lastLoss = worker.label() + " " + why;
+            lastWorkerLost = worker.label() + " " + why;
             boolean wasComplete = missing == 0;
             List<Integer> owed = new ArrayList<>();
             List<Integer> takenBack = new ArrayList<>();
@@ -290,7 +290,7 @@ final class PendingStep {
                 }
             }
             lastArrival.remove(worker);
-            String what = lastLoss + (wasComplete && takenBack.isEmpty() ? " after step " : " during step ") + step;
+            String what = lastWorkerLost + (wasComplete && takenBack.isEmpty() ? " after step " : " during step ") + step;
             if (owed.isEmpty()) {
                 return what;
             }
@@ -387,7 +387,7 @@ final class PendingStep {
         lock.lock();
         try {
             return new DistributedTrainingException("step " + step + ": no worker is left to compute " + shards(unowned())
-                    + (lastLoss == null ? "" : " (the last, " + lastLoss + ")") + "; waited " + Durations.describe(waited)
+                    + (lastWorkerLost == null ? "" : " (the last, " + lastWorkerLost + ")") + "; waited " + Durations.describe(waited)
                     + " for one to join" + until);
         } finally {
             lock.unlock();

@@ -46,7 +46,7 @@ final class WorkerRegistry {
     private int nextId;
     private boolean closed;
     private String failure;
-    private String lastLoss;
+    private String lastWorkerLost;
     private PendingStep current;
 
     /**
@@ -220,7 +220,7 @@ final class WorkerRegistry {
         lock.lock();
         try {
             checkRunning();
-            current = new PendingStep(step, batch, plan, reduction, parameters, weights, live, lastLoss, metrics);
+            current = new PendingStep(step, batch, plan, reduction, parameters, weights, live, lastWorkerLost, metrics);
             current.start();
             return current;
         } finally {
@@ -272,12 +272,12 @@ final class WorkerRegistry {
             return null;
         }
         worker.markRemoved();
-        lastLoss = worker.label() + " " + why;
+        lastWorkerLost = worker.label() + " " + why;
         if (closed || failure != null) {
-            return brokeProtocol ? lastLoss : null; // a rejection is reported whatever the run's state; a worker going away at the end is not
+            return brokeProtocol ? lastWorkerLost : null; // a rejection is reported whatever the run's state; a worker going away at the end is not
         }
         if (current == null) {
-            return lastLoss + " before the first step";
+            return lastWorkerLost + " before the first step";
         }
         return brokeProtocol ? current.workerBrokeProtocol(worker, why, live) : current.workerLost(worker, why, live);
     }

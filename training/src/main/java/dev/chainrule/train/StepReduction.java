@@ -183,19 +183,6 @@ public final class StepReduction {
         return update != null && nextShard[parameter] == plan.shards();
     }
 
-    /** Whether every parameter has been updated in the step in progress. */
-    public synchronized boolean allUpdated() {
-        if (update == null) {
-            return false;
-        }
-        for (int p = 0; p < parameters.size(); p++) {
-            if (!updated(p)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /**
      * The values parameter {@code parameter} had when the step began: the parameter itself until its
      * update, then the copy kept from before it (valid until this parameter's next update).

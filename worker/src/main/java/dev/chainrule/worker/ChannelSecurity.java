@@ -115,11 +115,6 @@ public final class ChannelSecurity {
         return !(transport instanceof InsecureChannelCredentials);
     }
 
-    /** Whether calls carry a bearer token. */
-    public boolean sendsToken() {
-        return token != null;
-    }
-
     /**
      * A new channel to {@code target} ({@code host:port}, or any gRPC target) with these settings. With
      * TLS the coordinator's certificate is checked against the host part of the target. Its

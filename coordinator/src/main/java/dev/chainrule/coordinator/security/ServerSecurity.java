@@ -93,11 +93,6 @@ public final class ServerSecurity {
         return transport;
     }
 
-    /** Whether calls must carry the bearer token. */
-    public boolean requiresToken() {
-        return token != null;
-    }
-
     /** The credentials to build the server with. */
     public ServerCredentials credentials() {
         return credentials;
