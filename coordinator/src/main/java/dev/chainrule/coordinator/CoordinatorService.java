@@ -2,6 +2,7 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.kernels.Kernels;
+import dev.chainrule.data.Excerpt;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
@@ -93,7 +94,7 @@ public final class CoordinatorService implements BindableService {
         if (join.getWorkerName().isBlank()) {
             throw ProtocolException.invalid("Join.worker_name is empty (expected: a name for logs, e.g. host/pid)");
         }
-        String who = "worker '" + join.getWorkerName() + "'";
+        String who = "worker '" + Excerpt.of(join.getWorkerName()) + "'";
         if (join.getProtocolVersion() == 0) {
             throw ProtocolException.invalid(who + ": Join.protocol_version is missing (expected: " + SessionMethod.PROTOCOL_VERSION
                     + ")");
@@ -107,7 +108,7 @@ public final class CoordinatorService implements BindableService {
                     + join.getFeatures() + " (expected: both > 0, the size and width of the worker's training set)");
         }
         if (!FINGERPRINT.matcher(join.getDataFingerprint()).matches()) {
-            throw ProtocolException.invalid(who + ": Join.data_fingerprint " + ProtocolException.excerpt(join.getDataFingerprint())
+            throw ProtocolException.invalid(who + ": Join.data_fingerprint '" + Excerpt.of(join.getDataFingerprint()) + "'"
                     + " (expected: \"sha256:\" and 64 lowercase hex digits, the SHA-256 of the worker's training set)");
         }
         if (join.getKernel().isBlank()) {
@@ -131,7 +132,7 @@ public final class CoordinatorService implements BindableService {
                     + ": the copies differ (expected: the same files on every worker)");
         }
         if (run.requiredKernel().isPresent() && !run.requiredKernel().get().equals(join.getKernel())) {
-            throw ProtocolException.precondition(who + " computes with " + ProtocolException.excerpt(join.getKernel()) + " but this run"
+            throw ProtocolException.precondition(who + " computes with '" + Excerpt.of(join.getKernel()) + "' but this run"
                     + " computes with " + run.requiredKernel().get() + " (the portable kernel mode), whose bits are the same on every"
                     + " x86-64 CPU with AVX2 and FMA (expected: a worker started with --kernel portable and the coordinator's --threads"
                     + " on such a CPU; or run the coordinator with --kernel native to accept any kernel, giving up bits that do not"
@@ -203,7 +204,7 @@ public final class CoordinatorService implements BindableService {
     }
 
     private static String describeSource(String source) {
-        return source.isBlank() ? "source not given" : ProtocolException.excerpt(source);
+        return source.isBlank() ? "source not given" : "'" + Excerpt.of(source) + "'";
     }
 
     private static ModelSpec parseSpec(String text, String who) throws ProtocolException {

@@ -11,8 +11,6 @@ import io.grpc.Status;
  */
 final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;
-    /** The most characters of a worker's text that a description quotes. */
-    static final int EXCERPT_CHARS = 80;
     private final transient Status status;
 
     private ProtocolException(Status status) {
@@ -38,15 +36,6 @@ final class ProtocolException extends Exception {
     /** A worker that is not wanted, or a message over the size limit. */
     static ProtocolException exhausted(String description) {
         return new ProtocolException(Status.RESOURCE_EXHAUSTED.withDescription(description));
-    }
-
-    /**
-     * {@code text}, from a worker, quoted for a description: at most {@value #EXCERPT_CHARS} characters
-     * of it, with its length when it is longer, so that a peer cannot make the coordinator's messages long.
-     */
-    static String excerpt(String text) {
-        return text.length() <= EXCERPT_CHARS ? "'" + text + "'"
-                : "'" + text.substring(0, EXCERPT_CHARS) + "…' (" + text.length() + " characters)";
     }
 
     /** The status to end the session with. */

@@ -1,5 +1,7 @@
 package dev.chainrule.autodiff.kernels;
 
+import java.util.Locale;
+
 /**
  * Which float32 matrix-product kernel a process computes with, chosen once before its first product
  * ({@link Kernels#choose}). The choice decides whether a run's bytes depend on the CPU.
@@ -29,6 +31,6 @@ public enum KernelMode {
 
     /** The mode's name as the command line spells it. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }
