@@ -41,10 +41,6 @@ abstract class AbstractOptimizer implements Optimizer {
     private final List<String> suffixes;
     private final double weightDecay;
     private long stepCount;
-    /** Copies kept by undoable steps, by parameter or buffer name, reused from step to step. */
-    private final Map<String, Tensor> copies = new HashMap<>();
-    /** The step {@link #begin} started and that has not finished, or null. */
-    private ParameterByParameter inProgress;
     private LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
 
     /** An optimiser of {@code kind} keeping one buffer per parameter for each of {@code suffixes}. */
@@ -84,141 +80,22 @@ abstract class AbstractOptimizer implements Optimizer {
         for (int i = 0; i < parameters.size(); i++) {
             checkGradient(parameters.get(i), gradientSums.get(i), i);
         }
-        StepInProgress step = start(parameters, divisor, learningRate, false);
-        for (int i = 0; i < parameters.size(); i++) {
-            step.update(i, gradientSums.get(i));
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                updateOne(parameters.get(i), gradientSums.get(i), divisor, learningRate);
+            }
         }
-        step.finish();
+        stepCount++;
     }
 
-    @Override
-    public final StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
-        checkStep(parameters, divisor, learningRate);
-        return start(parameters, divisor, learningRate, undoable);
-    }
-
-    /** Starts a step whose arguments {@link #checkStep} has passed. */
-    private StepInProgress start(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
-        inProgress = new ParameterByParameter(List.copyOf(parameters), divisor, learningRate, undoable);
-        return inProgress;
-    }
-
-    /** The step {@link #begin} started: each parameter updated once, in any order, then {@link #finish}. */
-    private final class ParameterByParameter implements StepInProgress {
-        private final List<Tensor> parameters;
-        private final float divisor;
-        private final double learningRate;
-        private final boolean undoable;
-        private final boolean[] updated;
-        /** For an undoable step: the buffers of the updated parameters that this step created (its first). */
-        private final List<String> created = new ArrayList<>();
-        private int remaining;
-
-        ParameterByParameter(List<Tensor> parameters, float divisor, double learningRate, boolean undoable) {
-            this.parameters = parameters;
-            this.divisor = divisor;
-            this.learningRate = learningRate;
-            this.undoable = undoable;
-            this.updated = new boolean[parameters.size()];
-            this.remaining = parameters.size();
-        }
-
-        @Override
-        public Tensor valuesBefore(int index) {
-            checkUndoable();
-            Tensor parameter = parameters.get(index);
-            return inProgress == this && updated[index] ? copies.get(parameter.name()) : parameter;
-        }
-
-        @Override
-        public void undo() {
-            checkUndoable();
-            if (inProgress != this) {
-                return;
-            }
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
-                for (int i = 0; i < parameters.size(); i++) {
-                    if (updated[i]) {
-                        Tensor parameter = parameters.get(i);
-                        parameter.copyFrom(copies.get(parameter.name()));
-                        for (String suffix : suffixes) {
-                            String key = key(parameter.name(), suffix);
-                            if (created.contains(key)) {
-                                buffers.remove(key);
-                            } else {
-                                buffers.get(key).copyFrom(copies.get(key));
-                            }
-                        }
-                    }
-                }
-            }
-            inProgress = null;
-        }
-
-        /** Keeps the values of {@code parameter} and of its buffers that exist, before its update. */
-        private void keepValuesBefore(Tensor parameter) {
-            keepCopy(parameter.name(), parameter);
-            for (String suffix : suffixes) {
-                String key = key(parameter.name(), suffix);
-                Tensor buffer = buffers.get(key);
-                if (buffer == null) {
-                    created.add(key);
-                } else {
-                    keepCopy(key, buffer);
-                }
-            }
-        }
-
-        private void checkUndoable() {
-            if (!undoable) {
-                throw new IllegalStateException("this optimizer step was not begun undoable");
-            }
-        }
-
-        @Override
-        public void update(int index, Tensor gradientSum) {
-            if (inProgress != this) {
-                throw new IllegalStateException("this optimizer step has finished");
-            }
-            Objects.checkIndex(index, parameters.size());
-            Tensor parameter = parameters.get(index);
-            if (updated[index]) {
-                throw new IllegalStateException("parameter '" + parameter.name() + "' was already updated in step " + (stepCount + 1));
-            }
-            checkGradient(parameter, gradientSum, index);
-            if (undoable) {
-                keepValuesBefore(parameter);
-            }
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
-                if (parameter.storage() instanceof Storage.Float32 w) {
-                    updateFloat32(parameter, w.buffer(), new FloatGradient(floats(gradientSum), divisor, weightDecay),
-                            learningRate, stepCount + 1);
-                    parameter.markModified();
-                } else {
-                    AbstractOptimizer.this.update(parameter, decayed(parameter, quotient(gradientSum, divisor)), learningRate,
-                            stepCount + 1);
-                }
-            }
-            updated[index] = true;
-            remaining--;
-        }
-
-        @Override
-        public void finish() {
-            if (inProgress != this) {
-                throw new IllegalStateException("this optimizer step has finished");
-            }
-            if (remaining > 0) {
-                List<String> left = new ArrayList<>();
-                for (int i = 0; i < updated.length; i++) {
-                    if (!updated[i]) {
-                        left.add(parameters.get(i).name());
-                    }
-                }
-                throw new IllegalStateException("step " + (stepCount + 1) + " cannot finish: parameters " + left + " were not updated");
-            }
-            stepCount++;
-            inProgress = null;
+    /** Updates {@code parameter} in place from {@code gradientSum} / {@code divisor}, as step {@code stepCount + 1}. */
+    private void updateOne(Tensor parameter, Tensor gradientSum, float divisor, double learningRate) {
+        if (parameter.storage() instanceof Storage.Float32 w) {
+            updateFloat32(parameter, w.buffer(), new FloatGradient(floats(gradientSum), divisor, weightDecay), learningRate,
+                    stepCount + 1);
+            parameter.markModified();
+        } else {
+            update(parameter, decayed(parameter, quotient(gradientSum, divisor)), learningRate, stepCount + 1);
         }
     }
 
@@ -276,16 +153,6 @@ abstract class AbstractOptimizer implements Optimizer {
         return buffer;
     }
 
-    /** Copies {@code source} into the copy kept under {@code key}, allocated (lasting) the first time. */
-    private void keepCopy(String key, Tensor source) {
-        Tensor kept = copies.get(key);
-        if (kept == null || !kept.shape().equals(source.shape()) || kept.dtype() != source.dtype()) {
-            kept = lastingZeros(source).named(key);
-            copies.put(key, kept);
-        }
-        kept.copyFrom(source);
-    }
-
     /** A zero tensor shaped and typed like {@code like}, whose memory outlives any open workspace. */
     static Tensor lastingZeros(Tensor like) {
         return Tensor.wrap(like.shape(), Storage.allocateLasting(like.dtype(), like.size()));
@@ -335,16 +202,13 @@ abstract class AbstractOptimizer implements Optimizer {
 
     /**
      * The checks every step makes before anything changes: divisor, learning rate, the parameters,
-     * the buffers from earlier steps, and no other step in progress.
+     * and the buffers from earlier steps.
      */
     private void checkStep(List<Tensor> parameters, float divisor, double learningRate) {
         Checks.positive("divisor", divisor);
         Checks.nonNegative("learningRate", learningRate);
         checkParameters(parameters);
         checkBuffersFit(buffers, stepCount, parameters);
-        if (inProgress != null) {
-            throw new IllegalStateException("optimizer step " + (stepCount + 1) + " is already in progress (expected: finish() first)");
-        }
     }
 
     private static void checkParameters(List<Tensor> parameters) {

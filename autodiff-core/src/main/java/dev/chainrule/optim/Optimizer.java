@@ -7,9 +7,8 @@ import java.util.List;
  * Updates parameters in place from their gradients, one optimiser step at a time, as PyTorch's
  * {@code torch.optim} does.
  *
- * <p>Call order: create ({@link Optimizers#create}) → {@link #step} once per optimiser step (or
- * {@link #begin}, one {@link StepInProgress#update} per parameter, {@link StepInProgress#finish}),
- * with the same named parameters every time → {@link #exportState} / {@link #importState} only
+ * <p>Call order: create ({@link Optimizers#create}) → {@link #step} once per optimiser step, with the
+ * same named parameters every time → {@link #exportState} / {@link #importState} only
  * between steps. Not thread-safe: one thread steps an optimiser, and no other thread may read or write the
  * parameters while it does.
  */
@@ -42,60 +41,6 @@ public interface Optimizer {
      * @throws IllegalArgumentException naming the parameter or the value that is wrong
      */
     void step(List<Tensor> parameters, List<Tensor> gradientSums, float divisor, double learningRate);
-
-    /**
-     * Starts one optimiser step that updates the parameters one at a time, in any order, each as soon
-     * as its gradient sum is ready (a coordinator updates a layer while the next layer's gradients are
-     * still arriving). Each parameter's update is exactly the one {@link #step} makes, with the same
-     * step count for all of them; the count advances at {@link StepInProgress#finish}. The parameters,
-     * divisor, learning rate and the buffers from earlier steps are checked here; each gradient sum
-     * when its parameter is updated. One step at a time: no other call until it finishes.
-     *
-     * <p>An {@code undoable} step keeps, before updating a parameter, a copy of its values and of its
-     * optimiser buffers (in memory reused from step to step), so that the weights the step started
-     * from stay available ({@link StepInProgress#valuesBefore}) and the whole step can be taken back
-     * ({@link StepInProgress#undo}), e.g. when a distributed step fails after some layers were updated.
-     *
-     * @throws IllegalArgumentException naming the parameter or the value that is wrong
-     * @throws IllegalStateException when a step begun earlier has not finished
-     */
-    StepInProgress begin(List<Tensor> parameters, float divisor, double learningRate, boolean undoable);
-
-    /** An optimiser step in progress, parameter by parameter. Not thread-safe: one thread at a time calls it. */
-    interface StepInProgress {
-        /**
-         * Updates parameter {@code parameter} (its position in the list given to {@link #begin}) in
-         * place from its gradient sum, which is only read; once per parameter.
-         *
-         * @throws IllegalArgumentException when the sum's shape or element type is not the parameter's
-         * @throws IllegalStateException when the parameter was already updated, or the step finished
-         */
-        void update(int parameter, Tensor gradientSum);
-
-        /**
-         * Ends the step once every parameter was updated.
-         *
-         * @throws IllegalStateException naming the parameters not updated yet
-         */
-        void finish();
-
-        /**
-         * The values parameter {@code parameter} had when the step began: the parameter itself until
-         * its update, then the copy kept before it (valid until the next step updates the parameter).
-         *
-         * @throws IllegalStateException when the step is not undoable
-         */
-        Tensor valuesBefore(int parameter);
-
-        /**
-         * Takes the step back: every parameter updated so far, and its optimiser buffers, get the
-         * values they had before the step, and the step ends without counting. Does nothing once the
-         * step has finished or was undone.
-         *
-         * @throws IllegalStateException when the step is not undoable
-         */
-        void undo();
-    }
 
     /** A copy of the internal state (step count, buffers), for checkpoints. */
     OptimizerState exportState();

@@ -20,7 +20,7 @@ public final class LocalShardExecutor implements ShardExecutor {
     }
 
     @Override
-    public void compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
+    public double compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
         for (int s = 0; s < plan.shards(); s++) {
             if (plan.size(s) > 0) {
                 int[] samples = Arrays.copyOfRange(batch, plan.start(s), plan.start(s) + plan.size(s));
@@ -31,6 +31,7 @@ public final class LocalShardExecutor implements ShardExecutor {
                 reduction.addLoss(s, gradient.lossSum(), gradient.samples());
             }
         }
+        return reduction.finish();
     }
 
     /** The gradient of the summed loss over the given samples of {@code data}: what one worker computes for one shard. */

@@ -8,12 +8,12 @@ import java.util.Arrays;
 /**
  * One optimiser step over one batch: the {@link ShardExecutor} computes every shard's gradient of
  * the summed loss and hands it to the step's {@link StepReduction}, which adds them in shard order and
- * has the optimiser update each parameter in place as soon as all of its shards are in, dividing the
- * sum by the batch size in the same pass. The trainer runs one of these per step; the benchmarks time
+ * has the optimiser update the parameters in place once all shards are in, dividing the sums by the
+ * batch size in the same pass. The trainer runs one of these per step; the benchmarks time
  * it. The shards' graphs and gradients live in a {@link Workspace} that stays open until the update
  * has read them, so that from the second step on a step allocates no tensor memory. A step that fails
- * half-way (a distributed one) is taken back before the exception leaves: the weights and the
- * optimiser state are those after the previous step. Not thread-safe.
+ * (a distributed one) changes nothing: the weights and the optimiser state are those after the
+ * previous step. Not thread-safe.
  */
 public final class TrainingStep {
     private final ShardExecutor executor;
@@ -28,7 +28,7 @@ public final class TrainingStep {
         }
         this.executor = executor;
         this.shards = shards;
-        this.reduction = new StepReduction(model.parameters(), optimizer, executor.needsUndoableSteps());
+        this.reduction = new StepReduction(model.parameters(), optimizer);
     }
 
     /**
@@ -39,12 +39,9 @@ public final class TrainingStep {
         ShardPlan plan = new ShardPlan(count, shards);
         reduction.begin(plan, count, learningRate);
         try (Workspace.Scope ignored = workspace.open()) {
-            executor.compute(step, Arrays.copyOf(batch, count), plan, reduction);
-            return reduction.finish();
+            return executor.compute(step, Arrays.copyOf(batch, count), plan, reduction);
         } catch (RuntimeException | Error e) {
-            if (executor.needsUndoableSteps()) {
-                reduction.undo();
-            }
+            reduction.abandon();
             throw e;
         }
     }

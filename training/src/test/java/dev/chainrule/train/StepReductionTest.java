@@ -27,8 +27,8 @@ class StepReductionTest {
         return List.of(Tensor.zeros(DType.FLOAT32, 2, 3).named("fc1.weight"), Tensor.zeros(DType.FLOAT32, 2).named("fc1.bias"));
     }
 
-    private static StepReduction begun(List<Tensor> parameters, int samples, int shards, boolean undoable) {
-        StepReduction reduction = new StepReduction(parameters, Optimizers.create("sgd", SETTINGS), undoable);
+    private static StepReduction begun(List<Tensor> parameters, int samples, int shards) {
+        StepReduction reduction = new StepReduction(parameters, Optimizers.create("sgd", SETTINGS));
         reduction.begin(new ShardPlan(samples, shards), 1, 1.0);
         return reduction;
     }
@@ -53,7 +53,7 @@ class StepReductionTest {
         }
         for (int trial = 0; trial < 20; trial++) {
             List<Tensor> parameters = parameters();
-            StepReduction reduction = begun(parameters, shards, shards, false);
+            StepReduction reduction = begun(parameters, shards, shards);
             List<int[]> arrivals = new ArrayList<>();
             for (int s = 0; s < shards; s++) {
                 arrivals.add(new int[] {s, 0});
@@ -71,37 +71,44 @@ class StepReductionTest {
     }
 
     @Test
-    void aParameterIsUpdatedAsSoonAsItsLastShardIsInAndOnlyThen() {
+    void aParameterSumCompletesWithItsLastShardAndNoParameterMovesBeforeFinish() {
         List<Tensor> parameters = parameters();
-        StepReduction reduction = begun(parameters, 4, 2, false);
+        StepReduction reduction = begun(parameters, 4, 2);
         assertFalse(reduction.add(1, 1, Tensor.of(new float[] {1, 2}, 2)), "shard 1 waits for shard 0");
-        assertFalse(reduction.updated(1));
+        assertFalse(reduction.complete(1));
         assertTrue(reduction.add(0, 1, Tensor.of(new float[] {10, 20}, 2)), "shard 0 completes the bias");
-        assertTrue(reduction.updated(1));
-        assertFalse(reduction.updated(0));
-        assertArrayEquals(new float[] {-11, -22}, parameters.get(1).toFloatArray());
-        assertArrayEquals(new float[6], parameters.get(0).toFloatArray(), "the weight is not touched before its shards are in");
+        assertTrue(reduction.complete(1));
+        assertFalse(reduction.complete(0));
+        assertArrayEquals(new float[2], parameters.get(1).toFloatArray(), "nothing is updated before finish");
         assertFalse(reduction.add(0, 0, Tensor.full(DType.FLOAT32, 1, dev.chainrule.autodiff.Shape.of(2, 3))));
         assertTrue(reduction.add(1, 0, Tensor.full(DType.FLOAT32, 2, dev.chainrule.autodiff.Shape.of(2, 3))));
-        assertTrue(reduction.updated(0));
-        assertTrue(reduction.updated(1));
+        reduction.addLoss(0, 1, 2);
+        reduction.addLoss(1, 1, 2);
+        reduction.finish();
+        assertArrayEquals(new float[] {-11, -22}, parameters.get(1).toFloatArray());
+        assertArrayEquals(new float[] {-3, -3, -3, -3, -3, -3}, parameters.get(0).toFloatArray());
     }
 
     @Test
     void aRepeatedShardIsIgnoredBeforeAndAfterItWasAdded() {
         List<Tensor> parameters = parameters();
-        StepReduction reduction = begun(parameters, 2, 2, false);
+        StepReduction reduction = begun(parameters, 2, 2);
         reduction.add(1, 1, Tensor.of(new float[] {1, 2}, 2));
         assertFalse(reduction.add(1, 1, Tensor.of(new float[] {100, 100}, 2)), "waiting: the first copy stays");
         reduction.add(0, 1, Tensor.of(new float[] {10, 20}, 2));
         assertFalse(reduction.add(0, 1, Tensor.of(new float[] {100, 100}, 2)), "added: ignored");
+        reduction.add(0, 0, Tensor.zeros(DType.FLOAT32, 2, 3));
+        reduction.add(1, 0, Tensor.zeros(DType.FLOAT32, 2, 3));
+        reduction.addLoss(0, 0, 1);
+        reduction.addLoss(1, 0, 1);
+        reduction.finish();
         assertArrayEquals(new float[] {-11, -22}, parameters.get(1).toFloatArray());
     }
 
     @Test
     void emptyShardsAreSkippedAndTheLossIsTheMeanOverTheSamples() {
         List<Tensor> parameters = parameters();
-        StepReduction reduction = begun(parameters, 2, 4, false); // shards 2 and 3 are empty
+        StepReduction reduction = begun(parameters, 2, 4); // shards 2 and 3 are empty
         for (int s = 0; s < 2; s++) {
             reduction.add(s, 0, Tensor.full(DType.FLOAT32, s + 1, dev.chainrule.autodiff.Shape.of(2, 3)));
             reduction.add(s, 1, Tensor.of(new float[] {s, s}, 2));
@@ -109,14 +116,14 @@ class StepReductionTest {
         }
         assertEquals(4.5, reduction.finish(), 0);
         assertArrayEquals(new float[] {-3, -3, -3, -3, -3, -3}, parameters.get(0).toFloatArray());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> begun(parameters(), 2, 4, false)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> begun(parameters(), 2, 4)
                 .add(3, 0, Tensor.zeros(DType.FLOAT32, 2, 3)));
         assertEquals("shard 3 (expected: a non-empty shard of 4)", e.getMessage());
     }
 
     @Test
     void finishNamesWhatIsMissingAndChecksTheSampleCounts() {
-        StepReduction reduction = begun(parameters(), 2, 2, false);
+        StepReduction reduction = begun(parameters(), 2, 2);
         reduction.add(0, 0, Tensor.zeros(DType.FLOAT32, 2, 3));
         assertEquals("the step is missing the gradients of [fc1.weight (from shard 1), fc1.bias (from shard 0)]",
                 assertThrows(IllegalStateException.class, reduction::finish).getMessage());
@@ -130,23 +137,21 @@ class StepReductionTest {
     @Test
     void gradientsUnlikeTheParameterAreRejectedWithoutChangingAnything() {
         List<Tensor> parameters = parameters();
-        StepReduction reduction = begun(parameters, 1, 1, false);
+        StepReduction reduction = begun(parameters, 1, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> reduction.add(0, 0, Tensor.zeros(DType.FLOAT32, 3, 2)));
         assertTrue(e.getMessage().contains("(expected: float32 [2, 3] for fc1.weight)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> reduction.add(0, 1, Tensor.zeros(DType.FLOAT64, 2)));
-        assertFalse(reduction.updated(0));
-        assertFalse(reduction.updated(1));
+        assertFalse(reduction.complete(0));
+        assertFalse(reduction.complete(1));
     }
 
     @Test
-    void anUndoableReductionKeepsTheStartingValuesAndTakesAFailedStepBack() {
+    void anAbandonedStepChangesNothingAndTheNextOneBegins() {
         List<Tensor> parameters = parameters();
-        StepReduction reduction = begun(parameters, 1, 1, true);
+        StepReduction reduction = begun(parameters, 1, 1);
         reduction.add(0, 1, Tensor.of(new float[] {5, 6}, 2));
-        assertArrayEquals(new float[] {-5, -6}, parameters.get(1).toFloatArray());
-        assertArrayEquals(new float[] {0, 0}, reduction.startingValues(1).toFloatArray());
-        assertArrayEquals(new float[6], reduction.startingValues(0).toFloatArray());
-        reduction.undo();
+        assertThrows(IllegalStateException.class, () -> reduction.begin(new ShardPlan(1, 1), 1, 1.0), "still in progress");
+        reduction.abandon();
         assertArrayEquals(new float[] {0, 0}, parameters.get(1).toFloatArray());
         reduction.begin(new ShardPlan(1, 1), 1, 1.0);
         reduction.add(0, 0, Tensor.zeros(DType.FLOAT32, 2, 3));
@@ -157,27 +162,27 @@ class StepReductionTest {
     }
 
     @Test
-    void aRetractedShardLeavesNothingInTheWeightsAndMayBeGivenAgain() {
+    void aRetractedShardLeavesNothingInTheSumsAndMayBeGivenAgain() {
         List<Tensor> parameters = parameters();
-        StepReduction reduction = begun(parameters, 2, 2, true);
+        StepReduction reduction = begun(parameters, 3, 3);
         reduction.add(0, 1, Tensor.of(new float[] {1, 2}, 2));
+        reduction.add(2, 1, Tensor.of(new float[] {100, 200}, 2));
         reduction.add(1, 1, Tensor.of(new float[] {1000, 1000}, 2)); // a worker that will break the protocol
-        assertTrue(reduction.updated(1));
+        assertTrue(reduction.complete(1));
         reduction.add(1, 0, Tensor.full(DType.FLOAT32, 1000, dev.chainrule.autodiff.Shape.of(2, 3)));
         assertTrue(reduction.retract(1));
-        assertFalse(reduction.updated(1), "the update shard 1 took part in is undone");
-        assertArrayEquals(new float[] {0, 0}, parameters.get(1).toFloatArray());
+        assertFalse(reduction.complete(1), "shard 1 is out of the sum again");
         assertFalse(reduction.retract(1), "nothing left to take back");
         reduction.add(0, 0, Tensor.full(DType.FLOAT32, 1, dev.chainrule.autodiff.Shape.of(2, 3)));
+        reduction.add(2, 0, Tensor.full(DType.FLOAT32, 4, dev.chainrule.autodiff.Shape.of(2, 3)));
         assertTrue(reduction.add(1, 1, Tensor.of(new float[] {10, 20}, 2)), "recomputed by another worker");
         assertTrue(reduction.add(1, 0, Tensor.full(DType.FLOAT32, 2, dev.chainrule.autodiff.Shape.of(2, 3))));
-        reduction.addLoss(0, 1, 1);
-        reduction.addLoss(1, 1, 1);
+        for (int s = 0; s < 3; s++) {
+            reduction.addLoss(s, 1, 1);
+        }
         reduction.finish();
-        assertArrayEquals(new float[] {-11, -22}, parameters.get(1).toFloatArray());
-        assertArrayEquals(new float[] {-3, -3, -3, -3, -3, -3}, parameters.get(0).toFloatArray());
-        StepReduction plain = begun(parameters(), 1, 1, false);
-        assertThrows(IllegalStateException.class, () -> plain.retract(0));
+        assertArrayEquals(new float[] {-111, -222}, parameters.get(1).toFloatArray());
+        assertArrayEquals(new float[] {-7, -7, -7, -7, -7, -7}, parameters.get(0).toFloatArray());
     }
 
     private static float[] negated(float[] values) {

@@ -42,7 +42,7 @@ class TrainerExecutorTest {
         trainer(model, config, (step, batch, plan, reduction) -> {
             steps.add(new long[] {step, plan.shards()});
             batches.add(batch.clone());
-            local.compute(step, batch, plan, reduction);
+            return local.compute(step, batch, plan, reduction);
         }).run();
 
         BatchSchedule schedule = Trainer.batches(DATA.train(), config);
@@ -91,6 +91,7 @@ class TrainerExecutorTest {
                 }
                 reduction.addLoss(s, g.lossSum(), g.samples());
             }
+            return reduction.finish();
         }).run());
         assertTrue(e.getMessage().contains("step"), e.getMessage());
         assertArrayEquals(before, model.parameters().get(0).toFloatArray(), "no update from an incomplete batch");

@@ -80,7 +80,7 @@ class TrainerResumeTest {
                 }
                 throw failure;
             }
-            local.compute(step, batch, plan, reduction);
+            return local.compute(step, batch, plan, reduction);
         };
         return new Trainer(model, DATA, config, optimizer(optimizer), LearningRateSchedules.create("cosine", 0.05, TOTAL), listener,
                 executor);
