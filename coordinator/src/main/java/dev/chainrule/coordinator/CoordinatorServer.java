@@ -4,7 +4,6 @@ import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
-import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.wire.Transport;
 import io.grpc.Server;
@@ -16,10 +15,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -36,9 +38,12 @@ import java.util.function.Consumer;
 public final class CoordinatorServer implements AutoCloseable {
     /** How long {@link #close} waits for the sessions to end, and again after cancelling them. */
     static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+    /** The shortest pause between two of the loop's checks for silent workers and deadlines. */
+    private static final Duration MIN_TICK = Duration.ofMillis(10);
 
     private final RunDescription run;
-    private final WorkerRegistry registry;
+    private final RunState state;
+    private final CoordinatorLoop loop;
     private final RemoteShardExecutor executor;
     private final CoordinatorMetrics metrics;
     private final Server server;
@@ -58,6 +63,7 @@ public final class CoordinatorServer implements AutoCloseable {
         }
     });
     private volatile Consumer<String> workerEvents = event -> { };
+    private boolean started;
     private boolean closed;
 
     /**
@@ -89,11 +95,13 @@ public final class CoordinatorServer implements AutoCloseable {
             Clock clock, CoordinatorMetrics metrics) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.run = RunDescription.of(model, train.requireFeatures(model.spec().inputs()), config);
-        this.registry = new WorkerRegistry(settings.expectedWorkers(), settings.heartbeatTimeout(), clock, e -> workerEvents.accept(e),
-                metrics);
-        metrics.activeWorkersFrom(registry::liveCount);
-        this.executor = new RemoteShardExecutor(model, registry, settings, metrics);
-        this.server = builder.addService(new CoordinatorService(run, settings, registry, metrics))
+        WeightsSender weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(), metrics);
+        this.state = new RunState(settings, model.parameters(), weights, id -> Messages.welcome(id, run, settings), clock,
+                e -> workerEvents.accept(e), metrics);
+        this.loop = new CoordinatorLoop(state, tickOf(settings), bug -> workerEvents.accept("coordinator bug: " + bug));
+        metrics.activeWorkersFrom(state::liveCount);
+        this.executor = new RemoteShardExecutor(loop, state, settings, metrics);
+        this.server = builder.addService(new CoordinatorService(run, settings, loop, metrics))
                 .intercept(new RefusedCalls(metrics)) // added last, so it runs first: it sees what the token interceptor refuses
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
                 .maxInboundMessageSize(CoordinatorService.transportMessageLimit(settings.maxInboundMessageSize()))
@@ -118,8 +126,16 @@ public final class CoordinatorServer implements AutoCloseable {
         return builder;
     }
 
-    /** Starts serving; returns this server. */
-    public CoordinatorServer start() throws IOException {
+    /** The loop's tick: a tenth of the heartbeat timeout, at least 10 ms, so silent workers go within 10 % of it. */
+    private static Duration tickOf(CoordinatorSettings settings) {
+        Duration tenth = settings.heartbeatTimeout().dividedBy(10);
+        return tenth.compareTo(MIN_TICK) < 0 ? MIN_TICK : tenth;
+    }
+
+    /** Starts the event loop and serving; returns this server. */
+    public synchronized CoordinatorServer start() throws IOException {
+        loop.start();
+        started = true;
         server.start();
         return this;
     }
@@ -127,8 +143,8 @@ public final class CoordinatorServer implements AutoCloseable {
     /**
      * Sends {@code listener} one line for every worker lost during the run and every worker that joins
      * after the first step, e.g. "worker 1 (host-b/pid-7) closed its stream during step 17 before
-     * sending shard 1; reassigned shard 1 to worker 0 (host-a/pid-3)". It is called on gRPC threads
-     * and the training thread, without the coordinator's locks; returns this server.
+     * sending shard 1; reassigned shard 1 to worker 0 (host-a/pid-3)". It is called on the
+     * coordinator's event loop, which it must not hold up; returns this server.
      */
     public CoordinatorServer onWorkerEvent(Consumer<String> listener) {
         this.workerEvents = Objects.requireNonNull(listener, "listener");
@@ -152,7 +168,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     /** How many workers are live now. */
     int liveWorkers() {
-        return registry.liveCount();
+        return state.liveCount();
     }
 
     /** The run this server coordinates. */
@@ -171,15 +187,16 @@ public final class CoordinatorServer implements AutoCloseable {
             return;
         }
         closed = true;
-        long done = executor.stepsCompleted();
-        String failure = registry.failure().orElse(null);
-        boolean finished = failure == null && done == run.totalSteps();
-        String reason = finished ? "training finished after " + done + " steps"
-                : failure != null ? failure : "the coordinator closed after " + done + " of " + run.totalSteps() + " steps";
-        List<WorkerHandle> workers = registry.close(reason);
-        CoordinatorMessage stop = Messages.stop(reason, finished);
-        for (WorkerHandle worker : workers) {
-            worker.outbox().finish(stop);
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        loop.post(new RunEvent.Closing(run.totalSteps(), stopped));
+        try {
+            if (started) {
+                stopped.get(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the loop did not answer: the server's shutdown below ends the sessions anyway
         }
         server.shutdown();
         try {
@@ -192,6 +209,7 @@ public final class CoordinatorServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             callExecutor.shutdown();
+            loop.close();
         }
     }
 }

@@ -24,15 +24,15 @@ import java.net.SocketAddress;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * The {@code Coordinator} gRPC service: each {@code Session} call becomes a {@link WorkerSession}
- * that admits the worker (Join → Welcome) and takes its gradients and heartbeats. A Join is checked
- * in two passes, as every message is: first that it is well-formed (INVALID_ARGUMENT otherwise), then
- * that it fits the run (FAILED_PRECONDITION for another protocol version, data set or model;
- * NOT_FOUND for a previous worker id never given out; RESOURCE_EXHAUSTED when no worker is wanted).
+ * that has the worker admitted (Join → Welcome) and takes its gradients and heartbeats. A Join is
+ * checked in two passes, as every message is: first that it is well-formed (INVALID_ARGUMENT
+ * otherwise), then that it fits the run (FAILED_PRECONDITION for another protocol version, data set,
+ * kernel or model), here; then the event loop admits it, or refuses it (NOT_FOUND for a previous
+ * worker id never given out; RESOURCE_EXHAUSTED when no worker is wanted).
  * {@code Session} is served under {@link SessionMethod#serverDescriptor}, so that bytes that are not a
  * WorkerMessage, or too many of them, reach the session as a {@link ReceivedMessage} it rejects like
  * any other bad message. Thread-safe; gRPC calls it on its own threads.
@@ -55,18 +55,16 @@ public final class CoordinatorService implements BindableService {
 
     private final RunDescription run;
     private final CoordinatorSettings settings;
-    private final WorkerRegistry registry;
+    private final CoordinatorLoop loop;
     private final CoordinatorMetrics metrics;
     private final Map<String, Shape> shapes;
     private final Map<String, Integer> indices;
-    /** Every admitted session by worker id, kept after it ends, so that an old id is told apart from one never given out. */
-    private final Map<Integer, WorkerSession> admitted = new ConcurrentHashMap<>();
 
-    CoordinatorService(RunDescription run, CoordinatorSettings settings, WorkerRegistry registry, CoordinatorMetrics metrics) {
+    CoordinatorService(RunDescription run, CoordinatorSettings settings, CoordinatorLoop loop, CoordinatorMetrics metrics) {
         this.metrics = metrics;
         this.run = run;
         this.settings = settings;
-        this.registry = registry;
+        this.loop = loop;
         this.shapes = Collections.unmodifiableMap(Mlp.parameterShapes(run.spec()));
         Map<String, Integer> positions = new HashMap<>();
         shapes.keySet().forEach(name -> positions.put(name, positions.size()));
@@ -89,8 +87,8 @@ public final class CoordinatorService implements BindableService {
                 .startCall(call, headers);
     }
 
-    /** Checks {@code join} against the run and registers the worker of {@code session}, whose Welcome is queued on {@code outbox}. */
-    WorkerHandle admit(Join join, WorkerSession session, Outbox outbox) throws ProtocolException {
+    /** Checks {@code join} against the run: everything but what the event loop decides (room, a previous worker id). */
+    void checkJoin(Join join) throws ProtocolException {
         if (join.getWorkerName().isBlank()) {
             throw ProtocolException.invalid("Join.worker_name is empty (expected: a name for logs, e.g. host/pid)");
         }
@@ -145,18 +143,11 @@ public final class CoordinatorService implements BindableService {
             throw ProtocolException.precondition(who + " expects activation " + activation + " but the coordinator's model uses "
                     + run.activation());
         }
-        if (join.hasPreviousWorkerId()) {
-            checkPrevious(join.getPreviousWorkerId(), who);
-        }
-        // recorded before the Welcome goes out: a worker that reconnects the moment another is welcomed may name its id
-        return registry.register(join.getWorkerName(), outbox, id -> {
-            admitted.put(id, session);
-            return Messages.welcome(id, run, settings);
-        });
     }
 
-    WorkerRegistry registry() {
-        return registry;
+    /** Where sessions post what their workers sent. */
+    CoordinatorLoop loop() {
+        return loop;
     }
 
     /** Where sessions count gradient bytes and rejected messages. */
@@ -187,20 +178,6 @@ public final class CoordinatorService implements BindableService {
     /** The largest WorkerMessage the coordinator accepts, in bytes: one chunk and its overhead. */
     int messageLimit() {
         return settings.maxInboundMessageSize();
-    }
-
-    /** A reconnecting worker's earlier id must be one this run gave out, to a session that has ended. */
-    private void checkPrevious(int previous, String who) throws ProtocolException {
-        WorkerSession earlier = admitted.get(previous);
-        if (earlier == null) {
-            int highest = admitted.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
-            throw ProtocolException.notFound(who + " rejoins as worker " + previous + ", an id this run never gave out (expected: "
-                    + (highest < 0 ? "no previous_worker_id, since no worker has joined yet" : "an id from 0 to " + highest) + ")");
-        }
-        if (earlier.isOpen()) {
-            throw ProtocolException.precondition(who + " rejoins as worker " + previous + ", but " + earlier.label()
-                    + "'s session is still open (expected: the id of a worker whose session has ended)");
-        }
     }
 
     private static String describeSource(String source) {

@@ -20,9 +20,10 @@ import java.util.Objects;
  * never dropped. A worker that reads slowly is thus owed at most the weights its queued assignment
  * needs and one newer copy of each parameter.
  *
- * <p>Thread-safe: the training thread queues steps, gRPC threads queue the Welcome and drain on
- * readiness, the closing thread queues Stop; every write to the stream happens under this object's
- * monitor. It calls nothing outside the stream while holding it.
+ * <p>Thread-safe: the event loop queues the Welcome, the steps' weights and assignments and the Stop,
+ * gRPC threads drain on readiness, and a session fails or completes its own stream; every write to
+ * the stream happens under this object's monitor. It calls nothing outside the stream while holding
+ * it.
  */
 final class Outbox {
     private final ServerCallStreamObserver<CoordinatorMessage> stream;

@@ -16,7 +16,7 @@ import java.util.function.IntFunction;
  * bytes view the tensors they are built from, which must not change until they are written (the
  * outbox writes a group whole, and gRPC copies each message's bytes as it is written).
  *
- * <p>Called with the step in progress's lock held, which guards the workers' sent steps.
+ * <p>Called on the coordinator's event loop, whose alone the workers' sent steps are.
  */
 final class WeightsSender {
     private final List<String> names;

@@ -1,15 +1,20 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.train.ShardPlan;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * A joined worker as the registry and the executor see it: id, name, outbound stream, last sign of
- * life, whether the registry has removed it (after which whatever it sends is ignored), and which
- * step's weights of each parameter it was sent. Thread-safe (the sent steps under the step in
- * progress's lock).
+ * A joined worker: id, name, outbound stream, last sign of life, whether the run has removed it
+ * (after which whatever it sends is ignored), its duty (the step it was last told of and its shards
+ * there), and which step's weights of each parameter it was sent.
+ *
+ * <p>Threading: the event loop writes the duty, the removal and the sent steps; the worker's session
+ * reads the duty and the removal (both volatile) and records signs of life, which the loop reads. The
+ * sent steps are the loop's alone.
  */
 final class WorkerHandle {
     private final int id;
@@ -18,8 +23,22 @@ final class WorkerHandle {
     private final Clock clock;
     private volatile Instant lastSeen;
     private volatile boolean removed;
-    /** Per parameter, the step whose weights the worker was last sent (-1: none); guarded by the step in progress's lock. */
+    private volatile Duty duty = Duty.NONE;
+    /** Per parameter, the step whose weights the worker was last sent (-1: none); the loop's alone. */
     private long[] sentSteps = new long[0];
+
+    /**
+     * What the worker is to compute as the coordinator last told it: the step in progress then
+     * ({@code -1} before the first), how that step's batch is cut, and the shards of it that are the
+     * worker's (possibly none). Its session checks every gradient and heartbeat against it.
+     */
+    record Duty(long step, ShardPlan plan, List<Integer> shards) {
+        static final Duty NONE = new Duty(-1, null, List.of());
+
+        Duty {
+            shards = List.copyOf(shards);
+        }
+    }
 
     WorkerHandle(int id, String name, Outbox outbox, Clock clock) {
         this.id = id;
@@ -48,6 +67,16 @@ final class WorkerHandle {
         return ago.isNegative() ? Duration.ZERO : ago;
     }
 
+    /** The worker's duty as last published by the loop. */
+    Duty duty() {
+        return duty;
+    }
+
+    /** Publishes the worker's duty; the loop calls it before it queues the message that tells the worker. */
+    void assign(Duty duty) {
+        this.duty = duty;
+    }
+
     /** The step whose weights of parameter {@code parameter} this worker was last sent, or -1. */
     long sentStep(int parameter) {
         return parameter < sentSteps.length ? sentSteps[parameter] : -1;
@@ -63,17 +92,12 @@ final class WorkerHandle {
         sentSteps[parameter] = step;
     }
 
-    /** Forgets what this worker was sent of parameter {@code parameter}: it is sent again before it is next needed. */
-    void forgetSent(int parameter) {
-        sentStep(parameter, -1);
-    }
-
-    /** Marks the worker as removed from the run; called by the registry only. */
+    /** Marks the worker as removed from the run; called by the loop only. */
     void markRemoved() {
         removed = true;
     }
 
-    /** Whether the registry has removed the worker: its messages are to be ignored. */
+    /** Whether the run has removed the worker: its messages are to be ignored. */
     boolean removed() {
         return removed;
     }

@@ -3,6 +3,7 @@ package dev.chainrule.coordinator;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.data.Excerpt;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
@@ -21,24 +22,26 @@ import java.util.Set;
 
 /**
  * The coordinator's end of one worker's {@code Session} stream. The first message must be a Join;
- * after the Welcome, gradient chunks are assembled one shard at a time for the step in progress,
+ * after the Welcome, gradient chunks are assembled one shard at a time for the worker's duty,
  * heartbeats record a sign of life, and Leave or the end of the stream removes the worker.
  *
  * <p>Every message is checked before anything of it is kept: its size, then that it is well-formed
- * (INVALID_ARGUMENT), then that it fits the run's state (FAILED_PRECONDITION); {@code training.proto}
- * lists the cases. A message that fails ends this session with that status, whose description says
- * what was expected and what arrived, and removes the worker from the registry, which has the other
- * workers compute the shards it still owed; the run goes on. A parameter's gradient reaches the step
- * only once all of its chunks passed, so nothing of a rejected chunk is ever summed, and what the
- * worker had sent of the step before it, complete shards included, is taken back
- * ({@link WorkerRegistry#removeBroken}). Bytes that are not a WorkerMessage, or too many of them,
- * arrive as a {@link ReceivedMessage} and are rejected like any other bad message. An unexpected
- * failure while handling a message ends the session with INTERNAL and fails the run (a coordinator
- * bug is not the worker's fault). Messages from a worker the registry has dropped are ignored.
+ * (INVALID_ARGUMENT), then that it fits what the worker was told to do, its {@link WorkerHandle.Duty}
+ * (FAILED_PRECONDITION); {@code training.proto} lists the cases. What passes is posted to the
+ * {@link CoordinatorLoop} as a {@link RunEvent}: the Join, each parameter's gradient once all of its
+ * chunks passed (so nothing of a rejected chunk is ever summed), each shard once complete. A message
+ * that fails ends this session with that status, whose description says what was expected and what
+ * arrived, and removes the worker (posted as broken: the loop takes back what it sent of the step in
+ * progress, complete shards included, and has others compute it); the run goes on. Bytes that are not
+ * a WorkerMessage, or too many of them, arrive as a {@link ReceivedMessage} and are rejected like any
+ * other bad message. An unexpected failure while handling a message ends the session with INTERNAL
+ * and fails the run (a coordinator bug is not the worker's fault). Messages from a worker the run has
+ * dropped are ignored.
  *
  * <p>Threading: gRPC delivers the inbound calls one at a time; the cancel handler may run on another
- * gRPC thread, so the session's end is recorded in a volatile flag and removal is idempotent. The
- * assembly state is touched by the inbound calls only.
+ * gRPC thread, and the loop admits or refuses the worker on its own, so the session's end and its
+ * worker are volatile and removal is idempotent. The assembly state is touched by the inbound calls
+ * only.
  */
 final class WorkerSession implements StreamObserver<ReceivedMessage> {
     private final CoordinatorService service;
@@ -46,7 +49,9 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     /** The peer's address, for the log line of a rejection before the worker joined ("an unknown address" when not known). */
     private final String peer;
     /** The name in the worker's Join, once one arrived, for the log line of a refused Join. */
-    private String joinName;
+    private volatile String joinName;
+    /** Whether the Join was posted to the loop, which answers with a Welcome or a refusal. */
+    private boolean joinPosted;
     /** The shard being received, or null between shards: a worker sends one shard's chunks at a time. */
     private ShardAssembly assembly;
     /** The step of {@link #delivered}. */
@@ -56,15 +61,16 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     /**
      * The buffers this session's shard gradients are assembled in: the n-th shard the worker starts
      * in a step goes into the n-th set. A set delivered in a step is read by the step's reduction
-     * until its update; the session writes it again only in a later step, which starts after that update, and
-     * no other session ever writes it. So from the second step on, receiving a gradient allocates
-     * nothing and copies each byte once, from the message into its tensor.
+     * until the step seals; the session writes it again only in a later step, whose assignment the
+     * loop sends after that, and no other session ever writes it. So from the second step on,
+     * receiving a gradient allocates nothing and copies each byte once, from the message into its tensor.
      */
     private final List<Map<String, Tensor>> buffers = new ArrayList<>();
     /** How many of {@link #buffers} the worker has started in {@link #deliveredStep}. */
     private int buffersUsed;
     private volatile WorkerHandle worker;
     private volatile boolean ended;
+    private volatile String endReason;
 
     WorkerSession(CoordinatorService service, ServerCallStreamObserver<CoordinatorMessage> stream, SocketAddress peer) {
         this.service = service;
@@ -75,26 +81,23 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     @Override
     public void onNext(ReceivedMessage received) {
         if (ended || worker != null && worker.removed()) {
-            return; // the session ended, or the registry dropped the worker (e.g. after its heartbeat timeout)
+            return; // the session ended, or the run dropped the worker (e.g. after its heartbeat timeout)
         }
         String kind = "WorkerMessage";
         try {
             WorkerMessage message = parsed(received);
             kind = kind(message);
-            if (worker == null) {
-                if (message.getKindCase() != WorkerMessage.KindCase.JOIN) {
-                    throw ProtocolException.invalid("the first message must be Join (got: " + kind(message) + ")");
-                }
-                joinName = message.getJoin().getWorkerName();
-                worker = service.admit(message.getJoin(), this, outbox);
+            WorkerHandle w = worker;
+            if (w == null) {
+                beforeWelcome(message);
                 return;
             }
-            worker.touch();
+            w.touch();
             switch (message.getKindCase()) {
-                case GRADIENT -> gradient(message.getGradient());
-                case HEARTBEAT -> heartbeat(message.getHeartbeat());
+                case GRADIENT -> gradient(w, message.getGradient());
+                case HEARTBEAT -> heartbeat(w, message.getHeartbeat());
                 case LEAVE -> {
-                    // a shard in the middle of arriving is dropped; the registry reassigns what the worker owed
+                    // a shard in the middle of arriving is dropped; the loop reassigns what the worker owed
                     end("left (" + message.getLeave().getReason() + ")");
                     outbox.complete();
                 }
@@ -107,6 +110,22 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
             reject(Status.INTERNAL.withDescription("the coordinator failed on a " + kind + " message" + from() + ": " + e)
                     .withCause(e), true);
         }
+    }
+
+    /** The Join, checked and posted; anything else before the Welcome is refused. */
+    private void beforeWelcome(WorkerMessage message) throws ProtocolException {
+        if (joinPosted) {
+            throw ProtocolException.precondition("a " + kind(message) + " message before the Welcome (expected: nothing more until"
+                    + " the coordinator answers the Join)");
+        }
+        if (message.getKindCase() != WorkerMessage.KindCase.JOIN) {
+            throw ProtocolException.invalid("the first message must be Join (got: " + kind(message) + ")");
+        }
+        joinName = message.getJoin().getWorkerName();
+        service.checkJoin(message.getJoin());
+        joinPosted = true;
+        service.loop().post(new RunEvent.Joining(this, message.getJoin().getWorkerName(),
+                message.getJoin().hasPreviousWorkerId() ? message.getJoin().getPreviousWorkerId() : -1));
     }
 
     /** The message {@code received} holds, or the rejection of one too large or not a WorkerMessage at all. */
@@ -139,7 +158,43 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         outbox.complete();
     }
 
-    /** Whether the session is still open: it has not ended and the registry has not dropped its worker. */
+    /** The worker's outbound stream. */
+    Outbox outbox() {
+        return outbox;
+    }
+
+    /** The worker the loop admitted, or null before. */
+    WorkerHandle worker() {
+        return worker;
+    }
+
+    /** The loop admitted this session's worker: from now on its messages are the worker's. */
+    void admitted(WorkerHandle admitted) {
+        this.worker = admitted;
+    }
+
+    /**
+     * The loop refused this session's Join with {@code status}: the session ends with it. Returns the
+     * line to report ("worker 'a' at /127.0.0.1:5000 was refused (RESOURCE_EXHAUSTED: …)").
+     */
+    String refuse(Status status) {
+        ended = true;
+        service.metrics().rejectedMessage(status.getCode().name());
+        outbox.fail(status);
+        return who() + " at " + peer + " was refused (" + describe(status) + ")";
+    }
+
+    /** Whether the session has ended (closed, broken, refused or rejected). */
+    boolean ended() {
+        return ended;
+    }
+
+    /** Why the session ended, once it has. */
+    String endReason() {
+        return endReason;
+    }
+
+    /** Whether the session is still open: it has not ended and the run has not dropped its worker. */
     boolean isOpen() {
         WorkerHandle w = worker;
         return !ended && (w == null || !w.removed());
@@ -151,7 +206,13 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         return w == null ? "a worker that has not joined" : w.label();
     }
 
-    private void gradient(GradientChunk chunk) throws ProtocolException {
+    /** "worker 'host-a/pid-42'" (its name cut to an excerpt), or "a worker that has not joined" before a Join arrived. */
+    String who() {
+        String name = joinName;
+        return name == null ? "a worker that has not joined" : "worker '" + Excerpt.of(name) + "'";
+    }
+
+    private void gradient(WorkerHandle w, GradientChunk chunk) throws ProtocolException {
         if (chunk.getStep() < 0) {
             throw ProtocolException.invalid("gradient for step " + chunk.getStep() + from() + " (expected: a step >= 0)");
         }
@@ -159,64 +220,65 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
             throw ProtocolException.invalid("step " + chunk.getStep() + ", shard " + chunk.getShardIndex() + ": GradientChunk.tensor is"
                     + " missing" + from() + " (expected: a chunk of one parameter's gradient)");
         }
-        PendingStep step = service.registry().current();
-        if (step == null) {
+        WorkerHandle.Duty duty = w.duty();
+        if (duty.step() < 0) {
             throw ProtocolException.precondition("gradient for step " + chunk.getStep() + from()
                     + ", but no step has started (expected: a gradient only for a step the worker was assigned)");
         }
-        if (chunk.getStep() != step.step()) {
-            throw ProtocolException.precondition((chunk.getStep() < step.step() ? "stale" : "future") + " gradient for step "
-                    + chunk.getStep() + from() + " (expected: step " + step.step() + ", the step in progress)");
+        if (chunk.getStep() != duty.step()) {
+            throw ProtocolException.precondition((chunk.getStep() < duty.step() ? "stale" : "future") + " gradient for step "
+                    + chunk.getStep() + from() + " (expected: step " + duty.step() + ", the step in progress)");
         }
         int shard = chunk.getShardIndex();
-        if (assembly != null && (assembly.shard() != shard || assembly.step() != step.step())) {
-            throw ProtocolException.invalid("step " + step.step() + ": a chunk of shard " + shard + from() + " arrived before shard "
-                    + assembly.shard() + (assembly.step() == step.step() ? "" : " of step " + assembly.step()) + " was complete"
+        if (assembly != null && (assembly.shard() != shard || assembly.step() != duty.step())) {
+            throw ProtocolException.invalid("step " + duty.step() + ": a chunk of shard " + shard + from() + " arrived before shard "
+                    + assembly.shard() + (assembly.step() == duty.step() ? "" : " of step " + assembly.step()) + " was complete"
                     + " (expected: " + assembly.awaiting() + " of shard " + assembly.shard() + ")");
         }
         if (assembly == null) {
-            assembly = startShard(step, shard);
+            assembly = startShard(w, duty, shard);
         }
         ShardAssembly current = assembly;
         Tensor parameterGradient = current.accept(chunk);
-        service.metrics().gradientBytesReceived(worker.id(), chunk.getSerializedSize());
+        service.metrics().gradientBytesReceived(w.id(), chunk.getSerializedSize());
         if (parameterGradient != null) {
-            step.deliverGradient(shard, worker, service.parameterIndex(parameterGradient.name()), parameterGradient);
+            service.loop().post(new RunEvent.ParameterGradient(w, duty.step(), shard, service.parameterIndex(parameterGradient.name()),
+                    parameterGradient));
         }
         if (chunk.getLast()) {
             double lossSum = current.complete();
             assembly = null;
             delivered.add(shard);
-            step.deliver(shard, worker, lossSum, current.samples());
+            service.loop().post(new RunEvent.ShardArrived(w, duty.step(), shard, lossSum, current.samples()));
         }
     }
 
-    /** Checks that shard {@code shard} of {@code step} is one this worker owes, and starts assembling it. */
-    private ShardAssembly startShard(PendingStep step, int shard) throws ProtocolException {
-        int shards = step.plan().shards();
+    /** Checks that shard {@code shard} of the duty's step is one this worker owes, and starts assembling it. */
+    private ShardAssembly startShard(WorkerHandle w, WorkerHandle.Duty duty, int shard) throws ProtocolException {
+        int shards = duty.plan().shards();
         if (shard < 0 || shard >= shards) {
-            throw ProtocolException.invalid("step " + step.step() + ": shard " + shard + from() + " does not exist (expected: 0 <= shard < "
+            throw ProtocolException.invalid("step " + duty.step() + ": shard " + shard + from() + " does not exist (expected: 0 <= shard < "
                     + shards + ")");
         }
-        if (deliveredStep != step.step()) {
+        if (deliveredStep != duty.step()) {
             delivered.clear();
             buffersUsed = 0;
-            deliveredStep = step.step();
+            deliveredStep = duty.step();
         }
-        List<Integer> owed = new ArrayList<>(step.shardsOf(worker));
+        List<Integer> owed = new ArrayList<>(duty.shards());
         owed.removeAll(delivered);
-        String expected = owed.isEmpty() ? "none: " + worker.label() + " owes no shard of step " + step.step()
+        String expected = owed.isEmpty() ? "none: " + w.label() + " owes no shard of step " + duty.step()
                 : "one of the shards it still owes, " + owed;
         if (delivered.contains(shard)) {
-            throw ProtocolException.precondition("step " + step.step() + ": shard " + shard + " was already received" + from()
+            throw ProtocolException.precondition("step " + duty.step() + ": shard " + shard + " was already received" + from()
                     + " (expected: " + expected + ")");
         }
         if (!owed.contains(shard)) {
-            throw ProtocolException.precondition("step " + step.step() + ": shard " + shard + " is not assigned to " + worker.label()
-                    + " (expected: " + expected + ")");
+            String owner = duty.plan().size(shard) == 0 ? "empty" : "not assigned to " + w.label();
+            throw ProtocolException.precondition("step " + duty.step() + ": shard " + shard + " is " + owner + " (expected: " + expected
+                    + ")");
         }
-        step.checkOwed(shard, worker);
-        return new ShardAssembly(step.step(), shard, step.plan().size(shard), service.parameterShapes(), service.chunkBytes(),
+        return new ShardAssembly(duty.step(), shard, duty.plan().size(shard), service.parameterShapes(), service.chunkBytes(),
                 service.compression(), nextBuffers());
     }
 
@@ -232,56 +294,57 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     }
 
     /**
-     * A heartbeat's step follows the rule 0 ≤ step ≤ t + 1, where t is the step in progress: the last
-     * step the coordinator started, or −1 before it has started one (a worker may lag behind, never
-     * run ahead).
+     * A heartbeat's step follows the rule 0 ≤ step ≤ t + 1, where t is the step in progress as the
+     * worker's duty has it: the last step the coordinator started, or −1 before it has started one (a
+     * worker may lag behind, never run ahead).
      */
-    private void heartbeat(Heartbeat heartbeat) throws ProtocolException {
+    private void heartbeat(WorkerHandle w, Heartbeat heartbeat) throws ProtocolException {
         long claimed = heartbeat.getStep();
         if (claimed < 0) {
             throw ProtocolException.invalid("heartbeat for step " + claimed + from() + " (expected: a step >= 0)");
         }
-        PendingStep step = service.registry().current();
-        long inProgress = step == null ? -1 : step.step();
+        long inProgress = w.duty().step();
         if (claimed > inProgress + 1) {
             throw ProtocolException.precondition("heartbeat for future step " + claimed + from() + " (expected: at most "
-                    + (inProgress + 1) + ", since " + (step == null ? "no step has started" : "step " + inProgress + " is in progress")
+                    + (inProgress + 1) + ", since " + (inProgress < 0 ? "no step has started" : "step " + inProgress + " is in progress")
                     + ")");
         }
     }
 
-    /** Ends the session with {@code status}: the worker is removed (its shards go to others), and with {@code failRun}, the run fails. */
     /**
      * Ends the session with {@code status}: the worker is removed, everything it sent of the step in
      * progress is taken back and its shards go to others, and with {@code failRun}, the run fails.
-     * The registry reports it in one line, as it does a Join refused before the worker had an id.
+     * The loop reports it in one line, as it does a Join refused before the worker had an id.
      */
     private void reject(Status status, boolean failRun) {
         ended = true;
+        endReason = "broke the protocol (" + describe(status) + ")";
         service.metrics().rejectedMessage(status.getCode().name());
         assembly = null;
+        outbox.fail(status);
         WorkerHandle w = worker;
         if (w == null) {
-            service.registry().refused((joinName == null ? "a worker that has not joined" : "worker '" + joinName + "'") + " at " + peer,
-                    describe(status));
-        } else {
-            if (failRun) {
-                service.registry().fail(w.label() + ": " + status.getDescription());
-            }
-            service.registry().removeBroken(w, "broke the protocol (" + describe(status) + ")");
+            service.loop().post(new RunEvent.Refused(who() + " at " + peer, describe(status)));
+            return;
         }
-        outbox.fail(status);
+        if (failRun) {
+            service.loop().post(new RunEvent.RunFailed(w.label() + ": " + status.getDescription()));
+        }
+        service.loop().post(new RunEvent.WorkerGone(w, endReason, true));
     }
 
     private void end(String why) {
+        if (endReason == null) {
+            endReason = why;
+        }
         ended = true;
         WorkerHandle w = worker;
         if (w != null) {
-            service.registry().remove(w, why);
+            service.loop().post(new RunEvent.WorkerGone(w, why, false));
         }
     }
 
-    /** " from worker 1 (host-a/pid-42)", or "" before the Join. */
+    /** " from worker 1 (host-a/pid-42)", or "" before the Welcome. */
     private String from() {
         WorkerHandle w = worker;
         return w == null ? "" : " from " + w.label();

@@ -66,7 +66,7 @@ class CoordinatorServiceTest {
     private void start(CoordinatorSettings settings) throws Exception {
         name = InProcessServerBuilder.generateName();
         model = Mlp.initialized(SPEC, Activation.RELU, 3);
-        reduction = new StepReduction(model.parameters(), Optimizers.create("sgd", OptimizerSettings.defaults()), true);
+        reduction = new StepReduction(model.parameters(), Optimizers.create("sgd", OptimizerSettings.defaults()));
         server = new CoordinatorServer(InProcessServerBuilder.forName(name), model, TRAIN, CONFIG, settings).start();
     }
 
@@ -99,8 +99,12 @@ class CoordinatorServiceTest {
     private Future<Double> compute(long step, int[] batch, ShardPlan plan) {
         return trainerThread.submit(() -> {
             reduction.begin(plan, 1, 1.0);
-            server.executor().compute(step, batch, plan, reduction);
-            return reduction.finish();
+            try {
+                return server.executor().compute(step, batch, plan, reduction);
+            } catch (RuntimeException e) {
+                reduction.abandon();
+                throw e;
+            }
         });
     }
 

@@ -124,7 +124,7 @@ class WireValidationTest {
         LocalShardExecutor computeHere = new LocalShardExecutor(local, localData.train());
         train(local, localData, (step, batch, plan, reduction) -> {
             steps.add(TestRuns.bits(local));
-            computeHere.compute(step, batch, plan, reduction);
+            return computeHere.compute(step, batch, plan, reduction);
         });
         reference = steps;
         referenceFinal = TestRuns.bits(local);
@@ -883,12 +883,7 @@ class WireValidationTest {
         }
 
         @Override
-        public boolean needsUndoableSteps() {
-            return delegate.needsUndoableSteps();
-        }
-
-        @Override
-        public void compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
+        public double compute(long step, int[] batch, ShardPlan plan, StepReduction reduction) {
             try {
                 if (!permits.tryAcquire(120, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("step " + step + " was not let through within 120 s");
@@ -900,7 +895,7 @@ class WireValidationTest {
             synchronized (starts) {
                 starts.add(TestRuns.bits(model));
             }
-            delegate.compute(step, batch, plan, reduction);
+            return delegate.compute(step, batch, plan, reduction);
         }
     }
 }

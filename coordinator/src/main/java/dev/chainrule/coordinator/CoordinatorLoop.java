@@ -1,0 +1,100 @@
+package dev.chainrule.coordinator;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The one thread that owns a run's state: it takes the {@link RunEvent}s other threads post, in the
+ * order they were posted, and has the {@link RunState} handle each; every {@code tick} it adds a
+ * {@link RunEvent.Tick} (between events too, when they keep coming), so that silent workers are
+ * dropped and deadlines met. The queue is the only lock left between the gRPC threads, the training
+ * thread and the run (as in Netty's event loops or Kafka's controller queue).
+ *
+ * <p>An exception out of a handler is a coordinator bug: it fails the run (reported to
+ * {@code onBug}) and the loop goes on, so that the training thread and the workers hear of it.
+ * Lifecycle: {@link #start}, {@link #post} from any thread, {@link #close} once; events posted after
+ * that are dropped.
+ */
+final class CoordinatorLoop implements AutoCloseable {
+    /** How long {@link #close} waits for the thread to end. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    private final RunState state;
+    private final long tickNanos;
+    private final Consumer<RuntimeException> onBug;
+    private final BlockingQueue<RunEvent> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean stopped;
+
+    /** A loop handling events with {@code state}, ticking every {@code tick}; handler failures go to {@code onBug} too. */
+    CoordinatorLoop(RunState state, Duration tick, Consumer<RuntimeException> onBug) {
+        this.state = state;
+        this.tickNanos = tick.toNanos();
+        this.onBug = onBug;
+        this.thread = new Thread(this::run, "chainrule-coordinator-loop");
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the thread. */
+    void start() {
+        thread.start();
+    }
+
+    /** Queues {@code event} for the loop; any thread. */
+    void post(RunEvent event) {
+        if (!stopped) {
+            queue.add(event);
+        }
+    }
+
+    private void run() {
+        long nextTick = System.nanoTime() + tickNanos;
+        while (!stopped) {
+            try {
+                long wait = nextTick - System.nanoTime();
+                RunEvent event = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                if (event != null) {
+                    handle(event);
+                }
+                if (System.nanoTime() - nextTick >= 0) {
+                    handle(new RunEvent.Tick());
+                    nextTick = System.nanoTime() + tickNanos;
+                }
+            } catch (InterruptedException e) {
+                return; // close() interrupts only once stopped is set
+            }
+        }
+    }
+
+    private void handle(RunEvent event) {
+        try {
+            state.on(event);
+        } catch (RuntimeException e) {
+            onBug.accept(e);
+            try {
+                state.on(new RunEvent.RunFailed("the coordinator failed while handling " + event.getClass().getSimpleName() + ": " + e));
+            } catch (RuntimeException again) {
+                onBug.accept(again);
+            }
+        }
+    }
+
+    /** Stops the thread after the event it is handling, if any, waiting a bounded time for it; later events are dropped. */
+    @Override
+    public void close() {
+        queue.add(new RunEvent.Tick()); // wakes the thread
+        stopped = true;
+        try {
+            thread.join(STOP_WAIT.toMillis());
+            if (thread.isAlive()) {
+                thread.interrupt();
+            }
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.chainrule.coordinator;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.StepReduction;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What happens to a run, as the threads that see it post it to the {@link CoordinatorLoop}: sessions
+ * post what their workers sent (once it passed every check that needs no run state), the training
+ * thread posts its steps and waits, the server posts its close. The loop's {@link RunState} decides
+ * what each means; the same events in the same order give the same decisions.
+ */
+sealed interface RunEvent {
+
+    /** A worker's Join that passed every check of the message itself; {@code previousId} is -1 when it names none. */
+    record Joining(WorkerSession session, String name, int previousId) implements RunEvent {
+    }
+
+    /** A session refused before its worker had an id: {@code who} ("worker 'a' at /127.0.0.1:5000"), {@code status} ("CODE: why"). */
+    record Refused(String who, String status) implements RunEvent {
+    }
+
+    /** Shard {@code shard}'s gradient of parameter {@code parameter} for step {@code step}, arrived whole and checked. */
+    record ParameterGradient(WorkerHandle worker, long step, int shard, int parameter, Tensor gradient) implements RunEvent {
+    }
+
+    /** Shard {@code shard} of step {@code step} arrived whole: its loss summed over {@code samples} samples. */
+    record ShardArrived(WorkerHandle worker, long step, int shard, double lossSum, int samples) implements RunEvent {
+    }
+
+    /** The worker's session ended ({@code why}, e.g. "closed its stream"); {@code brokeProtocol} when it was rejected. */
+    record WorkerGone(WorkerHandle worker, String why, boolean brokeProtocol) implements RunEvent {
+    }
+
+    /** The run fails with {@code message} (the first failure wins). */
+    record RunFailed(String message) implements RunEvent {
+    }
+
+    /** The training thread asks for step {@code step}: {@code batch} cut by {@code plan}; the mean loss completes {@code result}. */
+    record StepRequested(long step, int[] batch, ShardPlan plan, StepReduction reduction, CompletableFuture<Double> result)
+            implements RunEvent {
+    }
+
+    /** The training thread waits {@code patience}, until {@code deadlineNanos} (System.nanoTime()), for {@code count} live workers. */
+    record WorkersAwaited(int count, Duration patience, long deadlineNanos, CompletableFuture<Void> result) implements RunEvent {
+    }
+
+    /** The server closes after {@code totalSteps} were planned: every live worker is sent Stop; {@code done} completes after. */
+    record Closing(long totalSteps, CompletableFuture<Void> done) implements RunEvent {
+    }
+
+    /** Time passes: silent workers are dropped and deadlines checked. */
+    record Tick() implements RunEvent {
+    }
+}

@@ -1,0 +1,295 @@
+package dev.chainrule.coordinator;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.proto.v1.CoordinatorMessage;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * The run's state and every decision about it: the live workers in join order, the step in progress
+ * ({@link StepInProgress}), whether the run has failed or closed. Each {@link RunEvent} is handled by
+ * {@link #on}, on the event loop's thread, which alone touches this state (no lock guards it); the
+ * decisions go out as messages on the workers' outboxes, lines to the event consumer, and the
+ * training thread's results.
+ *
+ * <p>Workers come and go: a worker may join whenever fewer than {@code capacity} are live (a
+ * replacement when one is gone); it takes shards from the next step, or at once when shards of the
+ * step in progress have no worker. Worker ids count up from 0 and are never reused. A worker is
+ * removed when its session ends (the stream broke or was completed, it left, or it broke the
+ * protocol) or when it has sent nothing for the heartbeat timeout (checked at every tick; its session
+ * then ends with DEADLINE_EXCEEDED); the step in progress reassigns its shards. Joins after the first
+ * step, every removal and every worker refused are reported, one line each, to the event consumer.
+ */
+final class RunState {
+    private final int capacity;
+    private final Duration heartbeatTimeout;
+    private final Clock clock;
+    private final CoordinatorSettings settings;
+    private final CoordinatorMetrics metrics;
+    private final List<Tensor> parameters;
+    private final WeightsSender weights;
+    private final IntFunction<CoordinatorMessage> welcome;
+    private final Consumer<String> events;
+    private final List<WorkerHandle> live = new ArrayList<>();
+    /** Every admitted session by worker id, kept after it ends, so that an old id is told apart from one never given out. */
+    private final Map<Integer, WorkerSession> admitted = new HashMap<>();
+    private final List<RunEvent.WorkersAwaited> awaited = new ArrayList<>();
+    private int nextId;
+    private boolean closed;
+    private volatile String failure;
+    private volatile int liveCount;
+    private volatile long stepsCompleted;
+    private String lastWorkerLost;
+    private StepInProgress current;
+
+    /**
+     * The state of a run whose workers compute gradients of {@code parameters} (sent out through
+     * {@code weights}); at most {@code settings.expectedWorkers()} live at once; each admitted worker
+     * is sent {@code welcome.apply(id)} first; joins and losses are reported to {@code events}; silence
+     * is timed by {@code clock}.
+     */
+    RunState(CoordinatorSettings settings, List<Tensor> parameters, WeightsSender weights, IntFunction<CoordinatorMessage> welcome,
+            Clock clock, Consumer<String> events, CoordinatorMetrics metrics) {
+        this.settings = settings;
+        this.capacity = settings.expectedWorkers();
+        this.heartbeatTimeout = settings.heartbeatTimeout();
+        this.parameters = List.copyOf(parameters);
+        this.weights = weights;
+        this.welcome = welcome;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.events = Objects.requireNonNull(events, "events");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** Handles one event. */
+    void on(RunEvent event) {
+        if (event instanceof RunEvent.Joining j) {
+            join(j);
+        } else if (event instanceof RunEvent.Refused r) {
+            report(r.who() + " was refused (" + r.status() + ")");
+        } else if (event instanceof RunEvent.ParameterGradient g) {
+            if (current != null && current.step() == g.step()) {
+                current.gradient(g.worker(), g.shard(), g.parameter(), g.gradient());
+            }
+        } else if (event instanceof RunEvent.ShardArrived a) {
+            shardArrived(a);
+        } else if (event instanceof RunEvent.WorkerGone g) {
+            remove(g.worker(), g.why(), g.brokeProtocol());
+        } else if (event instanceof RunEvent.RunFailed f) {
+            fail(f.message());
+        } else if (event instanceof RunEvent.StepRequested s) {
+            startStep(s);
+        } else if (event instanceof RunEvent.WorkersAwaited w) {
+            awaited.add(w);
+            settleAwaits();
+        } else if (event instanceof RunEvent.Closing c) {
+            close(c);
+        } else if (event instanceof RunEvent.Tick) {
+            tick();
+        } else {
+            throw new IllegalArgumentException("unknown event " + event);
+        }
+    }
+
+    /** How many workers are live now; readable from any thread. */
+    int liveCount() {
+        return liveCount;
+    }
+
+    /** The number of the step after the last one that sealed (counting those before a resumed run's first); readable from any thread. */
+    long stepsCompleted() {
+        return stepsCompleted;
+    }
+
+    /** Why the run failed, or null; readable from any thread. */
+    String failure() {
+        return failure;
+    }
+
+    private void join(RunEvent.Joining j) {
+        WorkerSession session = j.session();
+        if (session.ended()) {
+            return; // gone before it was admitted
+        }
+        try {
+            if (closed || failure != null) {
+                throw ProtocolException.exhausted("the run is over: " + (failure != null ? failure : "the coordinator is closing"));
+            }
+            if (live.size() >= capacity) {
+                throw ProtocolException.exhausted("the run already has " + live.size() + " workers (expected: at most " + capacity + ")");
+            }
+            if (j.previousId() >= 0) {
+                checkPrevious(j.previousId(), session.who());
+            }
+        } catch (ProtocolException e) {
+            report(session.refuse(e.status()));
+            return;
+        }
+        WorkerHandle worker = new WorkerHandle(nextId++, j.name(), session.outbox(), clock);
+        admitted.put(worker.id(), session);
+        worker.assign(current == null ? WorkerHandle.Duty.NONE : current.idleDuty());
+        session.admitted(worker);
+        session.outbox().send(welcome.apply(worker.id()));
+        live.add(worker);
+        liveCount = live.size();
+        String event = null;
+        if (current != null) {
+            event = current.workerJoined(worker);
+            if (event == null) {
+                event = worker.label() + " joined " + (current.ended() ? "after" : "during") + " step " + current.step()
+                        + "; it takes shards from step " + (current.step() + 1);
+            }
+        }
+        report(event);
+        settleAwaits();
+        if (session.ended()) {
+            remove(worker, session.endReason(), false); // it ended while being admitted, before it knew its worker
+        }
+    }
+
+    /** A reconnecting worker's earlier id must be one this run gave out, to a session that has ended. */
+    private void checkPrevious(int previous, String who) throws ProtocolException {
+        WorkerSession earlier = admitted.get(previous);
+        if (earlier == null) {
+            int highest = nextId - 1;
+            throw ProtocolException.notFound(who + " rejoins as worker " + previous + ", an id this run never gave out (expected: "
+                    + (highest < 0 ? "no previous_worker_id, since no worker has joined yet" : "an id from 0 to " + highest) + ")");
+        }
+        if (earlier.isOpen()) {
+            throw ProtocolException.precondition(who + " rejoins as worker " + previous + ", but " + earlier.label()
+                    + "'s session is still open (expected: the id of a worker whose session has ended)");
+        }
+    }
+
+    private void shardArrived(RunEvent.ShardArrived a) {
+        if (current != null && current.step() == a.step()) {
+            current.shardArrived(a.worker(), a.shard(), a.lossSum(), a.samples());
+            if (current.sealed()) {
+                stepsCompleted = current.step() + 1;
+            }
+        }
+    }
+
+    private void startStep(RunEvent.StepRequested request) {
+        if (failure != null || closed) {
+            request.result().completeExceptionally(new DistributedTrainingException(failure != null ? failure : "the coordinator is closed"));
+            return;
+        }
+        expireSilent();
+        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics);
+        current.start();
+    }
+
+    /**
+     * Removes {@code worker} if live (taking back its arrived shards too when it {@code brokeProtocol})
+     * and reports it. Does nothing for a worker already removed.
+     */
+    private void remove(WorkerHandle worker, String why, boolean brokeProtocol) {
+        if (!live.remove(worker)) {
+            return;
+        }
+        liveCount = live.size();
+        worker.markRemoved();
+        lastWorkerLost = worker.label() + " " + why;
+        if (closed || failure != null) {
+            if (brokeProtocol) {
+                report(lastWorkerLost); // a rejection is reported whatever the run's state; a worker going away at the end is not
+            }
+            return;
+        }
+        report(current == null ? lastWorkerLost + " before the first step" : current.workerLost(worker, why, live, brokeProtocol));
+    }
+
+    /** Fails the run with {@code message} (the first failure wins): the step in progress and whoever waits for workers fail. */
+    private void fail(String message) {
+        if (failure == null) {
+            failure = message;
+        }
+        if (current != null) {
+            current.fail(message);
+        }
+        settleAwaits();
+    }
+
+    private void tick() {
+        expireSilent();
+        long now = System.nanoTime();
+        if (current != null) {
+            current.checkDeadlines(now);
+        }
+        settleAwaits();
+    }
+
+    /**
+     * Removes every live worker that has sent nothing for longer than the heartbeat timeout, as a lost
+     * worker, and ends its session with DEADLINE_EXCEEDED.
+     */
+    private void expireSilent() {
+        for (WorkerHandle worker : List.copyOf(live)) {
+            Duration silence = worker.silence();
+            if (silence.compareTo(heartbeatTimeout) > 0) {
+                remove(worker, "sent nothing for " + Durations.describe(silence) + " (heartbeat timeout "
+                        + Durations.describe(heartbeatTimeout) + ")", false);
+                worker.outbox().fail(Status.DEADLINE_EXCEEDED.withDescription(worker.label() + " sent nothing (not even a heartbeat) for"
+                        + " longer than the heartbeat timeout of " + Durations.describe(heartbeatTimeout) + "; the coordinator dropped it"));
+            }
+        }
+    }
+
+    /** Completes each wait for workers that is met, has run out, or can no longer be met. */
+    private void settleAwaits() {
+        long now = System.nanoTime();
+        for (RunEvent.WorkersAwaited w : List.copyOf(awaited)) {
+            if (live.size() >= w.count()) {
+                w.result().complete(null);
+            } else if (failure != null || closed) {
+                w.result().completeExceptionally(new DistributedTrainingException(failure != null ? failure : "the coordinator is closed"));
+            } else if (now - w.deadlineNanos() >= 0) {
+                w.result().completeExceptionally(new DistributedTrainingException("waited " + Durations.describe(w.patience())
+                        + " for " + w.count() + " workers to join; " + live.size() + " joined" + (live.isEmpty() ? "" : ": " + live)));
+            } else {
+                continue;
+            }
+            awaited.remove(w);
+        }
+    }
+
+    /**
+     * Admits no more workers, fails a step still open, and sends every live worker Stop: finished when
+     * every one of {@code totalSteps} steps sealed and nothing failed, otherwise with the reason.
+     */
+    private void close(RunEvent.Closing closing) {
+        boolean finished = failure == null && stepsCompleted == closing.totalSteps();
+        String reason = finished ? "training finished after " + stepsCompleted + " steps"
+                : failure != null ? failure : "the coordinator closed after " + stepsCompleted + " of " + closing.totalSteps() + " steps";
+        closed = true;
+        if (current != null) {
+            current.fail(reason);
+        }
+        settleAwaits();
+        CoordinatorMessage stop = Messages.stop(reason, finished);
+        for (WorkerHandle worker : live) {
+            worker.outbox().finish(stop);
+        }
+        closing.done().complete(null);
+    }
+
+    private void report(String event) {
+        if (event != null) {
+            try {
+                events.accept(event);
+            } catch (RuntimeException e) {
+                // a failing log must not break a session or the run
+            }
+        }
+    }
+}
