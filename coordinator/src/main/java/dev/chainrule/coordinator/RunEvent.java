@@ -3,6 +3,7 @@ package dev.chainrule.coordinator;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
+import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -18,8 +19,8 @@ sealed interface RunEvent {
     record Joining(WorkerSession session, String name, int previousId) implements RunEvent {
     }
 
-    /** A session refused before its worker had an id: {@code who} ("worker 'a' at /127.0.0.1:5000"), {@code status} ("CODE: why"). */
-    record Refused(String who, String status) implements RunEvent {
+    /** A session whose worker had no id yet broke the protocol: it is refused with {@code status}. */
+    record Refused(WorkerSession session, Status status) implements RunEvent {
     }
 
     /** Shard {@code shard}'s gradient of parameter {@code parameter} for step {@code step}, arrived whole and checked. */
@@ -30,8 +31,11 @@ sealed interface RunEvent {
     record ShardArrived(WorkerHandle worker, long step, int shard, double lossSum, int samples) implements RunEvent {
     }
 
-    /** The worker's session ended ({@code why}, e.g. "closed its stream"); {@code brokeProtocol} when it was rejected. */
-    record WorkerGone(WorkerHandle worker, String why, boolean brokeProtocol) implements RunEvent {
+    /**
+     * The worker's session ended ({@code why}, e.g. "closed its stream"); {@code rejection} is the
+     * status the session ends with when the worker broke the protocol, else null.
+     */
+    record WorkerGone(WorkerHandle worker, String why, Status rejection) implements RunEvent {
     }
 
     /** The run fails with {@code message} (the first failure wins). */

@@ -75,7 +75,7 @@ final class RunState {
         if (event instanceof RunEvent.Joining j) {
             join(j);
         } else if (event instanceof RunEvent.Refused r) {
-            report(r.who() + " was refused (" + r.status() + ")");
+            report(r.session().refuse(r.status()));
         } else if (event instanceof RunEvent.ParameterGradient g) {
             if (current != null && current.step() == g.step()) {
                 current.gradient(g.worker(), g.shard(), g.parameter(), g.gradient());
@@ -83,7 +83,10 @@ final class RunState {
         } else if (event instanceof RunEvent.ShardArrived a) {
             shardArrived(a);
         } else if (event instanceof RunEvent.WorkerGone g) {
-            remove(g.worker(), g.why(), g.brokeProtocol());
+            remove(g.worker(), g.why(), g.rejection() != null);
+            if (g.rejection() != null) {
+                g.worker().outbox().fail(g.rejection()); // after the line that says why
+            }
         } else if (event instanceof RunEvent.RunFailed f) {
             fail(f.message());
         } else if (event instanceof RunEvent.StepRequested s) {
@@ -121,16 +124,17 @@ final class RunState {
             return; // gone before it was admitted
         }
         try {
+            if (j.previousId() >= 0) {
+                checkPrevious(j.previousId(), session.who());
+            }
             if (closed || failure != null) {
                 throw ProtocolException.exhausted("the run is over: " + (failure != null ? failure : "the coordinator is closing"));
             }
             if (live.size() >= capacity) {
                 throw ProtocolException.exhausted("the run already has " + live.size() + " workers (expected: at most " + capacity + ")");
             }
-            if (j.previousId() >= 0) {
-                checkPrevious(j.previousId(), session.who());
-            }
         } catch (ProtocolException e) {
+            metrics.rejectedMessage(e.status().getCode().name());
             report(session.refuse(e.status()));
             return;
         }

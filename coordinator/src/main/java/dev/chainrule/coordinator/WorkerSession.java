@@ -174,12 +174,12 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     }
 
     /**
-     * The loop refused this session's Join with {@code status}: the session ends with it. Returns the
-     * line to report ("worker 'a' at /127.0.0.1:5000 was refused (RESOURCE_EXHAUSTED: …)").
+     * Ends the session with {@code status}, before its worker had an id (a bad first message, or a
+     * Join the loop refused); called by the loop. Returns the line to report ("worker 'a' at
+     * /127.0.0.1:5000 was refused (RESOURCE_EXHAUSTED: …)").
      */
     String refuse(Status status) {
         ended = true;
-        service.metrics().rejectedMessage(status.getCode().name());
         outbox.fail(status);
         return who() + " at " + peer + " was refused (" + describe(status) + ")";
     }
@@ -312,25 +312,25 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     }
 
     /**
-     * Ends the session with {@code status}: the worker is removed, everything it sent of the step in
-     * progress is taken back and its shards go to others, and with {@code failRun}, the run fails.
-     * The loop reports it in one line, as it does a Join refused before the worker had an id.
+     * Ends the session with {@code status}: nothing more of it is read; the loop reports it in one
+     * line and then ends the stream with the status; the worker is removed, everything it sent of the
+     * step in progress is taken back and its shards go to others, and with {@code failRun}, the run
+     * fails.
      */
     private void reject(Status status, boolean failRun) {
         ended = true;
         endReason = "broke the protocol (" + describe(status) + ")";
         service.metrics().rejectedMessage(status.getCode().name());
         assembly = null;
-        outbox.fail(status);
         WorkerHandle w = worker;
         if (w == null) {
-            service.loop().post(new RunEvent.Refused(who() + " at " + peer, describe(status)));
+            service.loop().post(new RunEvent.Refused(this, status));
             return;
         }
         if (failRun) {
             service.loop().post(new RunEvent.RunFailed(w.label() + ": " + status.getDescription()));
         }
-        service.loop().post(new RunEvent.WorkerGone(w, endReason, true));
+        service.loop().post(new RunEvent.WorkerGone(w, endReason, status));
     }
 
     private void end(String why) {
@@ -340,7 +340,7 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         ended = true;
         WorkerHandle w = worker;
         if (w != null) {
-            service.loop().post(new RunEvent.WorkerGone(w, why, false));
+            service.loop().post(new RunEvent.WorkerGone(w, why, null));
         }
     }
 

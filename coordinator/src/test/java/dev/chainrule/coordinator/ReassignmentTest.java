@@ -287,7 +287,7 @@ class ReassignmentTest {
         }
 
         void lose(WorkerHandle worker, String why, boolean brokeProtocol) {
-            state.on(new RunEvent.WorkerGone(worker, why, brokeProtocol));
+            state.on(new RunEvent.WorkerGone(worker, why, brokeProtocol ? Status.INVALID_ARGUMENT.withDescription("…") : null));
         }
 
         void clearStreams() {
