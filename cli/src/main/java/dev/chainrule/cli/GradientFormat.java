@@ -14,9 +14,9 @@ enum GradientFormat {
         @Override
         String render(Gradient gradient) {
             StringJoiner lines = new StringJoiner(System.lineSeparator());
-            lines.add("f = " + number(gradient.value()));
+            lines.add("f = " + unsigned(gradient.value()));
             for (Map.Entry<String, Double> partial : gradient.partials().entrySet()) {
-                lines.add("∂f/∂" + partial.getKey() + " = " + number(partial.getValue()));
+                lines.add("∂f/∂" + partial.getKey() + " = " + unsigned(partial.getValue()));
             }
             return lines.toString();
         }
@@ -25,23 +25,22 @@ enum GradientFormat {
     JSON {
         @Override
         String render(Gradient gradient) {
-            StringJoiner partials = new StringJoiner(", ", "{", "}");
-            for (Map.Entry<String, Double> partial : gradient.partials().entrySet()) {
-                partials.add(quote(partial.getKey()) + ": " + number(partial.getValue()));
-            }
-            return "{\"value\": " + number(gradient.value()) + ", \"gradient\": " + partials + "}";
+            return OneLineJson.write(json -> {
+                json.writeStartObject();
+                json.writeNumberProperty("value", unsigned(gradient.value()));
+                json.writeObjectPropertyStart("gradient");
+                gradient.partials().forEach((name, partial) -> json.writeNumberProperty(name, unsigned(partial)));
+                json.writeEndObject();
+                json.writeEndObject();
+            });
         }
     };
 
     /** The text to print (no trailing line break). */
     abstract String render(Gradient gradient);
 
-    private static String number(double value) {
-        return Double.toString(value + 0.0); // x + 0.0 turns −0.0 into 0.0 and leaves every other value alone
-    }
-
-    /** A JSON string; variable names never need escapes, but quotes and backslashes would get them. */
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    /** {@code value}, but 0.0 for −0.0: x + 0.0 turns −0.0 into 0.0 and leaves every other value alone. */
+    private static double unsigned(double value) {
+        return value + 0.0;
     }
 }

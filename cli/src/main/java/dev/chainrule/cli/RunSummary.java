@@ -5,7 +5,7 @@ import dev.chainrule.weights.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Locale;
+import tools.jackson.core.JsonGenerator;
 
 /** The {@code --metrics-out} file: one JSON object summarising a training run. */
 final class RunSummary {
@@ -14,11 +14,16 @@ final class RunSummary {
 
     /** The summary as one line of JSON. */
     static String json(TrainingResult result) {
-        return String.format(Locale.ROOT,
-                "{\"steps\": %d, \"epochs\": %s, \"train_loss\": %s, \"test_accuracy\": %s, \"wall_seconds\": %s,"
-                        + " \"samples_per_second\": %s}",
-                result.steps(), number(result.epochs()), number(result.trainLoss()), number(result.test().accuracy()),
-                number(result.wallSeconds()), number(result.samplesPerSecond()));
+        return OneLineJson.write(json -> {
+            json.writeStartObject();
+            json.writeNumberProperty("steps", result.steps());
+            number(json, "epochs", result.epochs());
+            number(json, "train_loss", result.trainLoss());
+            number(json, "test_accuracy", result.test().accuracy());
+            number(json, "wall_seconds", result.wallSeconds());
+            number(json, "samples_per_second", result.samplesPerSecond());
+            json.writeEndObject();
+        });
     }
 
     /** Writes {@link #json} and a newline to {@code file}, atomically. */
@@ -28,7 +33,11 @@ final class RunSummary {
     }
 
     /** A JSON number; JSON has no NaN or infinity, so those become null. */
-    private static String number(double value) {
-        return Double.isFinite(value) ? Double.toString(value) : "null";
+    private static void number(JsonGenerator json, String name, double value) {
+        if (Double.isFinite(value)) {
+            json.writeNumberProperty(name, value);
+        } else {
+            json.writeNullProperty(name);
+        }
     }
 }

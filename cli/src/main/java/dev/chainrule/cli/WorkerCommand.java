@@ -3,7 +3,7 @@ package dev.chainrule.cli;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.worker.ChannelSecurity;
-import dev.chainrule.worker.Worker;
+import dev.chainrule.worker.ReconnectingSessionRunner;
 import dev.chainrule.worker.WorkerException;
 import dev.chainrule.worker.WorkerResult;
 import dev.chainrule.worker.WorkerStats;
@@ -93,10 +93,10 @@ public final class WorkerCommand implements Callable<Integer> {
         ChannelSecurity channelSecurity = security.channelSecurity(err);
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
-        WorkerSessions.Outcome outcome;
+        ReconnectingSessionRunner.Outcome outcome;
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out, "worker", workerName)) {
             WorkerMetrics metrics = new WorkerMetrics(endpoint.registry());
-            outcome = new WorkerSessions(connectTimeout, reconnectTimeout, line -> {
+            outcome = new ReconnectingSessionRunner(connectTimeout, reconnectTimeout, line -> {
                 err.println(workerName + ": " + line);
                 err.flush();
             }).run(attempt -> session(channelSecurity, train, workerName, metrics, attempt));
@@ -113,10 +113,10 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
     private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerMetrics metrics,
-            WorkerSessions.Attempt attempt) throws InterruptedException {
+            ReconnectingSessionRunner.Attempt attempt) throws InterruptedException {
         ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            return attempt.run(new Worker(attempt.watch(channel), train, workerName, attempt.connectTimeout(), metrics));
+            return attempt.run(channel, train, workerName, metrics);
         } catch (WorkerException e) {
             // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
             String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");

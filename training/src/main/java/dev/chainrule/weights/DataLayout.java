@@ -45,6 +45,6 @@ final class DataLayout {
     }
 
     private static String describe(TensorEntry t) {
-        return "tensor " + JsonWriter.quoteExcerpt(t.name()) + " at bytes [" + t.begin() + ", " + t.end() + ")";
+        return "tensor " + JsonQuotes.quoteExcerpt(t.name()) + " at bytes [" + t.begin() + ", " + t.end() + ")";
     }
 }

@@ -4,6 +4,7 @@ import static dev.chainrule.weights.SafetensorsHeader.METADATA_KEY;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.chainrule.autodiff.Shape;
+import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import tools.jackson.core.JsonGenerator;
 
 /**
  * Converts between a {@link SafetensorsHeader} and the header bytes of a file: compact UTF-8 JSON,
@@ -42,25 +44,29 @@ final class HeaderCodec {
 
     /** The header bytes, padded with spaces to a multiple of {@value #ALIGNMENT}. */
     static byte[] encode(SafetensorsHeader header) {
-        JsonWriter json = new JsonWriter().beginObject();
-        if (!header.metadata().isEmpty()) {
-            json.key(METADATA_KEY).beginObject();
-            header.metadata().forEach((key, value) -> json.key(key).value(value));
-            json.endObject();
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        try (JsonGenerator json = HeaderJson.generator(text)) {
+            json.writeStartObject();
+            if (!header.metadata().isEmpty()) {
+                json.writeObjectPropertyStart(METADATA_KEY);
+                header.metadata().forEach(json::writeStringProperty);
+                json.writeEndObject();
+            }
+            for (TensorEntry t : header.tensors().values()) {
+                int[] dims = t.shape().dims();
+                json.writeObjectPropertyStart(t.name());
+                json.writeStringProperty("dtype", t.dtype().name());
+                json.writeName("shape").writeArray(dims, 0, dims.length);
+                json.writeName("data_offsets").writeArray(new long[] {t.begin(), t.end()}, 0, 2);
+                json.writeEndObject();
+            }
+            json.writeEndObject();
         }
-        for (TensorEntry t : header.tensors().values()) {
-            long[] dims = Arrays.stream(t.shape().dims()).asLongStream().toArray();
-            json.key(t.name()).beginObject()
-                    .key("dtype").value(t.dtype().name())
-                    .key("shape").value(dims)
-                    .key("data_offsets").value(new long[] {t.begin(), t.end()})
-                    .endObject();
+        int padded = (text.size() + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        while (text.size() < padded) {
+            text.write(' ');
         }
-        byte[] text = json.endObject().toString().getBytes(UTF_8);
-        int padded = (text.length + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-        byte[] out = Arrays.copyOf(text, padded);
-        Arrays.fill(out, text.length, padded, (byte) ' ');
-        return out;
+        return text.toByteArray();
     }
 
     /**
@@ -71,15 +77,15 @@ final class HeaderCodec {
      * Errors name {@code source}.
      */
     static SafetensorsHeader decode(byte[] bytes, String source) {
-        String text = utf8(bytes, source);
+        requireUtf8(bytes, source);
         Map<String, TensorEntry> tensors = new LinkedHashMap<>();
         Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
         try {
-            if (!text.stripLeading().startsWith("{")) {
-                throw new WeightsFileException(source, "the header is " + describe(JsonReader.parse(text))
+            if (!startsWithObject(bytes)) {
+                throw new WeightsFileException(source, "the header is " + describe(HeaderJson.parse(bytes))
                         + " (expected: a JSON object)");
             }
-            JsonReader.parseMembers(text, MAX_TENSORS + 1, (name, value) -> {
+            HeaderJson.parseMembers(bytes, MAX_TENSORS + 1, (name, value) -> {
                 if (name.equals(METADATA_KEY)) {
                     metadata.put(name, metadata(value, source));
                 } else if (tensors.size() == MAX_TENSORS) {
@@ -89,18 +95,29 @@ final class HeaderCodec {
                     tensors.put(name, tensor(name, value, source));
                 }
             });
-        } catch (JsonReader.SyntaxError e) {
-            int at = e.position();
-            int headerByte = text.substring(0, at).getBytes(UTF_8).length;
-            String near = text.substring(Math.max(0, at - CONTEXT), Math.min(text.length(), at + CONTEXT));
-            throw new WeightsFileException(source, "malformed JSON header at byte " + headerByte + " of the header (byte "
-                    + (SafetensorsReader.PREFIX_BYTES + headerByte) + " of the file): " + e.getMessage()
-                    + ", near " + JsonWriter.quote(near));
+        } catch (HeaderJson.SyntaxError e) {
+            int at = (int) e.position();
+            String before = new String(bytes, 0, at, UTF_8);
+            String after = new String(bytes, at, bytes.length - at, UTF_8);
+            String near = before.substring(Math.max(0, before.length() - CONTEXT)) + after.substring(0, Math.min(after.length(), CONTEXT));
+            throw new WeightsFileException(source, "malformed JSON header at byte " + at + " of the header (byte "
+                    + (SafetensorsReader.PREFIX_BYTES + at) + " of the file): " + e.getMessage()
+                    + ", near " + JsonQuotes.quote(near));
         }
         return new SafetensorsHeader(tensors, metadata.getOrDefault(METADATA_KEY, Map.of()));
     }
 
-    private static String utf8(byte[] bytes, String source) {
+    /** Whether the first byte that is not JSON whitespace opens an object. */
+    private static boolean startsWithObject(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return b == '{';
+            }
+        }
+        return false;
+    }
+
+    private static void requireUtf8(byte[] bytes, String source) {
         CharsetDecoder decoder = UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -117,19 +134,18 @@ final class HeaderCodec {
             throw new WeightsFileException(source, "the header is not valid UTF-8 at byte " + in.position()
                     + " of the header (byte " + (SafetensorsReader.PREFIX_BYTES + in.position()) + " of the file)");
         }
-        return new String(bytes, UTF_8);
     }
 
     private static Map<String, String> metadata(Object value, String source) {
         if (!(value instanceof Map<?, ?> members)) {
-            throw new WeightsFileException(source, JsonWriter.quote(METADATA_KEY) + " is " + describe(value)
+            throw new WeightsFileException(source, JsonQuotes.quote(METADATA_KEY) + " is " + describe(value)
                     + " (expected: an object of strings)");
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<?, ?> member : members.entrySet()) {
             String key = (String) member.getKey();
             if (!(member.getValue() instanceof String s)) {
-                throw new WeightsFileException(source, JsonWriter.quote(METADATA_KEY) + ": " + JsonWriter.quoteExcerpt(key)
+                throw new WeightsFileException(source, JsonQuotes.quote(METADATA_KEY) + ": " + JsonQuotes.quoteExcerpt(key)
                         + " is " + describe(member.getValue()) + " (expected: a string)");
             }
             metadata.put(key, s);
@@ -138,14 +154,14 @@ final class HeaderCodec {
     }
 
     private static TensorEntry tensor(String name, Object value, String source) {
-        String what = "tensor " + JsonWriter.quoteExcerpt(name);
+        String what = "tensor " + JsonQuotes.quoteExcerpt(name);
         if (!(value instanceof Map<?, ?> fields)) {
             throw new WeightsFileException(source, what + " is " + describe(value)
                     + " (expected: an object with dtype, shape and data_offsets)");
         }
         for (Object key : fields.keySet()) {
             if (!FIELDS.contains(key)) {
-                throw new WeightsFileException(source, what + " has the unexpected key " + JsonWriter.quoteExcerpt((String) key)
+                throw new WeightsFileException(source, what + " has the unexpected key " + JsonQuotes.quoteExcerpt((String) key)
                         + " (expected: dtype, shape, data_offsets)");
             }
         }
@@ -154,7 +170,7 @@ final class HeaderCodec {
             throw new WeightsFileException(source, what + ": dtype is " + describe(dtypeName) + " (expected: a string)");
         }
         SafetensorsDType dtype = SafetensorsDType.fromName(s).orElseThrow(() -> new WeightsFileException(source,
-                what + ": unknown dtype " + JsonWriter.quoteExcerpt(s) + " (safetensors dtypes: "
+                what + ": unknown dtype " + JsonQuotes.quoteExcerpt(s) + " (safetensors dtypes: "
                         + Arrays.toString(SafetensorsDType.values()) + ")"));
         long[] dims = integers(fields, "shape", Integer.MAX_VALUE, what, source);
         if (dims.length > MAX_RANK) {
@@ -210,7 +226,7 @@ final class HeaderCodec {
         if (value == null) {
             return "null";
         } else if (value instanceof String s) {
-            return "the string " + JsonWriter.quoteExcerpt(s);
+            return "the string " + JsonQuotes.quoteExcerpt(s);
         } else if (value instanceof BigInteger || value instanceof BigDecimal) {
             return "the number " + value;
         } else if (value instanceof Boolean) {

@@ -1,5 +1,6 @@
 package dev.chainrule.weights;
 
+import dev.chainrule.autodiff.HalfFloats;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Optional;
@@ -98,12 +99,12 @@ public enum SafetensorsDType {
             }
             case F16 -> {
                 for (int i = from; i < end; i++) {
-                    dst[i] = HalfFloats.f16ToFloat(src.getShort());
+                    dst[i] = HalfFloats.float16BitsToFloat(src.getShort());
                 }
             }
             case BF16 -> {
                 for (int i = from; i < end; i++) {
-                    dst[i] = HalfFloats.bf16ToFloat(src.getShort());
+                    dst[i] = HalfFloats.bfloat16BitsToFloat(src.getShort());
                 }
             }
             default -> throw new IllegalStateException(name() + " is not readable as float32");

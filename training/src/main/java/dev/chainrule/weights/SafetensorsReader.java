@@ -71,7 +71,7 @@ final class SafetensorsReader {
         List<String> unreadable = new ArrayList<>();
         for (TensorEntry t : header.tensors().values()) {
             if (!t.dtype().readableAsFloat32()) {
-                unreadable.add("tensor " + JsonWriter.quoteExcerpt(t.name()) + " has dtype " + t.dtype()
+                unreadable.add("tensor " + JsonQuotes.quoteExcerpt(t.name()) + " has dtype " + t.dtype()
                         + ", which cannot be read as float32 (readable: " + SafetensorsDType.readableNames() + ")");
             }
         }

@@ -59,14 +59,14 @@ final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor name : null (expected: a string)");
         }
         if (name.equals(SafetensorsHeader.METADATA_KEY)) {
-            throw new IllegalArgumentException("tensor name : " + JsonWriter.quote(name)
+            throw new IllegalArgumentException("tensor name : " + JsonQuotes.quote(name)
                     + " (expected: any name but the reserved " + SafetensorsHeader.METADATA_KEY + ")");
         }
         if (t == null) {
-            throw new IllegalArgumentException("tensor " + JsonWriter.quote(name) + " : null (expected: a tensor)");
+            throw new IllegalArgumentException("tensor " + JsonQuotes.quote(name) + " : null (expected: a tensor)");
         }
         if (t.dtype() != DType.FLOAT32) {
-            throw new IllegalArgumentException("tensor " + JsonWriter.quote(name) + " is " + t.dtype()
+            throw new IllegalArgumentException("tensor " + JsonQuotes.quote(name) + " is " + t.dtype()
                     + " (expected: FLOAT32; convert it with to(DType.FLOAT32) first)");
         }
     }

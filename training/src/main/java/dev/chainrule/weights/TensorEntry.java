@@ -14,11 +14,11 @@ public record TensorEntry(String name, SafetensorsDType dtype, Shape shape, long
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
         if (begin < 0 || end < begin) {
-            throw new IllegalArgumentException("tensor " + JsonWriter.quote(name) + ": byte range [" + begin + ", " + end
+            throw new IllegalArgumentException("tensor " + JsonQuotes.quote(name) + ": byte range [" + begin + ", " + end
                     + ") (expected: 0 <= begin <= end)");
         }
         if (end - begin != byteLength(dtype, shape)) {
-            throw new IllegalArgumentException("tensor " + JsonWriter.quote(name) + ": byte range [" + begin + ", " + end
+            throw new IllegalArgumentException("tensor " + JsonQuotes.quote(name) + ": byte range [" + begin + ", " + end
                     + ") does not hold shape " + shape + " of " + dtype + " (expected: " + byteLength(dtype, shape) + " bytes)");
         }
     }

@@ -30,7 +30,7 @@ public final class WeightsValidator {
     public static List<String> problems(SafetensorsHeader header, Map<String, Shape> expected) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, Shape> e : expected.entrySet()) {
-            String name = JsonWriter.quoteExcerpt(e.getKey());
+            String name = JsonQuotes.quoteExcerpt(e.getKey());
             TensorEntry found = header.tensors().get(e.getKey());
             if (found == null) {
                 problems.add("missing tensor " + name + " of shape " + e.getValue());
@@ -45,7 +45,7 @@ public final class WeightsValidator {
         }
         for (TensorEntry found : header.tensors().values()) {
             if (!expected.containsKey(found.name())) {
-                problems.add("unexpected tensor " + JsonWriter.quoteExcerpt(found.name()) + " of shape " + found.shape());
+                problems.add("unexpected tensor " + JsonQuotes.quoteExcerpt(found.name()) + " of shape " + found.shape());
             }
         }
         return problems;

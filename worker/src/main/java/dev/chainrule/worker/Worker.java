@@ -58,6 +58,7 @@ public final class Worker {
     private final String name;
     private final Duration connectTimeout;
     private final WorkerMetrics metrics;
+    private final Runnable onWelcome;
     private final AtomicBoolean started = new AtomicBoolean();
     /** The buffers of one shard's graph and gradients, recycled from shard to shard. */
     private final Workspace workspace = new Workspace();
@@ -84,6 +85,12 @@ public final class Worker {
      * {@link #stats}' compute and communication times.
      */
     public Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics) {
+        this(channel, train, name, connectTimeout, metrics, () -> { });
+    }
+
+    /** As above, calling {@code onWelcome} on the {@link #run} thread when the coordinator's Welcome arrives. */
+    Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Runnable onWelcome) {
+        this.onWelcome = Objects.requireNonNull(onWelcome, "onWelcome");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.channel = Objects.requireNonNull(channel, "channel");
         this.train = Objects.requireNonNull(train, "train");
@@ -145,6 +152,7 @@ public final class Worker {
         if (!first.hasWelcome()) {
             throw new ProtocolViolation("the first message is " + kind(first) + " (expected: welcome)");
         }
+        onWelcome.run();
         Welcome welcome = first.getWelcome();
         Mlp model = Mlp.initialized(spec(welcome), activation(welcome), 0);
         long heartbeatMillis = positive(welcome.getConfig().getHeartbeatIntervalMillis(), "heartbeat_interval_millis");

@@ -1,28 +1,18 @@
-package dev.chainrule.cli;
+package dev.chainrule.worker;
 
-import dev.chainrule.proto.v1.CoordinatorMessage;
-import dev.chainrule.worker.Worker;
-import dev.chainrule.worker.WorkerException;
-import dev.chainrule.worker.WorkerResult;
-import dev.chainrule.worker.WorkerStats;
-import io.grpc.CallOptions;
+import dev.chainrule.data.Dataset;
+import dev.chainrule.metrics.WorkerMetrics;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * A worker's sessions with its coordinator, one after the other, until one ends with
- * Stop(finished=true): {@code chainrule worker} reconnects by itself when its coordinator goes away
- * (is killed, restarts from its checkpoint, fails the run) and joins the run again as a new worker.
+ * The worker's reconnect policy: runs a worker's sessions with its coordinator, one after the other,
+ * until one ends with Stop(finished=true), so that a worker reconnects by itself when its coordinator
+ * goes away (is killed, restarts from its checkpoint, fails the run) and joins the run again as a new
+ * worker.
  *
  * <ul>
  *   <li>Until the worker has joined a run once (received a Welcome), it makes one attempt, which
@@ -39,11 +29,15 @@ import java.util.function.LongSupplier;
  *       before giving it a shard does not restart the count, so a run that cannot go on ends.
  * </ul>
  *
- * <p>Lifecycle: construct, then {@link #run} once on the worker's thread. The log receives one line
- * when the coordinator is lost and one when the worker joins again, from the worker's thread and
- * from gRPC threads.
+ * <p>A session has joined the run when its {@link Worker} received the coordinator's Welcome, which
+ * the worker reports itself as the first message of its session ({@link Attempt#run}).
+ *
+ * <p>Lifecycle and threading: construct, then {@link #run} once; it runs every session on the
+ * calling thread, one at a time, and returns or throws when the policy above says so. The log
+ * receives one line when the coordinator is lost and one when the worker joins again, both on that
+ * thread.
  */
-final class WorkerSessions {
+public final class ReconnectingSessionRunner {
     /** The pause after the first failed attempt; it doubles after each, up to {@link #MAX_BACKOFF}. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
     /** The longest pause between two attempts. */
@@ -61,7 +55,7 @@ final class WorkerSessions {
 
     /** One session: a new channel to the coordinator and a new {@link Worker} on it, run through {@link Attempt#run}. */
     @FunctionalInterface
-    interface Session {
+    public interface Session {
         /**
          * Runs one session, waiting at most {@link Attempt#connectTimeout()} for the coordinator.
          *
@@ -72,7 +66,8 @@ final class WorkerSessions {
 
     /** Pauses between attempts (a fake one in tests). */
     @FunctionalInterface
-    interface Sleeper {
+    public interface Sleeper {
+        /** Returns after {@code duration}. */
         void sleep(Duration duration) throws InterruptedException;
     }
 
@@ -83,11 +78,11 @@ final class WorkerSessions {
      * @param total what the worker did over all sessions
      * @param sessions how many sessions joined the run (received a Welcome)
      */
-    record Outcome(WorkerResult last, WorkerStats total, int sessions) {
+    public record Outcome(WorkerResult last, WorkerStats total, int sessions) {
     }
 
     /** One attempt: how long it may wait for the coordinator, and what it saw. */
-    static final class Attempt {
+    public static final class Attempt {
         private final Duration connectTimeout;
         private final Runnable onWelcome;
         private volatile boolean welcomed;
@@ -99,17 +94,18 @@ final class WorkerSessions {
         }
 
         /** How long this attempt's worker may wait for the coordinator: its connect timeout. */
-        Duration connectTimeout() {
+        public Duration connectTimeout() {
             return connectTimeout;
         }
 
-        /** {@code channel}, watched for the coordinator's Welcome: give the worker this one. */
-        Channel watch(Channel channel) {
-            return ClientInterceptors.intercept(channel, new WelcomeWatch());
-        }
-
-        /** Runs {@code worker}, keeping its figures even when it fails. */
-        WorkerResult run(Worker worker) {
+        /**
+         * Runs a {@link Worker} on {@code channel} (which stays the caller's) with this attempt's
+         * connect timeout, noting when it is welcomed and keeping its figures even when it fails.
+         *
+         * @throws WorkerException as {@link Worker#run} does
+         */
+        public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics) {
+            Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed);
             try {
                 return worker.run();
             } finally {
@@ -122,7 +118,7 @@ final class WorkerSessions {
             stats = Objects.requireNonNull(figures, "figures");
         }
 
-        /** Notes that the coordinator welcomed the worker (called by the watch, or by tests). */
+        /** Notes that the coordinator welcomed the worker (called by the worker, or by tests). */
         void welcomed() {
             if (!welcomed) {
                 welcomed = true;
@@ -137,27 +133,6 @@ final class WorkerSessions {
         WorkerStats stats() {
             return stats;
         }
-
-        /** Calls {@link #welcomed} when a Welcome arrives on any call of the channel. */
-        private final class WelcomeWatch implements ClientInterceptor {
-            @Override
-            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-                    @Override
-                    public void start(Listener<R> listener, Metadata headers) {
-                        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-                            @Override
-                            public void onMessage(R message) {
-                                if (message instanceof CoordinatorMessage m && m.hasWelcome()) {
-                                    welcomed();
-                                }
-                                super.onMessage(message);
-                            }
-                        }, headers);
-                    }
-                };
-            }
-        }
     }
 
     private final Duration connectTimeout;
@@ -167,12 +142,13 @@ final class WorkerSessions {
     private final Sleeper sleeper;
 
     /** Sessions that wait {@code connectTimeout} for the first Welcome and reconnect for up to {@code reconnectTimeout}. */
-    WorkerSessions(Duration connectTimeout, Duration reconnectTimeout, Consumer<String> log) {
+    public ReconnectingSessionRunner(Duration connectTimeout, Duration reconnectTimeout, Consumer<String> log) {
         this(connectTimeout, reconnectTimeout, log, System::nanoTime, d -> Thread.sleep(d.toMillis()));
     }
 
     /** As above, with the clock and the pauses given (for tests). */
-    WorkerSessions(Duration connectTimeout, Duration reconnectTimeout, Consumer<String> log, LongSupplier nanoTime, Sleeper sleeper) {
+    public ReconnectingSessionRunner(Duration connectTimeout, Duration reconnectTimeout, Consumer<String> log, LongSupplier nanoTime,
+            Sleeper sleeper) {
         this.connectTimeout = requirePositive(connectTimeout, "connectTimeout");
         this.reconnectTimeout = requirePositive(reconnectTimeout, "reconnectTimeout");
         this.log = Objects.requireNonNull(log, "log");
@@ -187,7 +163,7 @@ final class WorkerSessions {
      * @throws WorkerException the first attempt's error when the worker never joined, or, after it
      *     has, that it gave up reconnecting (with the last attempt's error)
      */
-    Outcome run(Session session) throws InterruptedException {
+    public Outcome run(Session session) throws InterruptedException {
         WorkerStats total = NOTHING;
         int sessions = 0;
         boolean joined = false;
@@ -202,7 +178,7 @@ final class WorkerSessions {
                 long left = reconnectTimeout.toNanos() - (nanoTime.getAsLong() - outageStart);
                 if (left < MIN_ATTEMPT_WAIT.toNanos()) {
                     throw new WorkerException("gave up reconnecting to the coordinator after "
-                            + DurationConverter.describe(reconnectTimeout) + " and " + attempts + " attempt"
+                            + describe(reconnectTimeout) + " and " + attempts + " attempt"
                             + (attempts == 1 ? "" : "s") + "; the last one: " + why, failure);
                 }
                 wait = Duration.ofNanos(Math.min(ATTEMPT_WAIT.toNanos(), left));
@@ -251,6 +227,12 @@ final class WorkerSessions {
     private static WorkerStats add(WorkerStats a, WorkerStats b) {
         return new WorkerStats(a.steps() + b.steps(), a.shards() + b.shards(), a.samples() + b.samples(),
                 a.computeTime().plus(b.computeTime()), a.communicationTime().plus(b.communicationTime()));
+    }
+
+    /** {@code duration} as the command line's options write it: {@code 500ms}, {@code 1.5s}, {@code 60s}. */
+    private static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis < 1000 ? millis + "ms" : millis % 1000 == 0 ? millis / 1000 + "s" : millis / 1000.0 + "s";
     }
 
     private static Duration requirePositive(Duration value, String name) {

@@ -1,4 +1,4 @@
-package dev.chainrule.wire;
+package dev.chainrule.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -162,5 +162,31 @@ class HalfFloatsTest {
             assertTrue(Float.isNaN(HalfFloats.bfloat16BitsToFloat(HalfFloats.floatToBFloat16Bits(Float.intBitsToFloat(nan)))),
                     Integer.toHexString(nan));
         }
+    }
+
+    @Test
+    void float16DecodingKnownValuesAndNaNPayloads() {
+        assertEquals(1.0f, HalfFloats.float16BitsToFloat((short) 0x3c00));
+        assertEquals(-2.0f, HalfFloats.float16BitsToFloat((short) 0xc000));
+        assertEquals(65504.0f, HalfFloats.float16BitsToFloat((short) 0x7bff));
+        assertEquals(0x1p-24f, HalfFloats.float16BitsToFloat((short) 0x0001));
+        assertEquals(0x1p-14f, HalfFloats.float16BitsToFloat((short) 0x0400));
+        assertEquals(bits(-0.0f), bits(HalfFloats.float16BitsToFloat((short) 0x8000)));
+        assertEquals(Float.NEGATIVE_INFINITY, HalfFloats.float16BitsToFloat((short) 0xfc00));
+        for (int h = 0x7c01; h < 1 << 16; h += h == 0x7fff ? 0x7c02 : 1) { // every NaN, both signs
+            float value = HalfFloats.float16BitsToFloat((short) h);
+            assertEquals((h & 0x3ff) << 13, bits(value) & 0x7f_ffff, "NaN payload of " + Integer.toHexString(h));
+            assertEquals(h >>> 15, bits(value) >>> 31, "NaN sign of " + Integer.toHexString(h));
+        }
+    }
+
+    @Test
+    void bfloat16DecodingKnownValues() {
+        assertEquals(1.0f, HalfFloats.bfloat16BitsToFloat((short) 0x3f80));
+        assertEquals(-2.0f, HalfFloats.bfloat16BitsToFloat((short) 0xc000));
+        assertEquals(bits(-0.0f), bits(HalfFloats.bfloat16BitsToFloat((short) 0x8000)));
+        assertEquals(Float.intBitsToFloat(0x0001_0000), HalfFloats.bfloat16BitsToFloat((short) 0x0001), "subnormal");
+        assertEquals(Float.POSITIVE_INFINITY, HalfFloats.bfloat16BitsToFloat((short) 0x7f80));
+        assertEquals(0x7fc1_0000, bits(HalfFloats.bfloat16BitsToFloat((short) 0x7fc1)), "NaN payload");
     }
 }

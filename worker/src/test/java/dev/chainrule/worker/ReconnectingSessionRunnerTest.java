@@ -1,13 +1,10 @@
-package dev.chainrule.cli;
+package dev.chainrule.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chainrule.worker.WorkerException;
-import dev.chainrule.worker.WorkerResult;
-import dev.chainrule.worker.WorkerStats;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,8 +12,8 @@ import java.util.Deque;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The reconnect policy of {@code chainrule worker}, with scripted sessions and a fake clock. */
-class WorkerSessionsTest {
+/** The worker's reconnect policy, with scripted sessions and a fake clock. */
+class ReconnectingSessionRunnerTest {
     private static final Duration CONNECT = Duration.ofSeconds(60);
     private static final Duration RECONNECT = Duration.ofSeconds(60);
 
@@ -27,17 +24,17 @@ class WorkerSessionsTest {
 
     /** What one scripted session does. */
     private interface Step {
-        WorkerResult run(WorkerSessions.Attempt attempt);
+        WorkerResult run(ReconnectingSessionRunner.Attempt attempt);
     }
 
-    private WorkerSessions sessions() {
-        return new WorkerSessions(CONNECT, RECONNECT, log::add, () -> now, d -> {
+    private ReconnectingSessionRunner sessions() {
+        return new ReconnectingSessionRunner(CONNECT, RECONNECT, log::add, () -> now, d -> {
             sleeps.add(d);
             now += d.toNanos();
         });
     }
 
-    private WorkerSessions.Outcome run(Deque<Step> script) throws InterruptedException {
+    private ReconnectingSessionRunner.Outcome run(Deque<Step> script) throws InterruptedException {
         return sessions().run(attempt -> {
             waits.add(attempt.connectTimeout());
             Step step = script.isEmpty() ? unreachable() : script.poll();
@@ -80,7 +77,7 @@ class WorkerSessionsTest {
 
     @Test
     void aRunThatFinishesNeedsOneSession() throws InterruptedException {
-        WorkerSessions.Outcome outcome = run(script(finishes()));
+        ReconnectingSessionRunner.Outcome outcome = run(script(finishes()));
         assertTrue(outcome.last().finished());
         assertEquals(1, outcome.sessions());
         assertEquals(List.of(CONNECT), waits);
@@ -103,7 +100,7 @@ class WorkerSessionsTest {
     @Test
     void aStopBeforeTheWorkerEverJoinedIsReturnedAsItIs() throws InterruptedException {
         WorkerResult stopped = new WorkerResult(-1, false, "the run is over", stats(0));
-        WorkerSessions.Outcome outcome = sessions().run(attempt -> stopped);
+        ReconnectingSessionRunner.Outcome outcome = sessions().run(attempt -> stopped);
         assertSame(stopped, outcome.last());
         assertEquals(0, outcome.sessions());
     }
@@ -111,7 +108,7 @@ class WorkerSessionsTest {
     @Test
     void aLostCoordinatorIsRetriedWithGrowingPausesUntilItIsBack() throws InterruptedException {
         // the coordinator is down for 4 attempts, then back: the worker rejoins and the run finishes
-        WorkerSessions.Outcome outcome = run(script(joinsThenBreaks(12), unreachable(), unreachable(), unreachable(), unreachable(),
+        ReconnectingSessionRunner.Outcome outcome = run(script(joinsThenBreaks(12), unreachable(), unreachable(), unreachable(), unreachable(),
                 finishes()));
         assertTrue(outcome.last().finished());
         assertEquals(2, outcome.sessions());
@@ -119,7 +116,7 @@ class WorkerSessionsTest {
         assertEquals(List.of(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
                 Duration.ofSeconds(5)), sleeps);
         assertEquals(CONNECT, waits.get(0));
-        assertTrue(waits.subList(1, waits.size()).stream().allMatch(w -> w.equals(WorkerSessions.ATTEMPT_WAIT)), waits.toString());
+        assertTrue(waits.subList(1, waits.size()).stream().allMatch(w -> w.equals(ReconnectingSessionRunner.ATTEMPT_WAIT)), waits.toString());
         assertEquals(2, log.size(), log.toString());
         assertTrue(log.get(0).startsWith("lost the coordinator: UNAVAILABLE after 12 shards; reconnecting for up to 60s"), log.get(0));
         assertEquals("joined the run again (attempt 5)", log.get(1));
@@ -132,8 +129,8 @@ class WorkerSessionsTest {
         assertTrue(e.getMessage().contains("; the last one: no coordinator within"), e.getMessage());
         long lostAt = Duration.ofSeconds(1).toNanos();
         assertTrue(now - lostAt <= RECONNECT.toNanos(), "gave up " + Duration.ofNanos(now - lostAt) + " after the loss");
-        assertTrue(sleeps.stream().allMatch(d -> d.compareTo(WorkerSessions.MAX_BACKOFF) <= 0), sleeps.toString());
-        assertTrue(waits.stream().skip(1).allMatch(d -> d.compareTo(WorkerSessions.ATTEMPT_WAIT) <= 0), waits.toString());
+        assertTrue(sleeps.stream().allMatch(d -> d.compareTo(ReconnectingSessionRunner.MAX_BACKOFF) <= 0), sleeps.toString());
+        assertTrue(waits.stream().skip(1).allMatch(d -> d.compareTo(ReconnectingSessionRunner.ATTEMPT_WAIT) <= 0), waits.toString());
     }
 
     @Test
@@ -161,7 +158,7 @@ class WorkerSessionsTest {
             now += Duration.ofSeconds(45).toNanos();
             throw new WorkerException("UNAVAILABLE");
         };
-        WorkerSessions.Outcome outcome = run(script(joinsThenBreaks(1), withShards(longSession), withShards(longSession), finishes()));
+        ReconnectingSessionRunner.Outcome outcome = run(script(joinsThenBreaks(1), withShards(longSession), withShards(longSession), finishes()));
         assertTrue(outcome.last().finished());
         assertEquals(4, outcome.sessions());
         assertEquals(List.of(Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500)), sleeps, "the pause starts over too");

@@ -1,12 +1,14 @@
-package dev.chainrule.wire;
+package dev.chainrule.autodiff;
 
 /**
- * float32 ⇄ IEEE 754 binary16 (float16) and bfloat16, as the FLOAT16 and BFLOAT16 encodings define
- * them: round to nearest, ties to even, subnormals included; a finite value never becomes infinite
- * (beyond the format's largest finite value it saturates to it); ±Inf stays ±Inf, NaN stays NaN.
- * Half values travel as the low 16 bits of a {@code short}.
+ * float32 ⇄ the 16-bit float formats IEEE 754 binary16 (float16) and bfloat16, for the wire's
+ * FLOAT16 and BFLOAT16 encodings and safetensors' F16 and BF16 tensors. Encoding rounds to nearest,
+ * ties to even, subnormals included; a finite value never becomes infinite (beyond the format's
+ * largest finite value it saturates to it); ±Inf stays ±Inf, NaN stays NaN. Decoding is exact,
+ * and a NaN keeps its sign and its payload, shifted to the top of the float's fraction. Half values
+ * are the 16 bits of a {@code short}.
  */
-final class HalfFloats {
+public final class HalfFloats {
     /** float bits of 2^-14, binary16's smallest normal value. */
     private static final int FLOAT16_MIN_NORMAL = 0x38800000;
     /** Exponent bias difference (127 - 15) in place in a float's bits. */
@@ -24,7 +26,7 @@ final class HalfFloats {
      * subnormal and the normal result are computed and a mask picks one, as gradients mix the two
      * unpredictably (zeros are subnormal here).
      */
-    static short floatToFloat16Bits(float value) {
+    public static short floatToFloat16Bits(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int abs = bits & 0x7fffffff;
@@ -41,7 +43,7 @@ final class HalfFloats {
     }
 
     /** The float value of a binary16, exactly; finite halves, like the encoder, without a data-dependent branch. */
-    static float float16BitsToFloat(short half) {
+    public static float float16BitsToFloat(short half) {
         int sign = (half & 0x8000) << 16;
         int abs = half & 0x7fff;
         if (abs >= 0x7c00) { // ±Inf or NaN: the fraction moves to the top of the float's
@@ -54,7 +56,8 @@ final class HalfFloats {
         return Float.intBitsToFloat(sign | subnormal & below | normal & ~below);
     }
 
-    static short floatToBFloat16Bits(float value) {
+    /** The bfloat16 nearest {@code value}: its top 16 bits, rounded. */
+    public static short floatToBFloat16Bits(float value) {
         int bits = Float.floatToRawIntBits(value);
         int abs = bits & 0x7fffffff;
         int half;
@@ -68,7 +71,8 @@ final class HalfFloats {
         return (short) ((bits >>> 16) & 0x8000 | half);
     }
 
-    static float bfloat16BitsToFloat(short half) {
+    /** The float whose top 16 bits are the bfloat16 {@code half} and whose low 16 bits are zero: its value, exactly. */
+    public static float bfloat16BitsToFloat(short half) {
         return Float.intBitsToFloat(half << 16);
     }
 }
