@@ -18,10 +18,10 @@ import java.util.Optional;
 /**
  * Trains a model. Each optimiser step takes its batch from the {@link BatchSchedule}, cuts it into
  * shards ({@link ShardPlan}), has the {@link ShardExecutor} compute each shard's gradient of the
- * summed loss ({@link ShardGradient}) — here or on remote workers — adds them in shard order and
- * lets the optimiser update each parameter from its sum divided by the batch size, with the step's
- * learning rate, as soon as all of its shards are in ({@link StepReduction}, {@link TrainingStep}). The same loop drives local and distributed runs, so both give the same
- * bits for the same number of shards.
+ * summed loss ({@link ShardGradient}) — here or on remote workers — adds them in shard order and,
+ * once every shard is in, lets the optimiser update each parameter from its sum divided by the batch
+ * size, with the step's learning rate ({@link StepReduction}, {@link TrainingStep}). The same loop
+ * drives local and distributed runs, so both give the same bits for the same number of shards.
  * At the end of every epoch, and of training, the test split is evaluated.
  *
  * <p>Checkpoints ({@link #checkpointEvery}): after every K-th step and after the last one, the
