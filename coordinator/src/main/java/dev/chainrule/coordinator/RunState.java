@@ -75,7 +75,7 @@ final class RunState {
         if (event instanceof RunEvent.Joining j) {
             join(j);
         } else if (event instanceof RunEvent.Refused r) {
-            report(r.session().refuse(r.status()));
+            refuse(r.session(), r.status());
         } else if (event instanceof RunEvent.ParameterGradient g) {
             if (current != null && current.step() == g.step()) {
                 current.gradient(g.worker(), g.shard(), g.parameter(), g.gradient());
@@ -135,7 +135,7 @@ final class RunState {
             }
         } catch (ProtocolException e) {
             metrics.rejectedMessage(e.status().getCode().name());
-            report(session.refuse(e.status()));
+            refuse(session, e.status());
             return;
         }
         WorkerHandle worker = new WorkerHandle(nextId++, j.name(), session.outbox(), clock);
@@ -158,6 +158,12 @@ final class RunState {
         if (session.ended()) {
             remove(worker, session.endReason(), false); // it ended while being admitted, before it knew its worker
         }
+    }
+
+    /** Reports the refusal of {@code session}, then ends it with {@code status}: whoever sees the status finds the line. */
+    private void refuse(WorkerSession session, Status status) {
+        report(session.refusal(status));
+        session.refuse(status);
     }
 
     /** A reconnecting worker's earlier id must be one this run gave out, to a session that has ended. */

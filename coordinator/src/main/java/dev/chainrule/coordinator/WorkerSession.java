@@ -175,12 +175,15 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
 
     /**
      * Ends the session with {@code status}, before its worker had an id (a bad first message, or a
-     * Join the loop refused); called by the loop. Returns the line to report ("worker 'a' at
-     * /127.0.0.1:5000 was refused (RESOURCE_EXHAUSTED: …)").
+     * Join the loop refused); called by the loop, after it reported {@link #refusal}.
      */
-    String refuse(Status status) {
+    void refuse(Status status) {
         ended = true;
         outbox.fail(status);
+    }
+
+    /** The line that reports this session's refusal with {@code status}: "worker 'a' at /127.0.0.1:5000 was refused (CODE: why)". */
+    String refusal(Status status) {
         return who() + " at " + peer + " was refused (" + describe(status) + ")";
     }
 
