@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Arrays;
 
 /**
  * Dense float32 ({@link Encoding#ENCODING_DENSE} of a FLOAT32 tensor): 4 little-endian bytes per
@@ -17,8 +18,9 @@ import java.nio.IntBuffer;
  */
 final class Float32Codec extends ElementCodec {
     private final int[] bits = new int[BLOCK];
-    private final float[] decoded = new float[BLOCK];
-    private final float[] sums = new float[BLOCK];
+    /** {@link #decodeAdding}'s blocks, allocated on its first call. */
+    private float[] decoded;
+    private float[] sums;
 
     /** The tensor's elements as little-endian bytes that view its memory (valid while the elements do not change). */
     static ByteString view(Storage.Float32 storage) {
@@ -40,7 +42,7 @@ final class Float32Codec extends ElementCodec {
     void encode(float[] values, int n, ByteBuffer out) {
         out.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values, 0, n);
         out.position(out.position() + n * Float.BYTES);
-        java.util.Arrays.fill(values, 0, n, 0f);
+        Arrays.fill(values, 0, n, 0f);
     }
 
     @Override
@@ -64,16 +66,21 @@ final class Float32Codec extends ElementCodec {
      * finite check (of the decoded values) and a sum in one pass over the bytes.
      */
     boolean decodeAdding(ByteBuffer source, int first, int count, FloatBuffer addend, FloatBuffer into) {
+        if (sums == null) {
+            decoded = new float[BLOCK];
+            sums = new float[BLOCK];
+        }
+        IntBuffer words = source.asIntBuffer();
         FloatBuffer floats = source.asFloatBuffer();
         int mask = 0;
         for (int done = 0; done < count; done += BLOCK) {
             int n = Math.min(BLOCK, count - done);
+            words.get(done, bits, 0, n);
+            mask |= nonFiniteMask(bits, n);
             floats.get(done, decoded, 0, n);
             addend.get(first + done, sums, 0, n);
             for (int i = 0; i < n; i++) {
-                float value = decoded[i];
-                mask |= nonFiniteMask(value);
-                sums[i] += value;
+                sums[i] += decoded[i];
             }
             into.put(first + done, sums, 0, n);
         }
