@@ -2,6 +2,7 @@ package dev.chainrule.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.CoordinatorSettings;
 import dev.chainrule.data.DataSplit;
@@ -12,6 +13,7 @@ import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.optim.LearningRateSchedules;
 import dev.chainrule.optim.OptimizerSettings;
 import dev.chainrule.optim.Optimizers;
+import dev.chainrule.proto.v1.Join;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.train.Evaluation;
 import dev.chainrule.train.LocalShardExecutor;
@@ -21,8 +23,6 @@ import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingListener;
 import dev.chainrule.train.TrainingResult;
 import dev.chainrule.wire.TensorChunks;
-import dev.chainrule.worker.ChannelSecurity;
-import io.grpc.ManagedChannel;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
@@ -32,25 +32,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The coordinator's cost per step against the number of workers (bench/coordinator-scaling): for each
  * N, a real {@link CoordinatorServer} on a loopback port runs a real {@link Trainer} (784-256-128-10,
  * ReLU, SGD) with N shards of {@value #SHARD_SAMPLES} samples per step, and N {@link SimulatedWorker}s
- * in this JVM, each on its own channel (its own TCP connection), answer every assignment with the
- * same precomputed gradient. A step's time is thus the coordinator's overhead: handing out N weight
- * sets and assignments, receiving and checking N gradients of 0.94 MB, summing them in shard order
- * and the optimiser update, plus the loopback transport, plus what the simulated workers' side of
- * gRPC costs on the same cores (parsing the weights, framing the gradients); the JVM's CPU per step
- * is printed to show it. Steps are timed between the trainer's step callbacks, after the warm-up
+ * in a process of their own ({@link SimulatedWorkers}), each on its own channel (its own TCP
+ * connection), answer every assignment with the same precomputed gradient. A step's time is thus the
+ * coordinator's overhead: handing out N weight sets and assignments, receiving and checking N
+ * gradients of 0.94 MB, summing them in shard order and the optimiser update, plus the loopback
+ * transport, plus the wait for the simulated workers' side of gRPC on the same cores (parsing the
+ * weights, framing the gradients). This JVM runs the coordinator alone, so its CPU per step is the
+ * coordinator's. Steps are timed between the trainer's step callbacks, after the warm-up
  * steps; the training set is large enough that no epoch ends (no evaluation) in the timed steps.
  */
 public final class CoordinatorScalingBenchmark {
     /** Samples per shard (and per simulated worker). */
     static final int SHARD_SAMPLES = 32;
+    /** How long the simulated workers' process runs at most, a bound far beyond any N's run here. */
+    private static final int WORKERS_TIMEOUT_SECONDS = 600;
     private static final ModelSpec MODEL = ModelSpec.parse("784-256-128-10");
 
     /**
@@ -115,7 +115,7 @@ public final class CoordinatorScalingBenchmark {
         System.out.println();
         System.out.print(ScalingTable.targets(rows));
         System.out.printf(Locale.ROOT, "%nms/step: median over the timed steps of the time between the trainer's step callbacks."
-                + " JVM CPU includes the simulated workers' gRPC work on the same %d cores. Took %.0f s.%n",
+                + " Coordinator CPU: this JVM's, the simulated workers run in another process on the same %d cores. Took %.0f s.%n",
                 Runtime.getRuntime().availableProcessors(), (System.nanoTime() - started) / 1e9);
     }
 
@@ -126,40 +126,23 @@ public final class CoordinatorScalingBenchmark {
         TrainingConfig config = new TrainingConfig(n * SHARD_SAMPLES, 1, total, false, 1, n);
         CoordinatorSettings settings = CoordinatorSettings.defaults(n).withWorkerWait(Duration.ofSeconds(30));
         Precomputed gradient = precompute(model, data.train(), settings.chunkBytes());
+        Join join = Join.newBuilder().setWorkerName("simulated").setTrainSamples(data.train().size())
+                .setFeatures(data.train().features()).setDataFingerprint(data.train().fingerprint()).setKernel(Kernels.active()).build();
         StepClock clock = new StepClock(warmup);
-        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "simulated-heartbeats");
-            t.setDaemon(true);
-            return t;
-        });
-        List<ManagedChannel> channels = new ArrayList<>();
-        List<SimulatedWorker> workers = new ArrayList<>();
+        SimulatedWorkers workers = null;
         try (CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0), model, data.train(), config,
                 settings).start()) {
-            for (int i = 0; i < n; i++) {
-                ManagedChannel channel = ChannelSecurity.plaintext().newChannel("127.0.0.1:" + server.port());
-                channels.add(channel);
-                workers.add(new SimulatedWorker(channel, "simulated-" + i, data.train(),
-                        gradient.chunks(), gradient.lossSum(), SHARD_SAMPLES, heartbeats).start());
-            }
+            workers = SimulatedWorkers.start(server.port(), n, join, gradient.chunks(), gradient.lossSum(), SHARD_SAMPLES,
+                    WORKERS_TIMEOUT_SECONDS);
             new Trainer(model, data, config, Optimizers.create("sgd", OptimizerSettings.defaults()),
                     LearningRateSchedules.create("constant", 0.01, total), clock, server.executor()).run();
-        } finally {
-            for (ManagedChannel channel : channels) {
-                channel.shutdown();
+        } catch (Exception | Error e) {
+            if (workers != null) {
+                workers.kill();
             }
-            for (ManagedChannel channel : channels) {
-                if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-                    channel.shutdownNow();
-                }
-            }
-            heartbeats.shutdownNow();
+            throw e;
         }
-        for (SimulatedWorker worker : workers) {
-            if (!worker.finished().get(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("a simulated worker was stopped before training finished");
-            }
-        }
+        workers.finish(30); // closing the server sent them Stop
         return new ScalingTable.Row(n, clock.medianMillis(), clock.percentileMillis(0.9), clock.cpuMillisPerStep(),
                 clock.trainerCpuMillisPerStep());
     }

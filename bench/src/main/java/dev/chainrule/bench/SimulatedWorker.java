@@ -1,7 +1,5 @@
 package dev.chainrule.bench;
 
-import dev.chainrule.autodiff.kernels.Kernels;
-import dev.chainrule.data.Dataset;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
@@ -11,7 +9,6 @@ import dev.chainrule.proto.v1.Shard;
 import dev.chainrule.proto.v1.StepAssignment;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
-import dev.chainrule.wire.SessionMethod;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -25,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A worker that speaks the coordinator's session protocol (version 1 of {@code training.proto}) over
+ * A worker that speaks the coordinator's session protocol ({@code training.proto}) over
  * a real channel but computes nothing: every shard it is assigned is answered at once with the same
  * precomputed gradient chunks, so that what a step costs is the coordinator's work (receiving and
  * checking N gradients, summing them, the optimiser, sending N weight sets) and the transport's.
@@ -38,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, CoordinatorMessage> {
     private final Channel channel;
+    private final Join join;
     private final String name;
-    private final Dataset train;
     private final List<TensorChunk> gradient;
     private final double lossSum;
     private final int samplesPerShard;
@@ -51,15 +48,15 @@ final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, Coo
     private volatile long step;
 
     /**
-     * A worker named {@code name} declaring {@code train} as its training set,
-     * answering every shard with {@code gradient}'s chunks (one parameter's tensor after another),
-     * {@code lossSum} and the shard's size, which must be {@code samplesPerShard}.
+     * A worker that joins with {@code join} (its name, data set and kernel), answering every shard
+     * with {@code gradient}'s chunks (one parameter's tensor after another), {@code lossSum} and the
+     * shard's size, which must be {@code samplesPerShard}.
      */
-    SimulatedWorker(Channel channel, String name, Dataset train, List<TensorChunk> gradient, double lossSum,
-            int samplesPerShard, ScheduledExecutorService heartbeats) {
+    SimulatedWorker(Channel channel, Join join, List<TensorChunk> gradient, double lossSum, int samplesPerShard,
+            ScheduledExecutorService heartbeats) {
         this.channel = Objects.requireNonNull(channel, "channel");
-        this.name = Objects.requireNonNull(name, "name");
-        this.train = Objects.requireNonNull(train, "train");
+        this.join = Objects.requireNonNull(join, "join");
+        this.name = join.getWorkerName();
         this.gradient = List.copyOf(gradient);
         this.lossSum = lossSum;
         this.samplesPerShard = samplesPerShard;
@@ -69,10 +66,7 @@ final class SimulatedWorker implements ClientResponseObserver<WorkerMessage, Coo
     /** Opens the session and sends Join. */
     SimulatedWorker start() {
         CoordinatorGrpc.newStub(channel).withWaitForReady().session(this);
-        send(WorkerMessage.newBuilder().setJoin(Join.newBuilder().setWorkerName(name)
-                .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
-                .setTrainSamples(train.size()).setFeatures(train.features())
-                .setDataFingerprint(train.fingerprint()).setKernel(Kernels.active())).build());
+        send(WorkerMessage.newBuilder().setJoin(join).build());
         return this;
     }
 

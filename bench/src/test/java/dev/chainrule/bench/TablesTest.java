@@ -57,6 +57,7 @@ class TablesTest {
         String targets = ScalingTable.targets(rows);
         assertTrue(targets.contains("9.50") && targets.contains("PASS"), targets);
         assertTrue(targets.contains("2.33x") && targets.contains("ABOVE"), targets);
+        assertTrue(targets.lines().anyMatch(l -> l.contains("CPU ms/step at N = 2") && l.contains("5.00") && l.contains("ABOVE")), targets);
         assertTrue(Double.isNaN(ScalingTable.worstDoubling(List.of(new ScalingTable.Row(3, 1, 1, 1, 1)))));
         assertTrue(ScalingTable.targets(List.of(new ScalingTable.Row(1, 1, 1, 1, 1))).contains("n/a"));
     }

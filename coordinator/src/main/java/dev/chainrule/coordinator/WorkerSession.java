@@ -78,8 +78,17 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         this.outbox = new Outbox(stream, () -> end("disconnected (the call was cancelled)"));
     }
 
+    /** Handles {@code received}, then releases it: nothing of it is kept (a gradient's bytes are decoded into {@link #buffers}). */
     @Override
     public void onNext(ReceivedMessage received) {
+        try {
+            receive(received);
+        } finally {
+            received.release();
+        }
+    }
+
+    private void receive(ReceivedMessage received) {
         if (ended || worker != null && worker.removed()) {
             return; // the session ended, or the run dropped the worker (e.g. after its heartbeat timeout)
         }

@@ -8,7 +8,6 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.Encoding;
 import dev.chainrule.proto.v1.TensorChunk;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -16,8 +15,9 @@ import java.util.Map;
 
 /**
  * A worker's gradient sender side: turns each parameter's float32 gradient into the chunks of the
- * run's {@link GradientCompression}, with error feedback for the lossy ones (what a step does not
- * send is added to the parameter's next gradient, see {@link ErrorFeedback}).
+ * run's {@link GradientCompression}, written by its encoding's {@link ElementCodec}, with error feedback
+ * for the lossy ones (what a step does not send is added to the parameter's next gradient, see
+ * {@link ErrorFeedback}).
  *
  * <p>{@code none} is {@link TensorChunks#of TensorChunks.of}: the chunks view the gradient's memory
  * and are valid while it does not change. The lossy encodings write into a buffer this encoder keeps
@@ -32,7 +32,7 @@ public final class GradientEncoder {
     private final GradientCompression compression;
     private final int chunkBytes;
     private final ErrorFeedback feedback = new ErrorFeedback();
-    private final TopK topK = new TopK();
+    private final ElementCodec codec;
     private final Map<String, byte[]> encoded = new HashMap<>();
 
     /**
@@ -46,6 +46,7 @@ public final class GradientEncoder {
         }
         this.compression = compression;
         this.chunkBytes = chunkBytes;
+        this.codec = ElementCodec.of(compression.encoding());
     }
 
     /** The compression this encoder applies. */
@@ -76,12 +77,7 @@ public final class GradientEncoder {
             bytes = new byte[length];
             encoded.put(name, bytes);
         }
-        ByteBuffer out = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        switch (compression.encoding()) {
-            case FLOAT16 -> putHalves(sending, n, out, false);
-            case BFLOAT16 -> putHalves(sending, n, out, true);
-            default -> putTopK(sending, n, compression.keptElements(n), out);
-        }
+        codec.encode(sending, n, ByteBuffer.wrap(bytes));
         TensorChunk.Builder header = TensorChunks.header(name, gradient.shape(), DType.FLOAT32)
                 .setEncoding(compression.encoding()).setEncodedBytes(length);
         return TensorChunks.cut(header, UnsafeByteOperations.unsafeWrap(bytes), chunkBytes, compression.bytesPerElement());
@@ -90,24 +86,5 @@ public final class GradientEncoder {
     /** What error feedback holds back for {@code name} (not sent yet): the live array, or null before its first lossy step. */
     float[] residual(String name) {
         return feedback.residual(name);
-    }
-
-    /** Writes every element as a half, leaving in {@code values} what the half leaves out. */
-    private static void putHalves(float[] values, int n, ByteBuffer out, boolean bfloat16) {
-        for (int i = 0; i < n; i++) {
-            short half = bfloat16 ? HalfFloats.floatToBFloat16Bits(values[i]) : HalfFloats.floatToFloat16Bits(values[i]);
-            out.putShort(2 * i, half);
-            values[i] -= bfloat16 ? HalfFloats.bfloat16BitsToFloat(half) : HalfFloats.float16BitsToFloat(half);
-        }
-    }
-
-    /** Writes the {@code k} elements of largest magnitude as index-value pairs, leaving 0 in their place in {@code values}. */
-    private void putTopK(float[] values, int n, int k, ByteBuffer out) {
-        int[] indices = topK.select(values, n, k);
-        for (int j = 0; j < k; j++) {
-            int i = indices[j];
-            out.putInt(8 * j, i).putFloat(8 * j + 4, values[i]);
-            values[i] = 0;
-        }
     }
 }

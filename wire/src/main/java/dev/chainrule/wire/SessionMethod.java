@@ -1,5 +1,6 @@
 package dev.chainrule.wire;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.ExtensionRegistryLite;
@@ -11,6 +12,8 @@ import com.google.protobuf.WireFormat;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.WorkerMessage;
+import io.grpc.Detachable;
+import io.grpc.HasByteBuffer;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -18,6 +21,10 @@ import io.grpc.protobuf.ProtoUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The {@code Session} method as both ends call and serve it: the generated descriptor, with
@@ -26,8 +33,11 @@ import java.io.InputStream;
  * never throws. gRPC's own protobuf marshaller reads a message into an array and then copies every
  * {@code bytes} field out of it again; these read it into an array of its own and parse the
  * {@code bytes} fields (the tensor chunks' element bytes) as views of that array, which nothing else
- * holds or changes. Serialising is gRPC's own. The bytes on the wire are the same, so either end may
- * use the generated stubs.
+ * holds or changes. The coordinator's goes further where gRPC's stream lends its buffers
+ * ({@link Detachable}, {@link HasByteBuffer}, as the Netty transport's does): it copies nothing, the
+ * {@code bytes} fields view gRPC's receive buffers until the {@link ReceivedMessage} is released.
+ * Serialising is gRPC's own. The bytes on the wire are the same, so either end may use the generated
+ * stubs.
  *
  * <p>The tensor chunks both ends send view the memory of the tensors they come from (weights that
  * the next update changes, gradients in buffers the next shard reuses): the transport must serialise
@@ -52,16 +62,17 @@ public final class SessionMethod {
      * {@code Coordinator/Session} as the coordinator serves it: each request is read as a
      * {@link ReceivedMessage}, never an exception. A request over {@code maxMessageBytes} (by the
      * length gRPC knows before it is read) is {@link ReceivedMessage.TooLarge} without being parsed;
-     * bytes that do not parse are {@link ReceivedMessage.Unparseable}.
+     * bytes that do not parse are {@link ReceivedMessage.Unparseable}. A parsed request may view gRPC's
+     * receive buffers: its receiver must {@link ReceivedMessage#release release} it.
      */
     public static MethodDescriptor<ReceivedMessage, CoordinatorMessage> serverDescriptor(int maxMessageBytes) {
         return CoordinatorGrpc.getSessionMethod().toBuilder(new ReceivingMarshaller(maxMessageBytes),
                 new CopyOnceMarshaller<>(CoordinatorMessage.getDefaultInstance())).build();
     }
 
-    /** Parses {@code bytes}, which are the message's alone and never written again, its bytes fields viewing the array. */
-    private static <T> T parseAliasing(byte[] bytes, Parser<T> parser) throws InvalidProtocolBufferException {
-        CodedInputStream input = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+    /** Parses {@code bytes}, which are the message's alone and never written again, its bytes fields viewing them. */
+    private static <T> T parseAliasing(ByteString bytes, Parser<T> parser) throws InvalidProtocolBufferException {
+        CodedInputStream input = bytes.newCodedInput();
         input.enableAliasing(true);
         input.setSizeLimit(Integer.MAX_VALUE); // the message's size has been checked before it was read
         T message = parser.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
@@ -116,7 +127,7 @@ public final class SessionMethod {
         @Override
         public T parse(InputStream stream) {
             try {
-                return parseAliasing(readFully(stream), parser);
+                return parseAliasing(UnsafeByteOperations.unsafeWrap(readFully(stream)), parser);
             } catch (InvalidProtocolBufferException e) {
                 throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
             } catch (IOException e) {
@@ -148,12 +159,16 @@ public final class SessionMethod {
                         return new ReceivedMessage.TooLarge(firstField(stream), size);
                     }
                 }
+                if (stream instanceof KnownLength && stream instanceof Detachable && stream instanceof HasByteBuffer buffers
+                        && buffers.byteBufferSupported() && stream.markSupported()) {
+                    return DetachedMessage.parse(((Detachable) stream).detach(), size);
+                }
                 byte[] bytes = readFully(stream);
                 size = bytes.length;
                 if (size > maxMessageBytes) {
                     return new ReceivedMessage.TooLarge(firstField(new ByteArrayInputStream(bytes)), size);
                 }
-                return new ReceivedMessage.Parsed(parseAliasing(bytes, WorkerMessage.parser()), size);
+                return new ReceivedMessage.Parsed(parseAliasing(UnsafeByteOperations.unsafeWrap(bytes), WorkerMessage.parser()), size);
             } catch (IOException e) {
                 return new ReceivedMessage.Unparseable(e.getMessage(), size);
             }
@@ -167,6 +182,55 @@ public final class SessionMethod {
                 return field == null ? "WorkerMessage" : field.getName();
             } catch (IOException | RuntimeException e) {
                 return "WorkerMessage";
+            }
+        }
+    }
+
+    /**
+     * A message parsed without a copy: gRPC's receive buffers, detached from the call's stream, become
+     * the pieces of one {@link ByteString} that the parser reads with aliasing, so that the tensor
+     * chunks' element bytes view the network buffers themselves. The buffers stay the message's
+     * until {@link #release}, which gives them back to the transport.
+     */
+    private static final class DetachedMessage implements ReceivedMessage.Buffers {
+        private final InputStream detached;
+        private boolean released;
+
+        private DetachedMessage(InputStream detached) {
+            this.detached = detached;
+        }
+
+        /** The message in {@code detached} ({@code size} bytes), parsed viewing its buffers; an unparseable one releases them at once. */
+        static ReceivedMessage parse(InputStream detached, int size) throws IOException {
+            DetachedMessage buffers = new DetachedMessage(detached);
+            try {
+                detached.mark(size); // gRPC gives back each buffer skipped past unless marked: marked, they stay until close
+                List<ByteString> pieces = new ArrayList<>();
+                while (detached.available() > 0) {
+                    ByteBuffer piece = ((HasByteBuffer) detached).getByteBuffer();
+                    pieces.add(UnsafeByteOperations.unsafeWrap(piece));
+                    detached.skip(piece.remaining());
+                }
+                ReceivedMessage message = new ReceivedMessage.Parsed(parseAliasing(ByteString.copyFrom(pieces), WorkerMessage.parser()),
+                        size, buffers);
+                buffers = null;
+                return message;
+            } finally {
+                if (buffers != null) {
+                    buffers.release();
+                }
+            }
+        }
+
+        @Override
+        public synchronized void release() {
+            if (!released) {
+                released = true;
+                try {
+                    detached.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
         }
     }

@@ -27,11 +27,12 @@ import java.util.Set;
  * before it is handed out). Every failure is a {@link WireFormatException}
  * naming the tensor, what was expected and what arrived.
  *
- * <p>float32 elements are copied once, from each chunk's bytes straight into the buffer of the tensor
- * they belong to: a new one, or the caller's own ({@link #into}), such as a model's parameters or
- * recycled gradient buffers. A receiver of compressed gradients {@link #acceptEncoding accepts} their
- * one encoding instead of dense bytes; their elements are decoded to float32 on the way, as the
- * chunks arrive (see {@link Encoding}).
+ * <p>float32 elements are decoded by the accepted encoding's {@link ElementCodec}, from each chunk's
+ * bytes straight into the buffer of the tensor they belong to: a new one, or the caller's own
+ * ({@link #into}), such as a model's parameters or recycled gradient buffers, with the finite check in
+ * the same pass. A chunk's bytes may be one array or, in a message parsed without a copy, the
+ * network buffers it views. A receiver of compressed gradients {@link #acceptEncoding accepts} their
+ * one encoding instead of dense bytes (see {@link Encoding}).
  *
  * <p>Lifecycle: configure, {@link #accept} every chunk in order, then {@link #complete}. Not thread-safe.
  */
@@ -40,6 +41,8 @@ public final class TensorAssembler {
     private final LinkedHashMap<String, Tensor> done = new LinkedHashMap<>();
     private DType requiredType;
     private Encoding accepted = Encoding.ENCODING_DENSE;
+    /** The accepted encoding's decoder. */
+    private ElementCodec codec = new Float32Codec();
     private boolean finiteOnly;
     private int maxChunk = Integer.MAX_VALUE;
     private Map<String, Tensor> destinations;
@@ -59,8 +62,8 @@ public final class TensorAssembler {
     /** The bytes of a unit cut in two by a chunk boundary, until its other part arrives. */
     private final byte[] split = new byte[8];
     private int filled;
-    /** The element index of the current top-k tensor's previous pair (-1 before the first). */
-    private long previousIndex;
+    /** Whether every float32 element of the current tensor decoded so far is finite. */
+    private boolean finite;
 
     /** An assembler for tensors with exactly these names and shapes, arriving in any order of tensors. */
     public TensorAssembler(Map<String, Shape> expected) {
@@ -112,6 +115,7 @@ public final class TensorAssembler {
             throw new IllegalArgumentException("encoding : UNRECOGNIZED (expected: one of " + Arrays.toString(Encoding.values()) + ")");
         }
         this.accepted = encoding;
+        this.codec = ElementCodec.of(encoding);
         return encoding == Encoding.ENCODING_DENSE ? this : requireDType(DType.FLOAT32);
     }
 
@@ -176,11 +180,17 @@ public final class TensorAssembler {
     }
 
     /**
-     * Decodes {@code data}, the next encoded bytes of the current tensor, into its elements: the
-     * whole units straight from the chunk, a unit cut by a chunk boundary once its last byte arrives.
+     * Decodes {@code data}, the next encoded bytes of the current tensor, into its elements, piece by
+     * piece of its memory (one array, or the network buffers a received message views).
      */
     private void decode(ByteString data) {
-        ByteBuffer source = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        for (ByteBuffer piece : data.asReadOnlyByteBufferList()) {
+            decode(piece.order(ByteOrder.LITTLE_ENDIAN));
+        }
+    }
+
+    /** Decodes {@code source}: the whole units straight from it, a unit cut by a boundary once its last byte arrives. */
+    private void decode(ByteBuffer source) {
         int pending = filled % unit;
         if (pending > 0) {
             int rest = Math.min(unit - pending, source.remaining());
@@ -199,45 +209,13 @@ public final class TensorAssembler {
         filled += rest;
     }
 
-    /** Decodes {@code count} units from {@code source}'s position on, the first being unit {@code first} of the tensor. */
+    /** Decodes {@code count} units from {@code source}'s position on (advancing it), the first being unit {@code first} of the tensor. */
     private void decodeUnits(ByteBuffer source, int first, int count) {
-        int at = source.position();
         if (currentType == DType.FLOAT64) {
-            source.asDoubleBuffer().get(0, doubles, first, count);
+            Float64Codec.decode(source, first, count, doubles);
         } else {
-            FloatBuffer into = ((Storage.Float32) target.storage()).buffer();
-            switch (accepted) {
-                case ENCODING_DENSE -> into.put(first, source.asFloatBuffer(), 0, count);
-                case FLOAT16 -> {
-                    for (int i = 0; i < count; i++) {
-                        into.put(first + i, HalfFloats.float16BitsToFloat(source.getShort(at + 2 * i)));
-                    }
-                }
-                case BFLOAT16 -> {
-                    for (int i = 0; i < count; i++) {
-                        into.put(first + i, HalfFloats.bfloat16BitsToFloat(source.getShort(at + 2 * i)));
-                    }
-                }
-                default -> {
-                    for (int i = 0; i < count; i++) {
-                        into.put(pairIndex(first + i, source.getInt(at + 8 * i)), source.getFloat(at + 8 * i + 4));
-                    }
-                }
-            }
+            finite &= codec.decode(source, first, count, ((Storage.Float32) target.storage()).buffer());
         }
-        source.position(at + count * unit);
-    }
-
-    /** The element index of top-k pair {@code pair}, once checked: below the tensor's size and above the previous pair's. */
-    private int pairIndex(int pair, int index) {
-        long i = Integer.toUnsignedLong(index);
-        if (i >= currentShape.size() || i <= previousIndex) {
-            throw new WireFormatException("tensor '" + current + "': top-k pair " + pair + " has element index " + i + " (expected: "
-                    + (pair > 0 ? "above " + previousIndex + ", the index of pair " + (pair - 1) + ", and " : "")
-                    + "below " + currentShape.size() + ", the tensor's size)");
-        }
-        previousIndex = i;
-        return (int) i;
     }
 
     /** The tensors received, by name; fails unless every expected tensor arrived whole. */
@@ -310,17 +288,12 @@ public final class TensorAssembler {
         if (type == DType.FLOAT32) {
             target = destinations != null ? destinations.get(name)
                     : Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name);
-            if (accepted == Encoding.TOP_K && destinations != null) {
-                FloatBuffer values = ((Storage.Float32) target.storage()).buffer();
-                for (int i = 0, n = shape.size(); i < n; i++) {
-                    values.put(i, 0f);
-                }
-            }
+            codec.start(name, shape.size(), ((Storage.Float32) target.storage()).buffer());
         } else {
             doubles = new double[shape.size()];
         }
         filled = 0;
-        previousIndex = -1;
+        finite = true;
     }
 
     /**
@@ -351,7 +324,7 @@ public final class TensorAssembler {
     /** The tensor just completed, once its elements are checked. */
     private Tensor finish() {
         if (currentType == DType.FLOAT32) {
-            if (finiteOnly) {
+            if (finiteOnly && !finite) { // the decoder saw one: find the first, for the message
                 FloatBuffer values = ((Storage.Float32) target.storage()).buffer();
                 for (int i = 0, n = currentShape.size(); i < n; i++) {
                     if (!Float.isFinite(values.get(i))) {

@@ -1,14 +1,11 @@
 package dev.chainrule.wire;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.TensorChunk;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,11 +73,7 @@ public final class TensorChunks {
 
     /** The tensor's elements as little-endian bytes: a view of a float32 tensor's memory, a copy of a float64 tensor's. */
     static ByteString littleEndian(Tensor tensor) {
-        if (tensor.dtype() == DType.FLOAT32) {
-            return UnsafeByteOperations.unsafeWrap(((Storage.Float32) tensor.storage()).littleEndianBytes());
-        }
-        byte[] bytes = new byte[tensor.size() * Double.BYTES];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(((Storage.Float64) tensor.storage()).array());
-        return UnsafeByteOperations.unsafeWrap(bytes);
+        return tensor.dtype() == DType.FLOAT32 ? Float32Codec.view((Storage.Float32) tensor.storage())
+                : Float64Codec.encode(((Storage.Float64) tensor.storage()).array());
     }
 }

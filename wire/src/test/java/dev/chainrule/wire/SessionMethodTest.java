@@ -77,6 +77,49 @@ class SessionMethodTest {
                 SessionMethod.serverDescriptor(2).parseRequest(new KnownLengthStream(new byte[] {(byte) 0xff, (byte) 0xff, 0x01})));
     }
 
+    @Test
+    void aMessageParsedFromLentBuffersEqualsTheCopiedOneAndViewsThemUntilReleased() throws IOException {
+        WorkerMessage big = WorkerMessage.newBuilder().setGradient(GRADIENT.getGradient().toBuilder()
+                .setTensor(TensorChunks.of("fc1.weight", Tensor.randn(DType.FLOAT32, 2, 64, 100), 1 << 20).get(0))).build();
+        byte[] bytes = big.toByteArray();
+        ReceivedMessage copied = SessionMethod.serverDescriptor(bytes.length).parseRequest(new KnownLengthStream(bytes));
+        LentBuffersStream lent = new LentBuffersStream(bytes, 4096);
+        ReceivedMessage viewing = SessionMethod.serverDescriptor(bytes.length).parseRequest(lent);
+        assertTrue(lent.detached());
+        assertEquals(copied, new ReceivedMessage.Parsed(((ReceivedMessage.Parsed) viewing).message(), viewing.size()));
+        assertEquals(big, ((ReceivedMessage.Parsed) viewing).message());
+        ByteString data = ((ReceivedMessage.Parsed) viewing).message().getGradient().getTensor().getData();
+        assertTrue(data.asReadOnlyByteBufferList().size() > 1 && data.asReadOnlyByteBufferList().stream().allMatch(b -> b.isDirect()),
+                "the element bytes view the lent buffers, no copy");
+        assertEquals(0, lent.closes());
+        viewing.release();
+        viewing.release();
+        assertEquals(1, lent.closes(), "released once, however often release is called");
+        copied.release(); // a copied message holds nothing; release does nothing
+    }
+
+    @Test
+    void lentBuffersThatDoNotParseAreReportedAsTodayAndGivenBackAtOnce() {
+        byte[] ff = new byte[16];
+        java.util.Arrays.fill(ff, (byte) 0xff);
+        LentBuffersStream garbage = new LentBuffersStream(ff, 5);
+        assertEquals(new ReceivedMessage.Unparseable("CodedInputStream encountered a malformed varint.", 16),
+                SessionMethod.serverDescriptor(1 << 20).parseRequest(garbage));
+        assertEquals(1, garbage.closes());
+        LentBuffersStream truncated = new LentBuffersStream(new byte[] {0x0a, 0x7f, 0x01}, 2);
+        ReceivedMessage t = SessionMethod.serverDescriptor(1 << 20).parseRequest(truncated);
+        assertTrue(t instanceof ReceivedMessage.Unparseable u && u.size() == 3 && u.problem().contains("truncated"), t.toString());
+        assertEquals(1, truncated.closes());
+    }
+
+    @Test
+    void lentBuffersOverTheLimitAreTooLargeAndNotDetached() {
+        byte[] bytes = GRADIENT.toByteArray();
+        LentBuffersStream lent = new LentBuffersStream(bytes, 64);
+        assertEquals(new ReceivedMessage.TooLarge("gradient", bytes.length), SessionMethod.serverDescriptor(bytes.length - 1).parseRequest(lent));
+        assertTrue(!lent.detached(), "left to gRPC, which closes its stream");
+    }
+
     /** A stream that knows its length, as gRPC's message streams do. */
     private static final class KnownLengthStream extends ByteArrayInputStream implements io.grpc.KnownLength {
         KnownLengthStream(byte[] bytes) {
