@@ -1,5 +1,6 @@
 package dev.chainrule.wire;
 
+import dev.chainrule.autodiff.HalfFloats;
 import dev.chainrule.proto.v1.Encoding;
 
 /** bfloat16 ({@link Encoding#BFLOAT16}, float32's upper half), 2 bytes per element, as {@link HalfFloats} rounds and widens it. */

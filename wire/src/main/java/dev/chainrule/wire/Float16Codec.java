@@ -1,5 +1,6 @@
 package dev.chainrule.wire;
 
+import dev.chainrule.autodiff.HalfFloats;
 import dev.chainrule.proto.v1.Encoding;
 
 /** IEEE 754 binary16 ({@link Encoding#FLOAT16}), 2 bytes per element, as {@link HalfFloats} rounds and widens it. */

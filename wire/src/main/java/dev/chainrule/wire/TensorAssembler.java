@@ -2,7 +2,6 @@ package dev.chainrule.wire;
 
 import com.google.protobuf.ByteString;
 import dev.chainrule.autodiff.DType;
-import dev.chainrule.autodiff.HalfFloats;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
