@@ -30,7 +30,8 @@ import java.util.function.Supplier;
 
 /**
  * A prepared training run: prints its header, runs the trainer with the given shard executor (local
- * or remote), then prints the result, saves the weights and writes the metrics file as asked.
+ * or remote), then prints the result, saves the weights and writes the metrics file and the report
+ * page ({@code --report}) as asked.
  *
  * <p>With checkpoints ({@code checkpoints} not null) the trainer writes one every
  * {@code checkpointEvery} steps, after the last step and when the run fails; a run prepared with a
