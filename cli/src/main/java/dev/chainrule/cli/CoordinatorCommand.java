@@ -103,7 +103,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     DurationConverter.describe(cluster.workerWait), workers, workers == 1 ? "" : "s");
             out.flush();
             ClusterOptions.awaitWorkers(server, workers, out);
-            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"), metrics);
+            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"), metrics,
+                    server.workerTimes()::snapshot);
         }
         return ExitCode.OK;
     }

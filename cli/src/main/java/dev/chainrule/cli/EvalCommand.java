@@ -1,5 +1,6 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.cli.report.RunReport;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
@@ -55,6 +56,11 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Hidden activation; default: the one recorded in the file by 'chainrule train', else relu.")
     private String activation;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "Also write DIR/index.html: a page that opens offline, without scripts, with the test loss and accuracy"
+                    + " and the confusion matrix as a heatmap.")
+    private Path report;
+
     @Mixin
     private DataOptions data = new DataOptions();
 
@@ -68,12 +74,20 @@ public final class EvalCommand implements Callable<Integer> {
         ModelSpec modelSpec = ModelWeights.specOf(weights);
         Activation recorded = ModelWeights.activationOf(weights);
         Activation hidden = activation != null ? Activation.parse(activation) : recorded != null ? recorded : Activation.RELU;
+        if (report != null) {
+            ReportTarget.check(report);
+        }
         Mlp model = ModelWeights.load(weights, modelSpec, hidden);
         Dataset test = data.loadTest();
         Evaluation result = Evaluation.of(model, test);
         out.printf(Locale.ROOT, "model %s %s from %s on %d samples of %s%n", modelSpec, hidden, weights, test.size(), test.source());
         out.printf(Locale.ROOT, "test loss %.4f  test accuracy %.2f%%%n%n", result.loss(), 100 * result.accuracy());
         out.print(ConfusionTable.render(result.confusion()));
+        if (report != null) {
+            String description = String.format(Locale.ROOT, "%s %s from %s on %d samples of %s", modelSpec, hidden, weights, test.size(),
+                    test.source());
+            out.println("wrote the report " + RunReport.evaluation(description, result).write(report));
+        }
         out.flush();
         return ExitCode.OK;
     }

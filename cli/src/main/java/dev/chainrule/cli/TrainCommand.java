@@ -124,7 +124,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             processes = WorkerProcesses.start(workers, workerArgs, err);
             ClusterOptions.awaitWorkers(server, workers, out);
-            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics);
+            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics,
+                    server.workerTimes()::snapshot);
             finished = true;
         } finally {
             server.close();

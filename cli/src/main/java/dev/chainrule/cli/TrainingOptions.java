@@ -89,6 +89,12 @@ final class TrainingOptions {
             description = "Write one JSON object at the end: steps, epochs, train_loss, test_accuracy, wall_seconds, samples_per_second.")
     Path metricsOut;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "At the end, write DIR/index.html: a page that opens offline, without scripts, with plots of the train"
+                    + " and test loss and the test accuracy per epoch, samples/s over the run, each worker's compute against"
+                    + " communication, and the test set's confusion matrix as a heatmap.")
+    Path report;
+
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
             description = "Write a checkpoint (weights, optimiser state, step, seed and these options, with a SHA-256) to DIR"
                     + " every --checkpoint-every steps, after the last step and when the run fails, keeping the newest two."
@@ -141,8 +147,8 @@ final class TrainingOptions {
                 checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY, resume);
     }
 
-    /** --save, --metrics-out and --checkpoint-dir can be written (the directory is created); errors name the path given. */
-    private void checkOutputPaths() throws OutputPathException {
+    /** --save, --metrics-out, --report and --checkpoint-dir can be written (a directory is created); errors name the path given. */
+    private void checkOutputPaths() throws OutputPathException, InputException {
         if (save != null) {
             OutputPaths.file(save);
         }
@@ -151,6 +157,9 @@ final class TrainingOptions {
         }
         if (checkpointDir != null) {
             OutputPaths.directory(checkpointDir);
+        }
+        if (report != null) {
+            ReportTarget.check(report);
         }
     }
 }

@@ -2,7 +2,10 @@ package dev.chainrule.cli;
 
 import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.checkpoint.CheckpointStore;
+import dev.chainrule.cli.report.RunHistory;
+import dev.chainrule.cli.report.RunReport;
 import dev.chainrule.coordinator.MetricsListener;
+import dev.chainrule.coordinator.WorkerTimes;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
@@ -21,11 +24,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * A prepared training run: prints its header, runs the trainer with the given shard executor (local
- * or remote), then prints the result, saves the weights and writes the metrics file as asked.
+ * or remote), then prints the result, saves the weights and writes the metrics file and the report
+ * page ({@code --report}) as asked.
  *
  * <p>With checkpoints ({@code checkpoints} not null) the trainer writes one every
  * {@code checkpointEvery} steps, after the last step and when the run fails; a run prepared with a
@@ -52,8 +58,22 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
 
     /** As above, also feeding steps, loss, test accuracy and checkpoints into {@code metrics} (null: none). */
     TrainingResult run(PrintWriter out, ShardExecutor executor, String where, CoordinatorMetrics metrics) throws IOException {
+        return run(out, executor, where, metrics, List::of);
+    }
+
+    /**
+     * As above; with --report, the page's plot of each worker's compute against communication comes
+     * from {@code workerTimes}, read once at the end (empty: a run in this process).
+     */
+    TrainingResult run(PrintWriter out, ShardExecutor executor, String where, CoordinatorMetrics metrics,
+            Supplier<List<WorkerTimes.Entry>> workerTimes) throws IOException {
         TrainingListener progress = System.console() != null ? new TerminalProgress(out) : new PlainProgress(out);
         TrainingListener listener = metrics == null ? progress : both(progress, new MetricsListener(metrics));
+        RunHistory history = options.report == null ? null
+                : new RunHistory(config.batchSize(), batchesPerEpoch, data.train().size(), totalSteps);
+        if (history != null) {
+            listener = both(listener, history);
+        }
         Trainer trainer = executor == null ? new Trainer(model, data, config, optimizer, rates, listener)
                 : new Trainer(model, data, config, optimizer, rates, listener, executor);
         if (checkpoints != null) {
@@ -62,10 +82,11 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
         if (resume != null) {
             trainer.resumeFrom(resume.checkpoint());
         }
-        out.printf(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d shard%s %s, %d steps (%.2f epochs) on %d samples from %s; kernel %s%n",
+        String header = String.format(Locale.ROOT, "training %s %s, %s lr %s (%s), batch %d, %d shard%s %s, %d steps (%.2f epochs) on %d samples from %s; kernel %s",
                 model.spec(), model.activation(), options.optimizer, options.learningRate, options.schedule, config.batchSize(),
                 config.shards(), config.shards() == 1 ? "" : "s", where, totalSteps, (double) totalSteps / batchesPerEpoch,
                 data.train().size(), options.data.describe(), Kernels.active());
+        out.println(header);
         if (resume != null) {
             for (String skipped : resume.skipped()) {
                 out.println("warning: skipped a checkpoint that cannot be used: " + skipped);
@@ -93,6 +114,9 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
         }
         if (options.metricsOut != null) {
             RunSummary.write(options.metricsOut, result);
+        }
+        if (history != null) {
+            out.println("wrote the report " + RunReport.training(header, history, workerTimes.get()).write(options.report));
         }
         out.flush();
         return result;

@@ -46,6 +46,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final CoordinatorLoop loop;
     private final RemoteShardExecutor executor;
     private final CoordinatorMetrics metrics;
+    private final WorkerTimes workerTimes = new WorkerTimes();
     private final Server server;
     /**
      * gRPC's call executor, owned by this server and shut down by {@link #close}. (gRPC's shared
@@ -101,7 +102,7 @@ public final class CoordinatorServer implements AutoCloseable {
         this.loop = new CoordinatorLoop(state, tickOf(settings), bug -> workerEvents.accept("coordinator bug: " + bug));
         metrics.activeWorkersFrom(state::liveCount);
         this.executor = new RemoteShardExecutor(loop, state, settings, metrics);
-        this.server = builder.addService(new CoordinatorService(run, settings, loop, metrics))
+        this.server = builder.addService(new CoordinatorService(run, settings, loop, metrics, workerTimes))
                 .intercept(new RefusedCalls(metrics)) // added last, so it runs first: it sees what the token interceptor refuses
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
                 .maxInboundMessageSize(CoordinatorService.transportMessageLimit(settings.maxInboundMessageSize()))
@@ -164,6 +165,11 @@ public final class CoordinatorServer implements AutoCloseable {
     /** The meters this server records in; give them to the trainer too, through a {@link MetricsListener}. */
     public CoordinatorMetrics metrics() {
         return metrics;
+    }
+
+    /** Each worker's compute and communication time as its heartbeats report them. */
+    public WorkerTimes workerTimes() {
+        return workerTimes;
     }
 
     /** How many workers are live now. */

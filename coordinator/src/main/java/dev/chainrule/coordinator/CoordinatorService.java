@@ -57,11 +57,19 @@ public final class CoordinatorService implements BindableService {
     private final CoordinatorSettings settings;
     private final CoordinatorLoop loop;
     private final CoordinatorMetrics metrics;
+    private final WorkerTimes workerTimes;
     private final Map<String, Shape> shapes;
     private final Map<String, Integer> indices;
 
     CoordinatorService(RunDescription run, CoordinatorSettings settings, CoordinatorLoop loop, CoordinatorMetrics metrics) {
+        this(run, settings, loop, metrics, new WorkerTimes());
+    }
+
+    /** As above, recording each worker's compute and communication time from its heartbeats in {@code workerTimes}. */
+    CoordinatorService(RunDescription run, CoordinatorSettings settings, CoordinatorLoop loop, CoordinatorMetrics metrics,
+            WorkerTimes workerTimes) {
         this.metrics = metrics;
+        this.workerTimes = workerTimes;
         this.run = run;
         this.settings = settings;
         this.loop = loop;
@@ -148,6 +156,11 @@ public final class CoordinatorService implements BindableService {
     /** Where sessions post what their workers sent. */
     CoordinatorLoop loop() {
         return loop;
+    }
+
+    /** Where sessions record the times that workers' heartbeats report. */
+    WorkerTimes workerTimes() {
+        return workerTimes;
     }
 
     /** Where sessions count gradient bytes and rejected messages. */

@@ -48,6 +48,11 @@ final class WorkerHandle {
         this.lastSeen = clock.instant();
     }
 
+    /** The name the worker gave in its Join. */
+    String name() {
+        return name;
+    }
+
     int id() {
         return id;
     }

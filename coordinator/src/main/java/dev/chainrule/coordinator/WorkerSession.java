@@ -321,6 +321,7 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
                     + (inProgress + 1) + ", since " + (inProgress < 0 ? "no step has started" : "step " + inProgress + " is in progress")
                     + ")");
         }
+        service.workerTimes().record(w.name(), w.id(), heartbeat.getComputeNanos(), heartbeat.getCommunicationNanos());
     }
 
     /**

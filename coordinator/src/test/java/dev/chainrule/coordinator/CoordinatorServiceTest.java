@@ -138,6 +138,23 @@ class CoordinatorServiceTest {
     }
 
     @Test
+    void heartbeatsReportEachWorkersComputeAndCommunicationTime() throws Exception {
+        start(settings(1));
+        FakeWorker worker = join("host-a/pid-1");
+        worker.take(); // the Welcome
+        worker.send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(0).setComputeNanos(3_000_000)
+                .setCommunicationNanos(5_000_000)).build());
+        worker.send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(0).setComputeNanos(7_000_000)
+                .setCommunicationNanos(9_000_000)).build());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!server.workerTimes().snapshot().equals(List.of(
+                new WorkerTimes.Entry("host-a/pid-1", Duration.ofMillis(7), Duration.ofMillis(9))))) {
+            assertTrue(System.nanoTime() < deadline, "the latest heartbeat's times, got " + server.workerTimes().snapshot());
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void aFirstMessageOtherThanJoinIsInvalid() throws Exception {
         start(settings(1));
         FakeWorker worker = new FakeWorker(channel());

@@ -261,7 +261,8 @@ public final class Worker {
         });
         executor.scheduleAtFixedRate(() -> {
             try {
-                stream.offer(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(currentStep)).build());
+                stream.offer(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setStep(currentStep)
+                        .setComputeNanos(computeNanos).setCommunicationNanos(communicationNanos)).build());
             } catch (RuntimeException e) {
                 // a heartbeat that cannot be written is skipped; the session's own calls report the failure
             }
