@@ -1,5 +1,7 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Timeline;
+import dev.chainrule.metrics.timeline.Track;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,10 +29,17 @@ final class CoordinatorLoop implements AutoCloseable {
     private final Consumer<RuntimeException> onBug;
     private final BlockingQueue<RunEvent> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final Track track;
     private volatile boolean stopped;
 
     /** A loop handling events with {@code state}, ticking every {@code tick}; handler failures go to {@code onBug} too. */
     CoordinatorLoop(RunState state, Duration tick, Consumer<RuntimeException> onBug) {
+        this(state, tick, onBug, Timeline.off().track("event loop"));
+    }
+
+    /** As above, recording on {@code track} each wait for an event (idle) and each event handled. */
+    CoordinatorLoop(RunState state, Duration tick, Consumer<RuntimeException> onBug, Track track) {
+        this.track = track;
         this.state = state;
         this.tickNanos = tick.toNanos();
         this.onBug = onBug;
@@ -55,12 +64,18 @@ final class CoordinatorLoop implements AutoCloseable {
         while (!stopped) {
             try {
                 long wait = nextTick - System.nanoTime();
+                long idle = track.now();
                 RunEvent event = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                track.span(TimelineNames.IDLE, idle, -1, -1, -1);
                 if (event != null) {
+                    long start = track.now();
                     handle(event);
+                    track.span(TimelineNames.of(event), start, -1, -1, -1);
                 }
                 if (System.nanoTime() - nextTick >= 0) {
+                    long start = track.now();
                     handle(new RunEvent.Tick());
+                    track.span(TimelineNames.TICK, start, -1, -1, -1);
                     nextTick = System.nanoTime() + tickNanos;
                 }
             } catch (InterruptedException e) {

@@ -1,5 +1,7 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Timeline;
+import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.CoordinatorMetrics;
@@ -94,15 +96,26 @@ public final class CoordinatorServer implements AutoCloseable {
     /** As above, with the clock that times the workers' last signs of life. */
     public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
             Clock clock, CoordinatorMetrics metrics) {
+        this(builder, model, train, config, settings, clock, metrics, Timeline.off());
+    }
+
+    /**
+     * As above, recording the training thread's waits, the event loop's work and idleness and each
+     * session's receipt of every gradient in {@code timeline} (see the README's "The run timeline").
+     */
+    public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
+            Clock clock, CoordinatorMetrics metrics, Timeline timeline) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.run = RunDescription.of(model, train.requireFeatures(model.spec().inputs()), config);
-        WeightsSender weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(), metrics);
-        this.state = new RunState(settings, model.parameters(), weights, id -> Messages.welcome(id, run, settings), clock,
-                e -> workerEvents.accept(e), metrics);
-        this.loop = new CoordinatorLoop(state, tickOf(settings), bug -> workerEvents.accept("coordinator bug: " + bug));
+        WeightsSender weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(), metrics,
+                System::nanoTime);
+        Track loopTrack = timeline.track("event loop");
+        this.state = new RunState(settings, model.parameters(), weights, id -> Messages.welcome(id, run, settings, System.nanoTime()),
+                clock, e -> workerEvents.accept(e), metrics, loopTrack);
+        this.loop = new CoordinatorLoop(state, tickOf(settings), bug -> workerEvents.accept("coordinator bug: " + bug), loopTrack);
         metrics.activeWorkersFrom(state::liveCount);
-        this.executor = new RemoteShardExecutor(loop, state, settings, metrics);
-        this.server = builder.addService(new CoordinatorService(run, settings, loop, metrics, workerTimes))
+        this.executor = new RemoteShardExecutor(loop, state, settings, metrics, timeline);
+        this.server = builder.addService(new CoordinatorService(run, settings, loop, metrics, workerTimes, timeline))
                 .intercept(new RefusedCalls(metrics)) // added last, so it runs first: it sees what the token interceptor refuses
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
                 .maxInboundMessageSize(CoordinatorService.transportMessageLimit(settings.maxInboundMessageSize()))

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.data.Excerpt;
@@ -58,16 +59,21 @@ public final class CoordinatorService implements BindableService {
     private final CoordinatorLoop loop;
     private final CoordinatorMetrics metrics;
     private final WorkerTimes workerTimes;
+    private final Timeline timeline;
     private final Map<String, Shape> shapes;
     private final Map<String, Integer> indices;
 
     CoordinatorService(RunDescription run, CoordinatorSettings settings, CoordinatorLoop loop, CoordinatorMetrics metrics) {
-        this(run, settings, loop, metrics, new WorkerTimes());
+        this(run, settings, loop, metrics, new WorkerTimes(), Timeline.off());
     }
 
-    /** As above, recording each worker's compute and communication time from its heartbeats in {@code workerTimes}. */
+    /**
+     * As above, recording each worker's compute and communication time from its heartbeats in
+     * {@code workerTimes}, and each session's receipt of every parameter's gradient in {@code timeline}.
+     */
     CoordinatorService(RunDescription run, CoordinatorSettings settings, CoordinatorLoop loop, CoordinatorMetrics metrics,
-            WorkerTimes workerTimes) {
+            WorkerTimes workerTimes, Timeline timeline) {
+        this.timeline = timeline;
         this.metrics = metrics;
         this.workerTimes = workerTimes;
         this.run = run;
@@ -164,6 +170,10 @@ public final class CoordinatorService implements BindableService {
     }
 
     /** Where sessions count gradient bytes and rejected messages. */
+    Timeline timeline() {
+        return timeline;
+    }
+
     CoordinatorMetrics metrics() {
         return metrics;
     }

@@ -12,6 +12,7 @@ import dev.chainrule.train.ShardPlan;
 import dev.chainrule.wire.TensorChunks;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /** Builds the coordinator's outbound messages. */
 final class Messages {
@@ -19,7 +20,7 @@ final class Messages {
     }
 
     /** The Welcome for worker {@code workerId} of {@code run}. */
-    static CoordinatorMessage welcome(int workerId, RunDescription run, CoordinatorSettings settings) {
+    static CoordinatorMessage welcome(int workerId, RunDescription run, CoordinatorSettings settings, long coordinatorNanos) {
         dev.chainrule.proto.v1.TrainingConfig config = dev.chainrule.proto.v1.TrainingConfig.newBuilder()
                 .setBatchSize(run.config().batchSize())
                 .setShards(run.config().shards())
@@ -33,21 +34,27 @@ final class Messages {
                 .setWorkerId(workerId)
                 .setModelSpec(run.spec().toString())
                 .setActivation(run.activation().toString())
-                .setConfig(config)).build();
+                .setConfig(config)
+                .setCoordinatorNanos(coordinatorNanos)).build();
     }
 
     /**
      * Parameter {@code name}'s weights that step {@code step} starts from, {@code values}, chunked (the
-     * chunks view the tensor's memory); the tensor's final chunk is marked last.
+     * chunks view the tensor's memory); the tensor's final chunk is marked last. Each chunk carries
+     * {@code stamp}'s time as {@code sent_nanos}, unless it is null.
      */
-    static List<CoordinatorMessage> weights(long step, String name, Tensor values, int chunkBytes) {
+    static List<CoordinatorMessage> weights(long step, String name, Tensor values, int chunkBytes, LongSupplier stamp) {
         List<TensorChunk> chunks = TensorChunks.of(name, values, chunkBytes);
         List<CoordinatorMessage> messages = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
-            messages.add(CoordinatorMessage.newBuilder().setWeights(WeightsChunk.newBuilder()
+            WeightsChunk.Builder chunk = WeightsChunk.newBuilder()
                     .setStep(step)
                     .setTensor(chunks.get(i))
-                    .setLast(i == chunks.size() - 1)).build());
+                    .setLast(i == chunks.size() - 1);
+            if (stamp != null) {
+                chunk.setSentNanos(stamp.getAsLong());
+            }
+            messages.add(CoordinatorMessage.newBuilder().setWeights(chunk).build());
         }
         return messages;
     }

@@ -1,5 +1,7 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Timeline;
+import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.ShardPlan;
@@ -30,9 +32,13 @@ public final class RemoteShardExecutor implements ShardExecutor {
     private final RunState state;
     private final CoordinatorSettings settings;
     private final CoordinatorMetrics metrics;
+    private final Timeline timeline;
+    private final Track track;
     private boolean workersJoined;
 
-    RemoteShardExecutor(CoordinatorLoop loop, RunState state, CoordinatorSettings settings, CoordinatorMetrics metrics) {
+    RemoteShardExecutor(CoordinatorLoop loop, RunState state, CoordinatorSettings settings, CoordinatorMetrics metrics, Timeline timeline) {
+        this.timeline = timeline;
+        this.track = timeline.track("training thread");
         this.loop = loop;
         this.state = state;
         this.settings = settings;
@@ -44,9 +50,12 @@ public final class RemoteShardExecutor implements ShardExecutor {
         awaitWorkers();
         metrics.stepStarted();
         long waitStart = System.nanoTime();
+        timeline.stepStarted(step);
+        long start = track.now();
         CompletableFuture<Double> result = new CompletableFuture<>();
         loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result));
         double meanLoss = await(result, settings.stepTimeout().plus(LOOP_GRACE), "step " + step);
+        track.span(TimelineNames.STEP_WAIT, start, step, -1, -1);
         metrics.stepWait(System.nanoTime() - waitStart);
         return meanLoss;
     }

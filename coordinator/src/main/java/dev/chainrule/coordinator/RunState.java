@@ -1,5 +1,7 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Timeline;
+import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.proto.v1.CoordinatorMessage;
@@ -50,6 +52,7 @@ final class RunState {
     private volatile long stepsCompleted;
     private String lastWorkerLost;
     private StepInProgress current;
+    private final Track loopTrack;
 
     /**
      * The state of a run whose workers compute gradients of {@code parameters} (sent out through
@@ -59,6 +62,13 @@ final class RunState {
      */
     RunState(CoordinatorSettings settings, List<Tensor> parameters, WeightsSender weights, IntFunction<CoordinatorMessage> welcome,
             Clock clock, Consumer<String> events, CoordinatorMetrics metrics) {
+        this(settings, parameters, weights, welcome, clock, events, metrics, Timeline.off().track("event loop"));
+    }
+
+    /** As above, each step recording its sums, update and broadcast on {@code loopTrack}, the event loop's track. */
+    RunState(CoordinatorSettings settings, List<Tensor> parameters, WeightsSender weights, IntFunction<CoordinatorMessage> welcome,
+            Clock clock, Consumer<String> events, CoordinatorMetrics metrics, Track loopTrack) {
+        this.loopTrack = Objects.requireNonNull(loopTrack, "loopTrack");
         this.settings = settings;
         this.capacity = settings.expectedWorkers();
         this.heartbeatTimeout = settings.heartbeatTimeout();
@@ -195,7 +205,7 @@ final class RunState {
             return;
         }
         expireSilent();
-        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics);
+        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics, loopTrack);
         current.start();
     }
 

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardPlan;
@@ -46,6 +47,7 @@ final class StepInProgress {
     private final WeightsSender weights;
     private final List<Tensor> parameters;
     private final CoordinatorMetrics metrics;
+    private final Track track;
     private final Duration workerWait;
     private final Duration stepTimeout;
     private final long startedNanos;
@@ -71,10 +73,12 @@ final class StepInProgress {
      * empty, every shard waits for a worker to join), its weights {@code parameters} sent through
      * {@code weights}; {@code lastWorkerLost} describes the last worker lost before the step, if any.
      * {@code metrics} records, once every gradient arrived, how long after the first shard each
-     * worker's last shard came. Nothing is sent before {@link #start}.
+     * worker's last shard came; {@code track} (the event loop's) each shard-order add, the update
+     * and each parameter's broadcast. Nothing is sent before {@link #start}.
      */
     StepInProgress(RunEvent.StepRequested request, List<Tensor> parameters, WeightsSender weights, List<WorkerHandle> live,
-            String lastWorkerLost, CoordinatorSettings settings, CoordinatorMetrics metrics) {
+            String lastWorkerLost, CoordinatorSettings settings, CoordinatorMetrics metrics, Track track) {
+        this.track = track;
         this.step = request.step();
         this.batch = request.batch();
         this.plan = request.plan();
@@ -148,7 +152,9 @@ final class StepInProgress {
      */
     void gradient(WorkerHandle worker, int shard, int parameter, Tensor gradient) {
         if (counts(worker, shard)) {
+            long start = track.now();
             reduction.add(shard, parameter, gradient);
+            track.span(TimelineNames.ADD, start, step, shard, parameter);
         }
     }
 
@@ -186,8 +192,10 @@ final class StepInProgress {
     private void seal() {
         lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
         double meanLoss;
+        long start = track.now();
         try {
             meanLoss = reduction.finish();
+            track.span(TimelineNames.UPDATE, start, step, -1, -1);
         } catch (RuntimeException e) {
             fail("step " + step + ": " + e.getMessage());
             return;
@@ -195,7 +203,9 @@ final class StepInProgress {
         sealed = true;
         List<WorkerHandle> recipients = stepWorkersLive();
         for (int p = 0; p < parameters.size(); p++) {
+            long sending = track.now();
             weights.send(p, step + 1, parameters.get(p), recipients);
+            track.span(TimelineNames.BROADCAST, sending, step, -1, p);
         }
         result.complete(meanLoss);
     }

@@ -6,6 +6,7 @@ import dev.chainrule.proto.v1.CoordinatorMessage;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 
 /**
  * Sends the model's weights to workers one parameter at a time, each labelled with the step it is
@@ -22,19 +23,26 @@ final class WeightsSender {
     private final List<String> names;
     private final int chunkBytes;
     private final CoordinatorMetrics metrics;
+    private final LongSupplier stamp;
 
     /** A sender for parameters named {@code names} (in the model's order), in chunks of {@code chunkBytes}. */
     WeightsSender(List<String> names, int chunkBytes, CoordinatorMetrics metrics) {
+        this(names, chunkBytes, metrics, null);
+    }
+
+    /** As above, stamping each chunk with {@code stamp}'s time (for the workers' timelines), unless it is null. */
+    WeightsSender(List<String> names, int chunkBytes, CoordinatorMetrics metrics, LongSupplier stamp) {
         this.names = List.copyOf(names);
         this.chunkBytes = chunkBytes;
         this.metrics = metrics;
+        this.stamp = stamp;
     }
 
     /** Sends {@code worker} every parameter whose weights of step {@code step} it was not sent last, from {@code values}. */
     void sendMissing(WorkerHandle worker, long step, IntFunction<Tensor> values) {
         for (int p = 0; p < names.size(); p++) {
             if (worker.sentStep(p) != step) {
-                List<CoordinatorMessage> messages = Messages.weights(step, names.get(p), values.apply(p), chunkBytes);
+                List<CoordinatorMessage> messages = Messages.weights(step, names.get(p), values.apply(p), chunkBytes, stamp);
                 send(worker, p, step, messages, serializedSize(messages));
             }
         }
@@ -42,7 +50,7 @@ final class WeightsSender {
 
     /** Sends parameter {@code parameter}'s weights of step {@code step}, {@code values}, to each of {@code workers}. */
     void send(int parameter, long step, Tensor values, Collection<WorkerHandle> workers) {
-        List<CoordinatorMessage> messages = Messages.weights(step, names.get(parameter), values, chunkBytes);
+        List<CoordinatorMessage> messages = Messages.weights(step, names.get(parameter), values, chunkBytes, stamp);
         long bytes = serializedSize(messages);
         for (WorkerHandle worker : workers) {
             send(worker, parameter, step, messages, bytes);

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
@@ -54,6 +55,8 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     private boolean joinPosted;
     /** The shard being received, or null between shards: a worker sends one shard's chunks at a time. */
     private ShardAssembly assembly;
+    /** This session's timeline track, made when its first gradient arrives (gRPC calls a stream's handlers one at a time). */
+    private Track track;
     /** The step of {@link #delivered}. */
     private long deliveredStep = -1;
     /** The shards this worker has delivered in {@link #deliveredStep}. */
@@ -251,11 +254,16 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
             assembly = startShard(w, duty, shard);
         }
         ShardAssembly current = assembly;
+        if (track == null) {
+            track = service.timeline().track("session of " + w.label());
+        }
+        long start = track.now();
         Tensor parameterGradient = current.accept(chunk);
         service.metrics().gradientBytesReceived(w.id(), chunk.getSerializedSize());
         if (parameterGradient != null) {
-            service.loop().post(new RunEvent.ParameterGradient(w, duty.step(), shard, service.parameterIndex(parameterGradient.name()),
-                    parameterGradient));
+            int parameter = service.parameterIndex(parameterGradient.name());
+            service.loop().post(new RunEvent.ParameterGradient(w, duty.step(), shard, parameter, parameterGradient));
+            track.spanWithFlow(TimelineNames.RECEIVE, start, duty.step(), shard, parameter, false);
         }
         if (chunk.getLast()) {
             double lossSum = current.complete();

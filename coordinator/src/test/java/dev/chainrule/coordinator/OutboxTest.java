@@ -44,7 +44,7 @@ class OutboxTest {
     }
 
     private static List<CoordinatorMessage> weights(long step, String name) {
-        return Messages.weights(step, name, Tensor.zeros(DType.FLOAT32, 3).named(name), 8);
+        return Messages.weights(step, name, Tensor.zeros(DType.FLOAT32, 3).named(name), 8, null);
     }
 
     private static CoordinatorMessage assignment(long step, int... shards) {

@@ -26,6 +26,9 @@ public record ShardGradient(List<Tensor> gradients, double lossSum, int samples)
     public static ShardGradient compute(Mlp model, Tensor features, int[] labels, Listener listener) {
         Tensor loss = Functional.crossEntropySum(model.forward(features), labels);
         double lossSum = loss.item();
+        if (listener != null) {
+            listener.forwardDone();
+        }
         List<Tensor> gradients = listener == null ? Autograd.grad(loss, model.parameters())
                 : Autograd.grad(loss, model.parameters(), (parameter, gradient) -> listener.ready(parameter, gradient, lossSum));
         return new ShardGradient(gradients, lossSum, labels.length);
@@ -40,5 +43,9 @@ public record ShardGradient(List<Tensor> gradients, double lossSum, int samples)
          * loss sum, known before differentiation starts, comes along.
          */
         void ready(int parameter, Tensor gradient, double lossSum);
+
+        /** The forward pass and the loss are done; reverse differentiation starts next. Does nothing by default. */
+        default void forwardDone() {
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.chainrule.worker;
 
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
+import dev.chainrule.metrics.timeline.Timeline;
 import io.grpc.Channel;
 import java.time.Duration;
 import java.util.Objects;
@@ -105,7 +106,12 @@ public final class ReconnectingSessionRunner {
          * @throws WorkerException as {@link Worker#run} does
          */
         public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics) {
-            Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed);
+            return run(channel, train, name, metrics, Timeline.off());
+        }
+
+        /** As above, recording the session in {@code timeline} ({@link Worker}'s constructor says what). */
+        public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics, Timeline timeline) {
+            Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed, timeline);
             try {
                 return worker.run();
             } finally {

@@ -27,14 +27,21 @@ final class ShardSender implements ShardGradient.Listener {
     private final int samples;
     private final GradientEncoder encoder;
     private final Duration timeout;
+    private final WorkerTimeline timeline;
+    private final long started;
+    private long backwardStart;
     private int sent;
     private long sendingNanos;
 
     /**
      * A sender of shard {@code shard} of step {@code step} ({@code samples} samples) for parameters
-     * named {@code names}, encoding each gradient with {@code encoder} (the run's compression).
+     * named {@code names}, encoding each gradient with {@code encoder} (the run's compression),
+     * recording the forward and backward passes and each send in {@code timeline}.
      */
-    ShardSender(SessionStream stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout) {
+    ShardSender(SessionStream stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout,
+            WorkerTimeline timeline) {
+        this.timeline = timeline;
+        this.started = timeline.track().now();
         this.stream = stream;
         this.names = names;
         this.step = step;
@@ -45,8 +52,16 @@ final class ShardSender implements ShardGradient.Listener {
     }
 
     @Override
+    public void forwardDone() {
+        timeline.track().span(WorkerTimeline.FORWARD, started, step, shard, -1);
+        backwardStart = timeline.track().now();
+    }
+
+    @Override
     public void ready(int parameter, Tensor gradient, double lossSum) {
+        timeline.track().instant(WorkerTimeline.READY, step, shard, parameter);
         long start = System.nanoTime();
+        timeline.sending(step, start);
         boolean lastParameter = ++sent == names.size();
         List<TensorChunk> chunks = encoder.encode(names.get(parameter), gradient);
         List<WorkerMessage> messages = new ArrayList<>(chunks.size());
@@ -61,6 +76,13 @@ final class ShardSender implements ShardGradient.Listener {
         }
         stream.sendAll(messages, timeout, "the gradient of " + names.get(parameter) + " of shard " + shard + " of step " + step);
         sendingNanos += System.nanoTime() - start;
+        timeline.track().spanWithFlow(WorkerTimeline.SEND, start, step, shard, parameter, true);
+    }
+
+    /** Reverse differentiation is done: records the backward pass and the whole shard. */
+    void finished() {
+        timeline.track().span(WorkerTimeline.BACKWARD, backwardStart, step, shard, -1);
+        timeline.track().span(WorkerTimeline.SHARD, started, step, shard, -1);
     }
 
     /** The time spent sending so far. */

@@ -4,6 +4,7 @@ import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.autodiff.Workspace;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
+import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
@@ -59,6 +60,7 @@ public final class Worker {
     private final Duration connectTimeout;
     private final WorkerMetrics metrics;
     private final Runnable onWelcome;
+    private final WorkerTimeline timeline;
     private final AtomicBoolean started = new AtomicBoolean();
     /** The buffers of one shard's graph and gradients, recycled from shard to shard. */
     private final Workspace workspace = new Workspace();
@@ -88,8 +90,24 @@ public final class Worker {
         this(channel, train, name, connectTimeout, metrics, () -> { });
     }
 
+    /**
+     * As above, recording each shard's forward and backward passes, each gradient ready and sent, and
+     * each wait for the coordinator in {@code timeline}, whose clock offset to the coordinator it
+     * measures (see the README's "The run timeline").
+     */
+    public Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Timeline timeline) {
+        this(channel, train, name, connectTimeout, metrics, () -> { }, timeline);
+    }
+
     /** As above, calling {@code onWelcome} on the {@link #run} thread when the coordinator's Welcome arrives. */
     Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Runnable onWelcome) {
+        this(channel, train, name, connectTimeout, metrics, onWelcome, Timeline.off());
+    }
+
+    /** As above, with both. */
+    Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Runnable onWelcome,
+            Timeline timeline) {
+        this.timeline = new WorkerTimeline(timeline);
         this.onWelcome = Objects.requireNonNull(onWelcome, "onWelcome");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.channel = Objects.requireNonNull(channel, "channel");
@@ -144,8 +162,10 @@ public final class Worker {
                 .setDataFingerprint(train.fingerprint())
                 .setDataSource(train.source())
                 .setKernel(Kernels.active())).build();
+        long joinSent = timeline.track().now();
         stream.send(join, connectTimeout, "Join");
         CoordinatorMessage first = stream.take(connectTimeout, "the Welcome");
+        long welcomed = timeline.track().now();
         if (first.hasStop()) {
             return stopped(stream, -1, first.getStop());
         }
@@ -154,6 +174,7 @@ public final class Worker {
         }
         onWelcome.run();
         Welcome welcome = first.getWelcome();
+        timeline.welcomed(joinSent, welcome, name, welcomed);
         Mlp model = Mlp.initialized(spec(welcome), activation(welcome), 0);
         long heartbeatMillis = positive(welcome.getConfig().getHeartbeatIntervalMillis(), "heartbeat_interval_millis");
         Duration receiveTimeout = Duration.ofMillis(positive(welcome.getConfig().getReceiveTimeoutMillis(), "receive_timeout_millis"));
@@ -180,9 +201,14 @@ public final class Worker {
         while (true) {
             String waitingFor = weights.inProgress() ? "the rest of the weights of " + weights.receiving()
                     : "the weights or the assignment of step " + currentStep;
+            long waitStart = timeline.track().now();
             CoordinatorMessage message = stream.take(receiveTimeout, waitingFor);
+            timeline.waited(waitStart, currentStep);
             switch (message.getKindCase()) {
-                case WEIGHTS -> weights.accept(message.getWeights());
+                case WEIGHTS -> {
+                    timeline.weights(message.getWeights(), timeline.track().now());
+                    weights.accept(message.getWeights());
+                }
                 case ASSIGNMENT -> {
                     StepAssignment assignment = message.getAssignment();
                     long step = assignment.getStep();
@@ -195,6 +221,7 @@ public final class Worker {
                     }
                     // a further assignment of the same step is fine: shards the coordinator took from a lost worker
                     currentStep = step;
+                    timeline.assigned(step);
                     for (Shard shard : assignment.getShardsList()) {
                         computeAndSend(stream, model, names, step, shard, encoder, receiveTimeout);
                     }
@@ -226,10 +253,11 @@ public final class Worker {
     private void computeAndSend(SessionStream stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
-        ShardSender sender = new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout);
+        ShardSender sender = new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout, timeline);
         try (Workspace.Scope ignored = workspace.open()) {
             long start = System.nanoTime();
             LocalShardExecutor.shardGradient(model, train, indices, sender);
+            sender.finished();
             long computed = System.nanoTime() - start - sender.sendingNanos();
             computeNanos += computed;
             metrics.computed(indices.length, computed);
