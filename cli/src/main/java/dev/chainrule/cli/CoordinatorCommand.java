@@ -3,8 +3,11 @@ package dev.chainrule.cli;
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.metrics.timeline.Timeline;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -83,6 +86,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     private ComputeOptions compute = new ComputeOptions();
 
+    @Mixin
+    private TimelineOptions timelineOptions = new TimelineOptions();
+
     @Override
     public Integer call() throws IOException, InputException {
         compute.apply();
@@ -91,10 +97,13 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
         ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
+        timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
+        Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "coordinator", false);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out);
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
-                        run.data().train(), run.config(), cluster.settings(workers), new CoordinatorMetrics(endpoint.registry())).start()) {
+                        run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(),
+                        new CoordinatorMetrics(endpoint.registry()), timeline).start()) {
             CoordinatorMetrics metrics = server.metrics();
             printExposureWarning(serverSecurity, server.port());
             ClusterOptions.reportWorkerEvents(server, spec.commandLine().getErr());
@@ -106,6 +115,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
             run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"), metrics,
                     server.workerTimes()::snapshot);
         }
+        timelineOptions.write(timeline, List.of(), out);
         return ExitCode.OK;
     }
 

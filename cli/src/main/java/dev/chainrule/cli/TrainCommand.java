@@ -3,8 +3,11 @@ package dev.chainrule.cli;
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.metrics.timeline.Timeline;
+import dev.chainrule.train.LocalShardExecutor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -77,6 +80,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private ComputeOptions compute = new ComputeOptions();
 
+    @Mixin
+    private TimelineOptions timelineOptions = new TimelineOptions();
+
     @Override
     public Integer call() throws IOException, InputException {
         compute.apply();
@@ -92,11 +98,15 @@ public final class TrainCommand implements Callable<Integer> {
             throw new InputException("--token-file protects the local cluster of --workers N; without --workers nothing listens");
         }
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
+        timelineOptions.check();
         TrainingRun run = options.prepare(Math.max(1, workers), out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out)) {
             CoordinatorMetrics metrics = new CoordinatorMetrics(endpoint.registry());
             if (workers == 0) {
-                run.run(out, null, "in this process", metrics);
+                Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "chainrule train (one process)", false);
+                run.run(out, timeline.recording() ? new TimedShardExecutor(new LocalShardExecutor(run.model(), run.data().train()),
+                        timeline) : null, "in this process", metrics);
+                timelineOptions.write(timeline, List.of(), out);
             } else {
                 runOnWorkerProcesses(run, serverSecurity, metrics, out, spec.commandLine().getErr());
             }
@@ -106,9 +116,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** A local cluster: the coordinator in this process on a loopback port, and {@code workers} worker processes. */
     private void runOnWorkerProcesses(TrainingRun run, ServerSecurity security, CoordinatorMetrics metrics, PrintWriter out,
-            PrintWriter err) throws IOException {
+            PrintWriter err) throws IOException, InputException {
+        Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "coordinator", false);
         CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0, security), run.model(),
-                run.data().train(), run.config(), cluster.settings(workers), metrics).start();
+                run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(), metrics, timeline).start();
         ClusterOptions.reportWorkerEvents(server, err);
         WorkerProcesses processes = null;
         boolean finished = false;
@@ -122,7 +133,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (ErrorHandlers.verboseRequested(spec.root().commandLine().getParseResult())) {
                 workerArgs.add("--verbose");
             }
-            processes = WorkerProcesses.start(workers, workerArgs, err);
+            processes = WorkerProcesses.start(workers, workerArgs, i -> timelineOptions.file == null ? List.of()
+                    : List.of("--timeline", timelineOptions.workerPart(i).toString(), "--timeline-steps", timelineOptions.steps), err);
             ClusterOptions.awaitWorkers(server, workers, out);
             run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics,
                     server.workerTimes()::snapshot);
@@ -136,5 +148,6 @@ public final class TrainCommand implements Callable<Integer> {
                 processes.close();
             }
         }
+        timelineOptions.write(timeline, timelineOptions.workerParts(workers), out);
     }
 }

@@ -2,14 +2,17 @@ package dev.chainrule.cli;
 
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
+import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.worker.ChannelSecurity;
 import dev.chainrule.worker.ReconnectingSessionRunner;
 import dev.chainrule.worker.WorkerException;
 import dev.chainrule.worker.WorkerResult;
 import dev.chainrule.worker.WorkerStats;
 import io.grpc.ManagedChannel;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -85,21 +88,28 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     private ComputeOptions compute = new ComputeOptions();
 
+    @Mixin
+    private TimelineOptions timelineOptions = new TimelineOptions();
+
     @Override
-    public Integer call() throws InterruptedException, InputException {
+    public Integer call() throws InterruptedException, InputException, IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         compute.applyWarning(err);
         ChannelSecurity channelSecurity = security.channelSecurity(err);
+        timelineOptions.check();
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
+        Timeline timeline = timelineOptions.create(100, workerName, true);
         ReconnectingSessionRunner.Outcome outcome;
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out, "worker", workerName)) {
             WorkerMetrics metrics = new WorkerMetrics(endpoint.registry());
             outcome = new ReconnectingSessionRunner(connectTimeout, reconnectTimeout, line -> {
                 err.println(workerName + ": " + line);
                 err.flush();
-            }).run(attempt -> session(channelSecurity, train, workerName, metrics, attempt));
+            }).run(attempt -> session(channelSecurity, train, workerName, metrics, timeline, attempt));
+        } finally {
+            timelineOptions.write(timeline, List.of(), out);
         }
         WorkerResult result = outcome.last();
         WorkerStats stats = outcome.total();
@@ -113,10 +123,10 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
     private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerMetrics metrics,
-            ReconnectingSessionRunner.Attempt attempt) throws InterruptedException {
+            Timeline timeline, ReconnectingSessionRunner.Attempt attempt) throws InterruptedException {
         ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            return attempt.run(channel, train, workerName, metrics);
+            return attempt.run(channel, train, workerName, metrics, timeline);
         } catch (WorkerException e) {
             // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
             String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");

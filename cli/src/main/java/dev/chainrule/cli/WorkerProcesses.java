@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,6 +23,11 @@ final class WorkerProcesses implements AutoCloseable {
 
     /** Starts {@code count} workers, each given {@code workerArgs} after {@code worker --name worker-i}. */
     static WorkerProcesses start(int count, List<String> workerArgs, PrintWriter log) throws IOException {
+        return start(count, workerArgs, i -> List.of(), log);
+    }
+
+    /** As above, worker i (from 1) given {@code ownArgs.apply(i)} after those. */
+    static WorkerProcesses start(int count, List<String> workerArgs, IntFunction<List<String>> ownArgs, PrintWriter log) throws IOException {
         WorkerProcesses workers = new WorkerProcesses();
         try {
             for (int i = 1; i <= count; i++) {
@@ -29,6 +35,7 @@ final class WorkerProcesses implements AutoCloseable {
                 List<String> command = new ArrayList<>(List.of(javaExecutable()));
                 command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker", "--name", name));
                 command.addAll(workerArgs);
+                command.addAll(ownArgs.apply(i));
                 Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
                 workers.processes.add(process);
                 workers.pumps.add(pump(process, name, log));

@@ -18,6 +18,10 @@ final class Off {
         }
 
         @Override
+        public void process(int pid, String processName) {
+        }
+
+        @Override
         public boolean recording() {
             return false;
         }

@@ -21,6 +21,9 @@ public interface Timeline {
     /** The offset measured to the coordinator's clock, which a worker moves its times by; null on the coordinator. */
     ClockOffset clock();
 
+    /** Names the process in the trace (a worker learns its id from the Welcome); any thread. */
+    void process(int pid, String processName);
+
     /** Whether events are recorded. */
     boolean recording();
 }

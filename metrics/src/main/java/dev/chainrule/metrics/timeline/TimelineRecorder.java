@@ -55,7 +55,7 @@ public final class TimelineRecorder implements Timeline {
         return true;
     }
 
-    /** Names the process in the trace, e.g. once a worker knows its id. */
+    @Override
     public void process(int pid, String processName) {
         this.pid = pid;
         this.processName = Objects.requireNonNull(processName, "processName");
