@@ -4,6 +4,7 @@ import dev.chainrule.metrics.timeline.ClockOffset;
 import dev.chainrule.metrics.timeline.StepWindow;
 import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.metrics.timeline.TimelineRecorder;
+import dev.chainrule.weights.AtomicFiles;
 import dev.chainrule.weights.OutputPathException;
 import dev.chainrule.weights.OutputPaths;
 import java.io.IOException;
@@ -49,9 +50,9 @@ final class TimelineOptions {
     /**
      * Writes {@code timeline}'s file (nothing when it is off), with the events of {@code parts} (a
      * local cluster's workers' files, which it then deletes; those that are missing are named on
-     * {@code out}).
+     * {@code log}). FILE is replaced as {@link AtomicFiles} does.
      */
-    void write(Timeline timeline, List<Path> parts, PrintWriter out) throws IOException {
+    void write(Timeline timeline, List<Path> parts, PrintWriter log) throws IOException {
         if (!(timeline instanceof TimelineRecorder recorder)) {
             return;
         }
@@ -60,15 +61,15 @@ final class TimelineOptions {
             if (Files.isRegularFile(part)) {
                 found.add(part);
             } else {
-                out.println("warning: the timeline leaves out a worker whose file " + part + " was not written");
+                log.println("warning: the timeline leaves out a worker whose file " + part + " was not written");
             }
         }
-        recorder.write(file, found);
+        AtomicFiles.write(file, out -> recorder.write(out, found));
         for (Path part : found) {
             Files.deleteIfExists(part);
         }
-        out.println("wrote the timeline " + file + " (steps " + steps + ")");
-        out.flush();
+        log.println("wrote the timeline " + file + " (steps " + steps + ")");
+        log.flush();
     }
 
     /** Where the {@code i}-th worker process of a local cluster writes its part: next to FILE. */

@@ -73,7 +73,8 @@ class TimelineCommandTest {
     }
 
     @Test
-    void aBadWindowIsAnInputErrorBeforeTraining() {
+    void aBadWindowOrATimelinePathThatIsADirectoryIsAnInputErrorBeforeTraining() {
         assertInputError(args("--timeline", dir.resolve("t.json").toString(), "--timeline-steps", "9:3"), "--timeline-steps", "9:3");
+        assertInputError(args("--timeline", dir.toString()), dir.toString());
     }
 }

@@ -17,6 +17,9 @@ import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingTestData;
 import dev.chainrule.worker.Worker;
 import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,10 +86,10 @@ class TimelineTest {
             assertTrue(Math.abs(clock.offsetNanos()) <= clock.uncertaintyNanos(),
                     "one machine's clock: offset " + clock.offsetNanos() + " ± " + clock.uncertaintyNanos());
             parts.add(dir.resolve("w" + w + ".json"));
-            workers.get(w).write(parts.get(w), List.of());
+            write(workers.get(w), parts.get(w), List.of());
         }
         Path file = dir.resolve("timeline.json");
-        coordinator.write(file, parts);
+        write(coordinator, file, parts);
 
         List<TraceCheck.Event> events = TraceCheck.read(file);
         assertEquals(List.of(), TraceCheck.problems(events));
@@ -128,5 +131,11 @@ class TimelineTest {
     private static long tid(List<TraceCheck.Event> events, String thread) {
         return events.stream().filter(e -> e.pid() == 1 && e.name().equals("thread_name") && thread.equals(e.argName())).findFirst()
                 .orElseThrow().tid();
+    }
+
+    private static void write(TimelineRecorder recorder, Path file, List<Path> others) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            recorder.write(out, others);
+        }
     }
 }

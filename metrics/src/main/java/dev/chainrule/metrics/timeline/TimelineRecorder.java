@@ -1,6 +1,7 @@
 package dev.chainrule.metrics.timeline;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,12 +63,12 @@ public final class TimelineRecorder implements Timeline {
     }
 
     /**
-     * Writes the trace to {@code file}, followed by the events of the trace files {@code others}
-     * (the workers' of a local cluster, already on this process's clock); call once the recording
-     * threads are done.
+     * Writes the trace to {@code out} (left open), followed by the events of the trace files
+     * {@code others} (the workers' of a local cluster, already on this process's clock); call once
+     * the recording threads are done.
      */
-    public synchronized void write(Path file, List<Path> others) throws IOException {
-        new TraceWriter(this).write(file, others);
+    public synchronized void write(OutputStream out, List<Path> others) throws IOException {
+        new TraceWriter(this).write(out, others);
     }
 
     long currentStep() {

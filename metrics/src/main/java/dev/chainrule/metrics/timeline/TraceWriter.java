@@ -1,11 +1,11 @@
 package dev.chainrule.metrics.timeline;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -23,8 +23,7 @@ import tools.jackson.core.json.JsonFactory;
  * start (a span before the spans inside it), spans as complete events ("X"), instants as "i", and a
  * parameter's gradient's arrow as a flow start ("s") in the worker's send and a flow end ("f",
  * bound to the enclosing span) in the coordinator's receipt, both with the id {@link #flowId} gives.
- * Times are microseconds of the coordinator's {@link System#nanoTime()}. The file is written to a
- * temporary file and renamed.
+ * Times are microseconds of the coordinator's {@link System#nanoTime()}.
  */
 final class TraceWriter {
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
@@ -39,25 +38,35 @@ final class TraceWriter {
         return (step << 32) | ((long) shard << 12) | parameter;
     }
 
-    void write(Path file, List<Path> others) throws IOException {
-        Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".timeline", ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(temporary);
-                    JsonGenerator json = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
-                json.writeStartObject();
-                json.writeName("traceEvents");
-                json.writeStartArray();
-                writeEvents(json);
-                for (Path other : others) {
-                    copyEvents(other, json);
-                }
-                json.writeEndArray();
-                json.writeStringProperty("displayTimeUnit", "ms");
-                json.writeEndObject();
+    void write(OutputStream out, List<Path> others) throws IOException {
+        try (JsonGenerator json = FACTORY.createGenerator(ObjectWriteContext.empty(), new NonClosing(out))) {
+            json.writeStartObject();
+            json.writeName("traceEvents");
+            json.writeStartArray();
+            writeEvents(json);
+            for (Path other : others) {
+                copyEvents(other, json);
             }
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
+            json.writeEndArray();
+            json.writeStringProperty("displayTimeUnit", "ms");
+            json.writeEndObject();
+        }
+    }
+
+    /** The caller's stream, flushed but left open when the generator closes. */
+    private static final class NonClosing extends FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
         }
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,9 +44,9 @@ class TimelineRecorderTest {
             send.span("shard", shard, step, 0, -1);
         }
         Path part = dir.resolve("w.json");
-        worker.write(part, List.of());
+        write(worker, part, List.of());
         Path file = dir.resolve("t.json");
-        coordinator.write(file, List.of(part));
+        write(coordinator, file, List.of(part));
         List<TraceCheck.Event> events = TraceCheck.read(file);
         assertEquals(List.of(), TraceCheck.problems(events));
         assertEquals(2, events.stream().filter(e -> e.name().equals("shard")).count(), "steps 1 and 2 only");
@@ -87,5 +89,11 @@ class TimelineRecorderTest {
         assertEquals(new StepWindow(20, 40), StepWindow.parse("20:40"));
         assertThrows(IllegalArgumentException.class, () -> StepWindow.parse("40:20"));
         assertThrows(IllegalArgumentException.class, () -> StepWindow.parse("x"));
+    }
+
+    private static void write(TimelineRecorder recorder, Path file, List<Path> others) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            recorder.write(out, others);
+        }
     }
 }
