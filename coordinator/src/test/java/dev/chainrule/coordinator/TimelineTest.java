@@ -119,7 +119,8 @@ class TimelineTest {
                 end = e.end();
             }
         }
-        for (TraceCheck.Event step : steps) {
+        // the window's last step is left out: the loop's idle after it ends with the next step's request and counts as that step's
+        for (TraceCheck.Event step : steps.subList(0, steps.size() - 1)) {
             double covered = 0;
             for (TraceCheck.Event e : topLevel) {
                 covered += Math.max(0, Math.min(e.end(), step.end()) - Math.max(e.ts(), step.ts()));
