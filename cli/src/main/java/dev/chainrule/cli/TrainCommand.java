@@ -3,6 +3,7 @@ package dev.chainrule.cli;
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.train.LocalShardExecutor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -77,9 +78,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private ComputeOptions compute = new ComputeOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws IOException, InputException {
         compute.apply();
+        int shardThreads = threads.threads();
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 0) {
             throw new InputException("--workers " + workers + " (expected: >= 0)");
@@ -92,11 +97,14 @@ public final class TrainCommand implements Callable<Integer> {
             throw new InputException("--token-file protects the local cluster of --workers N; without --workers nothing listens");
         }
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
-        TrainingRun run = options.prepare(Math.max(1, workers), out);
+        TrainingRun run = options.prepare(workers, out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out)) {
             CoordinatorMetrics metrics = new CoordinatorMetrics(endpoint.registry());
             if (workers == 0) {
-                run.run(out, null, "in this process", metrics);
+                int atOnce = Math.min(shardThreads, run.config().shards());
+                try (LocalShardExecutor executor = new LocalShardExecutor(run.model(), run.data().train(), atOnce)) {
+                    run.run(out, executor, "in this process" + (atOnce == 1 ? "" : ", " + atOnce + " at a time"), metrics);
+                }
             } else {
                 runOnWorkerProcesses(run, serverSecurity, metrics, out, spec.commandLine().getErr());
             }
@@ -117,6 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
             workerArgs.addAll(options.data.asArguments());
             workerArgs.addAll(token.asArguments());
             workerArgs.addAll(compute.asArguments());
+            workerArgs.addAll(threads.asArguments());
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             if (ErrorHandlers.verboseRequested(spec.root().commandLine().getParseResult())) {

@@ -85,11 +85,15 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     private ComputeOptions compute = new ComputeOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws InterruptedException, InputException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         compute.applyWarning(err);
+        int shardThreads = threads.threads();
         ChannelSecurity channelSecurity = security.channelSecurity(err);
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
@@ -99,7 +103,7 @@ public final class WorkerCommand implements Callable<Integer> {
             outcome = new WorkerSessions(connectTimeout, reconnectTimeout, line -> {
                 err.println(workerName + ": " + line);
                 err.flush();
-            }).run(attempt -> session(channelSecurity, train, workerName, metrics, attempt));
+            }).run(attempt -> session(channelSecurity, train, workerName, metrics, shardThreads, attempt));
         }
         WorkerResult result = outcome.last();
         WorkerStats stats = outcome.total();
@@ -113,10 +117,11 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
     private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerMetrics metrics,
-            WorkerSessions.Attempt attempt) throws InterruptedException {
+            int shardThreads, WorkerSessions.Attempt attempt) throws InterruptedException {
         ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            return attempt.run(new Worker(attempt.watch(channel), train, workerName, attempt.connectTimeout(), metrics));
+            return attempt.run(new Worker(attempt.watch(channel), train, workerName, attempt.connectTimeout(), metrics,
+                    shardThreads));
         } catch (WorkerException e) {
             // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
             String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");
