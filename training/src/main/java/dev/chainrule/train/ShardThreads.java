@@ -37,7 +37,7 @@ public final class ShardThreads implements AutoCloseable {
     }
 
     /** How long a waiting thread spins before it blocks. */
-    static final long SPIN_NANOS = 200_000;
+    static final long SPIN_NANOS = 1_000_000;
 
     private final Object lock = new Object();
     private final Thread[] helpers;
@@ -126,7 +126,13 @@ public final class ShardThreads implements AutoCloseable {
     private <T> int deliver(int from, Sink<T> sink, boolean wait) {
         int next = from;
         if (wait) {
-            spinWhileFinishedIs(finished);
+            int seen;
+            synchronized (lock) {
+                seen = done[from] || failure != null ? -1 : finished;
+            }
+            if (seen >= 0) {
+                spinWhileFinishedIs(seen);
+            }
         }
         while (true) {
             Object result;
