@@ -16,8 +16,8 @@ import java.util.Arrays;
  * caller's next run. The caller's own shards use whatever workspace the caller has open.
  *
  * <p>A thread that waits — a helper for the next step, the caller for a shard — spins for up to
- * {@link #SPIN_NANOS} before it blocks: a step of a small batch lasts well under a millisecond, and
- * waking a blocked thread costs tens of microseconds.
+ * {@link #SPIN_NANOS}, yielding its core to any other runnable thread, before it blocks: a step of a
+ * small batch lasts well under a millisecond, and waking a blocked thread costs tens of microseconds.
  *
  * <p>Lifecycle: construct, {@link #run} any number of times from one thread, then {@link #close}.
  */
@@ -221,14 +221,14 @@ public final class ShardThreads implements AutoCloseable {
     private void spinWhileRoundIs(long seen) {
         long start = System.nanoTime();
         while (round == seen && !closed && System.nanoTime() - start < SPIN_NANOS) {
-            Thread.onSpinWait();
+            Thread.yield(); // on a busy machine, the thread waited for may need this core
         }
     }
 
     private void spinWhileFinishedIs(int seen) {
         long start = System.nanoTime();
         while (finished == seen && System.nanoTime() - start < SPIN_NANOS) {
-            Thread.onSpinWait();
+            Thread.yield(); // on a busy machine, the thread waited for may need this core
         }
     }
 
