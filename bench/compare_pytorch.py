@@ -15,6 +15,11 @@ alternate with Chainrule's:
     mlp BATCH THREADS WINDOW_SECONDS WARMUP_SECONDS
     quit
 
+THREADS 0 is PyTorch's default configuration: no call to torch.set_num_threads or
+openblas_set_num_threads at all, so that PyTorch's intra-op pool and OpenBLAS's own pool keep the
+sizes they start with. It means that only in a process that has never set a thread count: the
+driver runs a second process for it.
+
 The MLP is 784-256-128-10 with ReLU, softmax cross-entropy (CrossEntropyLoss) and plain SGD; each
 step gathers its batch from the data set (cyclic, in order), then zero_grad, forward, backward, step.
 Needs Debian's python3-torch (/usr/bin/python3) with OpenBLAS (package libopenblas0; without it
@@ -72,6 +77,9 @@ class Blas:
             self.lib, self.name = None, "reference"  # netlib libblas3: not OpenBLAS
 
     def set_threads(self, torch, threads):
+        """Sets both pools to `threads`; 0 leaves both as they are (the default, in a process that never set them)."""
+        if threads == 0:
+            return
         torch.set_num_threads(threads)
         if self.lib is not None:
             self.lib.openblas_set_num_threads(threads)
@@ -212,7 +220,8 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default %(default)s)")
     parser.add_argument("--sizes", type=int_list, default=[256, 512, 1024, 2048], help="GEMM sizes n (default 256,512,1024,2048)")
     parser.add_argument("--batches", type=int_list, default=[32, 128, 512], help="MLP batch sizes (default 32,128,512)")
-    parser.add_argument("--threads", type=int_list, default=[1, 2], help="torch.set_num_threads values (default 1,2)")
+    parser.add_argument("--threads", type=int_list, default=[1, 2],
+                        help="torch.set_num_threads values, 0 for no call (run it alone: once set, the default is gone) (default 1,2)")
     parser.add_argument("--rounds", type=int, default=5, help="timed windows per configuration (default %(default)s)")
     parser.add_argument("--window", type=float, default=0.5, help="seconds per timed window (default %(default)s)")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before a configuration's first window (default %(default)s)")

@@ -4,6 +4,7 @@ import dev.chainrule.autodiff.kernels.Kernels;
 import dev.chainrule.data.DataSplit;
 import dev.chainrule.data.Dataset;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,10 +14,12 @@ import java.util.SplittableRandom;
 
 /**
  * Chainrule against PyTorch on this machine, in one run: float32 GEMM GFLOP/s (one thread each),
- * MLP 784-256-128-10 training steps/s (one thread, and each framework's best thread count) and
- * Chainrule's allocated bytes per step; and Chainrule's portable kernel against this CPU's own. PyTorch
- * runs in a child process ({@code bench/compare_pytorch.py --serve}), Chainrule's native kernel in a
- * child JVM ({@link ChainruleSideServer}); the sides take turns window by window, so that the
+ * MLP 784-256-128-10 training steps/s (one thread, and each framework's best configuration: the thread
+ * counts, and PyTorch's default, measured in a PyTorch process that never sets a thread count),
+ * whole {@code chainrule train} runs ({@link TrainCommandRuns}) and Chainrule's allocated bytes per
+ * step; Chainrule's scaling with threads; and Chainrule's portable kernel against this CPU's own.
+ * PyTorch runs in child processes ({@code bench/compare_pytorch.py --serve}), Chainrule's native kernel
+ * in a child JVM ({@link ChainruleSideServer}); the sides take turns window by window, so that the
  * machine's noise falls on all alike. Prints tables of medians, ratios and the project's performance targets.
  *
  * <p>Usage: see {@code bench/compare-pytorch --help}.
@@ -37,12 +40,13 @@ public final class CompareBenchmark {
         long started = System.nanoTime();
         Dataset train = trainSet(options.data());
         Measurements measurements = new Measurements();
-        String portableKernel = Kernels.active(); // before the windows change the thread count
+        String portableKernel = Kernels.active();
         String torch;
         String blas;
         String nativeKernel;
-        try (ServedSide pytorch = ServedSide.start(List.of(options.python(), options.script(), "--serve", "--data", options.data()),
-                "PyTorch side");
+        List<String> pytorchCommand = List.of(options.python(), options.script(), "--serve", "--data", options.data());
+        try (ServedSide pytorch = ServedSide.start(pytorchCommand, "PyTorch side");
+                ServedSide pytorchDefault = ServedSide.start(pytorchCommand, "PyTorch side with its default threads");
                 ServedSide nativeSide = ServedSide.start(nativeKernelCommand(options.data()), "Chainrule's native-kernel side")) {
             torch = pytorch.described("torch");
             blas = pytorch.described("blas");
@@ -53,15 +57,23 @@ public final class CompareBenchmark {
                 System.exit(1);
             }
             measure(options, Map.of(Framework.CHAINRULE, new ChainruleSide(train, LEARNING_RATE), Framework.PYTORCH, pytorch,
-                    Framework.CHAINRULE_NATIVE_KERNEL, nativeSide), measurements);
+                    Framework.CHAINRULE_NATIVE_KERNEL, nativeSide), pytorchDefault, measurements);
+        }
+        if (options.jar() != null && options.trainRounds() > 0) {
+            TrainCommandRuns.measure(Path.of(options.jar()), ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                    options.batches(), options.threads(), options.trainRounds(), options.quick(), measurements);
         }
         System.out.printf(Locale.ROOT, "Chainrule vs PyTorch %s (BLAS: %s) on %d cores; MLP data: %s, %d samples%n", torch,
                 blas, Runtime.getRuntime().availableProcessors(), options.data(), train.size());
         System.out.printf(Locale.ROOT, "medians of %d windows per configuration (GEMM %.2f s, MLP %.2f s, after %.2f s warm-up),"
-                + " alternating between the frameworks; ratio = Chainrule / PyTorch%n", options.rounds(), options.gemmWindow(),
-                options.mlpWindow(), options.warmup());
+                + " alternating between the frameworks; ratio = Chainrule / PyTorch; Chainrule's threads compute %d shards"
+                + " side by side; PyTorch's best includes its default threads; chainrule train: %d run(s) per configuration,"
+                + " steady state%n", options.rounds(), options.gemmWindow(), options.mlpWindow(), options.warmup(),
+                ChainruleMlp.SHARDS, options.trainRounds());
         System.out.print(ComparisonTable.format(
                 ComparisonTable.rows(measurements, options.sizes(), options.batches(), options.threads())));
+        System.out.printf(Locale.ROOT, "%nChainrule's steps/s by thread count (the same %d shards, the same bits):%n", ChainruleMlp.SHARDS);
+        System.out.print(ThreadScalingTable.format(measurements, options.batches(), options.threads()));
         System.out.printf(Locale.ROOT, "%nthe portable kernel (%s, this process) against this CPU's own (%s, a child JVM with"
                 + " --kernel native), 1 thread, medians of the same rounds:%n", portableKernel, nativeKernel);
         System.out.print(KernelCostTable.format(measurements, options.sizes(), options.batches()));
@@ -70,13 +82,15 @@ public final class CompareBenchmark {
 
     /**
      * Every round measures every configuration once per side, the sides taking turns in an order that
-     * rotates from round to round; the native-kernel side only measures one thread.
+     * rotates from round to round; the native-kernel side only measures one thread; {@code pytorchDefault}
+     * measures PyTorch's default configuration, recorded as PyTorch's with {@link Config#DEFAULT_THREADS}.
      */
-    private static void measure(CompareOptions options, Map<Framework, Side> sides, Measurements measurements) {
+    private static void measure(CompareOptions options, Map<Framework, Side> sides, Side pytorchDefault, Measurements measurements) {
         List<Item> items = new ArrayList<>();
         options.sizes().forEach(n -> items.add(new Item(Metric.GEMM_GFLOPS, n, 1)));
         for (int b : options.batches()) {
             options.threads().forEach(t -> items.add(new Item(Metric.MLP_STEPS, b, t)));
+            items.add(new Item(Metric.MLP_STEPS, b, Config.DEFAULT_THREADS));
         }
         List<Framework> order = new ArrayList<>(List.of(Framework.values()));
         for (int round = 0; round < options.rounds(); round++) {
@@ -84,6 +98,10 @@ public final class CompareBenchmark {
             for (Item item : items) {
                 System.err.printf("round %d/%d: %s %d, threads %d%n", round + 1, options.rounds(),
                         item.metric() == Metric.GEMM_GFLOPS ? "GEMM n" : "MLP batch", item.size(), item.threads());
+                if (item.threads() == Config.DEFAULT_THREADS) {
+                    measureOnce(pytorchDefault, item, options, warmup, measurements, Framework.PYTORCH);
+                    continue;
+                }
                 for (Framework framework : order) {
                     if (framework != Framework.CHAINRULE_NATIVE_KERNEL || item.threads() == 1) {
                         measureOnce(sides.get(framework), item, options, warmup, measurements, framework);

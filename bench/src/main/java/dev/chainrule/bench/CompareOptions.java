@@ -22,13 +22,18 @@ import java.util.List;
  * @param python              the Python interpreter with PyTorch
  * @param script              the path of {@code compare_pytorch.py}
  * @param allowReferenceBlas  compare even when PyTorch runs on the reference BLAS
+ * @param jar                 the {@code chainrule} jar whose {@code train} is timed, or null for no train runs
+ * @param trainRounds         {@code chainrule train} runs per batch size and thread count
+ * @param quick               shorter windows and train runs
  */
 record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double warmup, List<Integer> sizes,
-        List<Integer> batches, List<Integer> threads, String data, String python, String script, boolean allowReferenceBlas) {
+        List<Integer> batches, List<Integer> threads, String data, String python, String script, boolean allowReferenceBlas,
+        String jar, int trainRounds, boolean quick) {
 
     /** Checks the settings. */
     CompareOptions {
         require(rounds >= 1, "--rounds: " + rounds + " (expected: >= 1)");
+        require(trainRounds >= 0, "--train-rounds: " + trainRounds + " (expected: >= 0)");
         require(gemmWindow > 0 && mlpWindow > 0 && warmup >= 0, "windows: " + gemmWindow + ", " + mlpWindow + " and warm-up "
                 + warmup + " seconds (expected: windows > 0, warm-up >= 0)");
         require(sizes.stream().allMatch(n -> n >= 1), "--sizes: " + sizes + " (expected: each >= 1)");
@@ -44,7 +49,7 @@ record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double wa
     /** The defaults: about two and a half minutes on two cores. */
     static CompareOptions defaults() {
         return new CompareOptions(7, 0.5, 1.0, 1.0, List.of(256, 512, 1024, 2048), List.of(32, 128, 512), List.of(1, 2),
-                "fashion-mnist", "/usr/bin/python3", "bench/compare_pytorch.py", false);
+                "fashion-mnist", "/usr/bin/python3", "bench/compare_pytorch.py", false, null, 2, false);
     }
 
     /** Parses {@code args} over the defaults; {@code --quick} sets short windows and 3 rounds, later options override it. */
@@ -61,6 +66,9 @@ record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double wa
         String python = d.python;
         String script = d.script;
         boolean allowReferenceBlas = d.allowReferenceBlas;
+        String jar = d.jar;
+        int trainRounds = d.trainRounds;
+        boolean quick = d.quick;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--quick")) {
@@ -68,6 +76,8 @@ record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double wa
                 gemmWindow = 0.2;
                 mlpWindow = 0.3;
                 warmup = 0.5;
+                trainRounds = 1;
+                quick = true;
                 continue;
             }
             if (name.equals("--allow-reference-blas")) {
@@ -86,10 +96,12 @@ record CompareOptions(int rounds, double gemmWindow, double mlpWindow, double wa
                 case "--data" -> data = v;
                 case "--python" -> python = v;
                 case "--script" -> script = v;
+                case "--jar" -> jar = v;
+                case "--train-rounds" -> trainRounds = integer(name, v);
                 default -> throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
         return new CompareOptions(rounds, gemmWindow, mlpWindow, warmup, sizes, batches, threads, data, python, script,
-                allowReferenceBlas);
+                allowReferenceBlas, jar, trainRounds, quick);
     }
 }

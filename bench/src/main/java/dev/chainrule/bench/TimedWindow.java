@@ -2,11 +2,11 @@ package dev.chainrule.bench;
 
 /**
  * Runs an action for a warm-up time, then for one timed window, counting the calls and the bytes the
- * calling thread allocated during the window.
+ * JVM's live threads (the caller and the threads it computes on) allocated during the window.
  *
  * @param calls          calls in the timed window (at least one)
  * @param nanos          the window's wall time
- * @param allocatedBytes bytes the calling thread allocated in the window
+ * @param allocatedBytes bytes the live threads allocated in the window
  */
 record TimedWindow(long calls, long nanos, long allocatedBytes) {
 
@@ -17,7 +17,7 @@ record TimedWindow(long calls, long nanos, long allocatedBytes) {
             action.run();
         }
         long window = (long) (windowSeconds * 1e9);
-        long bytesBefore = AllocationCounter.currentThreadBytes();
+        long bytesBefore = AllocationCounter.liveThreadBytes();
         long start = System.nanoTime();
         long calls = 0;
         long elapsed;
@@ -26,7 +26,7 @@ record TimedWindow(long calls, long nanos, long allocatedBytes) {
             calls++;
             elapsed = System.nanoTime() - start;
         } while (elapsed < window);
-        long bytes = AllocationCounter.currentThreadBytes() - bytesBefore;
+        long bytes = AllocationCounter.liveThreadBytes() - bytesBefore;
         return new TimedWindow(calls, elapsed, bytes);
     }
 

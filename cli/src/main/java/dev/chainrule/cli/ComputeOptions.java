@@ -1,6 +1,5 @@
 package dev.chainrule.cli;
 
-import dev.chainrule.autodiff.kernels.IntraOpThreads;
 import dev.chainrule.autodiff.kernels.KernelMode;
 import dev.chainrule.autodiff.kernels.Kernels;
 import java.io.PrintWriter;
@@ -8,19 +7,10 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * How this process computes, shared by every command that does: {@code --threads N}, the threads one
- * kernel call (a matrix product) may use, and {@code --kernel portable|native}, whether the kernel is
- * the one whose bits are the same on every x86-64 CPU or this CPU's fastest. The thread default is 1:
- * a machine usually runs one worker per core, and on a busy machine more threads per process make a
- * step slower, not faster.
+ * Which kernel this process computes with, shared by every command that does: {@code --kernel
+ * portable|native}, the one whose bits are the same on every x86-64 CPU or this CPU's fastest.
  */
 final class ComputeOptions {
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-            description = "Threads per matrix product in this process (intra-op parallelism). N > 1 changes the bits (OpenBLAS"
-                    + " divides a product's work by N); the same N gives the same bits on every run, and a distributed"
-                    + " run's workers use the coordinator's N (default: ${DEFAULT-VALUE}).")
-    int threads = 1;
 
     @Option(names = "--kernel", paramLabel = "portable|native", defaultValue = "portable", converter = KernelModeConverter.class,
             description = "portable: matrix products on OpenBLAS's Haswell kernels (AVX2 + FMA), the same bits on every x86-64"
@@ -30,7 +20,7 @@ final class ComputeOptions {
     KernelMode kernel = KernelMode.PORTABLE;
 
     /**
-     * Sets the process-wide thread count and kernel mode, and checks that the portable mode can run here.
+     * Sets the process-wide kernel mode, and checks that the portable mode can run here.
      *
      * @throws InputException naming what this machine lacks for the portable kernel
      */
@@ -42,7 +32,7 @@ final class ComputeOptions {
     }
 
     /**
-     * Sets the thread count and kernel mode as {@link #apply} does, but only warns on {@code err} when the
+     * Sets the kernel mode as {@link #apply} does, but only warns on {@code err} when the
      * portable mode cannot run here: a worker joins anyway, reporting the kernel it has, and the
      * coordinator decides (one in the portable mode refuses it, naming both kernels).
      */
@@ -54,10 +44,6 @@ final class ComputeOptions {
     }
 
     private void choose() throws InputException {
-        if (threads < 1) {
-            throw new InputException("--threads " + threads + " (expected: >= 1)");
-        }
-        IntraOpThreads.set(threads);
         try {
             Kernels.choose(kernel);
         } catch (IllegalStateException e) {
@@ -77,6 +63,6 @@ final class ComputeOptions {
 
     /** The options as command-line arguments, for worker processes started by this one. */
     List<String> asArguments() {
-        return List.of("--threads", String.valueOf(threads), "--kernel", kernel.label());
+        return List.of("--kernel", kernel.label());
     }
 }

@@ -83,9 +83,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private TimelineOptions timelineOptions = new TimelineOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws IOException, InputException {
         compute.apply();
+        int shardThreads = threads.threads();
         PrintWriter out = spec.commandLine().getOut();
         if (workers < 0) {
             throw new InputException("--workers " + workers + " (expected: >= 0)");
@@ -99,13 +103,16 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
         timelineOptions.check();
-        TrainingRun run = options.prepare(Math.max(1, workers), out);
+        TrainingRun run = options.prepare(workers, out);
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out)) {
             CoordinatorMetrics metrics = new CoordinatorMetrics(endpoint.registry());
             if (workers == 0) {
+                int atOnce = Math.min(shardThreads, run.config().shards());
                 Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "chainrule train (one process)", false);
-                run.run(out, timeline.recording() ? new TimedShardExecutor(new LocalShardExecutor(run.model(), run.data().train()),
-                        timeline) : null, "in this process", metrics);
+                try (LocalShardExecutor executor = new LocalShardExecutor(run.model(), run.data().train(), atOnce)) {
+                    run.run(out, timeline.recording() ? new TimedShardExecutor(executor, timeline) : executor,
+                            "in this process" + (atOnce == 1 ? "" : ", " + atOnce + " at a time"), metrics);
+                }
                 timelineOptions.write(timeline, List.of(), out);
             } else {
                 runOnWorkerProcesses(run, serverSecurity, metrics, out, spec.commandLine().getErr());
@@ -128,6 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
             workerArgs.addAll(options.data.asArguments());
             workerArgs.addAll(token.asArguments());
             workerArgs.addAll(compute.asArguments());
+            workerArgs.addAll(threads.asArguments());
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
             if (ErrorHandlers.verboseRequested(spec.root().commandLine().getParseResult())) {

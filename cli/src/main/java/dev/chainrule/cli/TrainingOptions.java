@@ -67,9 +67,9 @@ final class TrainingOptions {
     Long steps;
 
     @Option(names = "--shards", paramLabel = "S",
-            description = "Compute each batch's gradient in S contiguous shards added in order (default: the number of"
-                    + " workers, or 1 in a single process). The same S gives the same weights, bit for bit, in one process"
-                    + " or on any number of workers.")
+            description = "Compute each batch's gradient in S contiguous shards added in order (default: " + TrainingConfig.DEFAULT_SHARDS
+                    + ", or the number of workers when that is larger). The same S gives the same weights, bit for bit, in"
+                    + " one process on any number of threads or on any number of workers.")
     Integer shards;
 
     @Option(names = "--no-shuffle", description = "Visit the training set in file order every epoch.")
@@ -107,13 +107,14 @@ final class TrainingOptions {
     Long checkpointEvery;
 
     /**
-     * Validates the options, loads the data and builds the model: everything a run needs before its
+     * Validates the options, loads the data and builds the model for a run on {@code workers} workers (0:
+     * in this process), which set the default shard count: everything a run needs before its
      * first step; with --checkpoint-dir, also finds the checkpoint to resume from (refusing one of
      * another configuration, and failing when no checkpoint there is intact). Checkpoints found
      * unusable while the run prunes them are reported on {@code out}. The output paths are
      * checked first, so that a run never trains only to find it cannot save.
      */
-    TrainingRun prepare(int defaultShards, PrintWriter out) throws InputException, IOException {
+    TrainingRun prepare(int workers, PrintWriter out) throws InputException, IOException {
         if (steps != null && steps < 1) {
             throw new InputException("--steps " + steps + " (expected: >= 1)");
         }
@@ -127,7 +128,7 @@ final class TrainingOptions {
         ModelSpec spec = ModelSpec.parse(model);
         Activation hidden = Activation.parse(activation);
         TrainingConfig config = new TrainingConfig(batch, epochs, steps == null ? 0 : steps, !noShuffle, seed,
-                shards != null ? shards : defaultShards);
+                shards != null ? shards : Math.max(TrainingConfig.DEFAULT_SHARDS, workers));
         OptimizerSettings settings = OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay);
         var optimizerInstance = Optimizers.create(optimizer, settings);
         Mlp mlp = init != null ? ModelWeights.load(init, spec, hidden) : Mlp.initialized(spec, hidden, seed);

@@ -91,11 +91,15 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     private TimelineOptions timelineOptions = new TimelineOptions();
 
+    @Mixin
+    private ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws InterruptedException, InputException, IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         compute.applyWarning(err);
+        int shardThreads = threads.threads();
         ChannelSecurity channelSecurity = security.channelSecurity(err);
         timelineOptions.check();
         Dataset train = data.load().train();
@@ -107,7 +111,7 @@ public final class WorkerCommand implements Callable<Integer> {
             outcome = new ReconnectingSessionRunner(connectTimeout, reconnectTimeout, line -> {
                 err.println(workerName + ": " + line);
                 err.flush();
-            }).run(attempt -> session(channelSecurity, train, workerName, metrics, timeline, attempt));
+            }).run(attempt -> session(channelSecurity, train, workerName, metrics, timeline, shardThreads, attempt));
         } finally {
             timelineOptions.write(timeline, List.of(), out);
         }
@@ -123,10 +127,10 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
     private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerMetrics metrics,
-            Timeline timeline, ReconnectingSessionRunner.Attempt attempt) throws InterruptedException {
+            Timeline timeline, int shardThreads, ReconnectingSessionRunner.Attempt attempt) throws InterruptedException {
         ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            return attempt.run(channel, train, workerName, metrics, timeline);
+            return attempt.run(channel, train, workerName, metrics, timeline, shardThreads);
         } catch (WorkerException e) {
             // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
             String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");

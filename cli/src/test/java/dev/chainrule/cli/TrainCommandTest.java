@@ -256,6 +256,34 @@ class TrainCommandTest {
     }
 
     @Test
+    void everyThreadCountSavesTheSameFile() throws IOException {
+        byte[] first = null;
+        for (int threads : new int[] {1, 2, 3}) {
+            for (String shards : new String[] {null, "3"}) {
+                Path weights = dir.resolve("threads-" + threads + "-" + shards + ".safetensors");
+                String[] options = shards == null ? args("--threads", Integer.toString(threads), "--save", weights.toString())
+                        : args("--threads", Integer.toString(threads), "--shards", shards, "--save", weights.toString());
+                Run run = run(options);
+                assertEquals(0, run.exitCode(), run.err());
+                if (shards == null) {
+                    assertTrue(run.outLines().get(0).contains(", 2 shards in this process" + (threads == 1 ? ", " : ", 2 at a time, ")),
+                            run.outLines().get(0));
+                    byte[] bytes = Files.readAllBytes(weights);
+                    if (first == null) {
+                        first = bytes;
+                    }
+                    assertArrayEquals(first, bytes, "--threads " + threads + " saves the bytes of --threads 1");
+                }
+            }
+        }
+        for (int threads : new int[] {2, 3}) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("threads-1-3.safetensors")),
+                    Files.readAllBytes(dir.resolve("threads-" + threads + "-3.safetensors")), "3 shards on " + threads + " threads");
+        }
+        assertInputError(args("--threads", "0"), "--threads 0", "expected: >= 1");
+    }
+
+    @Test
     void shardsGiveNearlyTheSameResult() throws IOException {
         Path one = dir.resolve("one.json");
         Path three = dir.resolve("three.json");

@@ -146,8 +146,8 @@ public final class CoordinatorService implements BindableService {
         if (run.requiredKernel().isPresent() && !run.requiredKernel().get().equals(join.getKernel())) {
             throw ProtocolException.precondition(who + " computes with '" + Excerpt.of(join.getKernel()) + "' but this run"
                     + " computes with " + run.requiredKernel().get() + " (the portable kernel mode), whose bits are the same on every"
-                    + " x86-64 CPU with AVX2 and FMA (expected: a worker started with --kernel portable and the coordinator's --threads"
-                    + " on such a CPU; or run the coordinator with --kernel native to accept any kernel, giving up bits that do not"
+                    + " x86-64 CPU with AVX2 and FMA (expected: a worker started with --kernel portable on such"
+                    + " a CPU; or run the coordinator with --kernel native to accept any kernel, giving up bits that do not"
                     + " depend on the CPU)");
         }
         if (spec != null && !spec.equals(run.spec())) {

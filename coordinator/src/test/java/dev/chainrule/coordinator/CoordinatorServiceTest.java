@@ -201,7 +201,7 @@ class CoordinatorServiceTest {
         assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).setKernel("OpenBLAS 0.3.31 SkylakeX")),
                 Status.Code.FAILED_PRECONDITION, "worker 'w' computes with 'OpenBLAS 0.3.31 SkylakeX' but this run computes with "
                         + Kernels.PORTABLE + " (the portable kernel mode), whose bits are the same on every x86-64 CPU with AVX2 and"
-                        + " FMA (expected: a worker started with --kernel portable and the coordinator's --threads on such a CPU; or run"
+                        + " FMA (expected: a worker started with --kernel portable on such a CPU; or run"
                         + " the coordinator with --kernel native to accept any kernel, giving up bits that do not depend on the CPU)");
         assertStatus(FakeWorker.joined(channel(), FakeWorker.join("w", TRAIN).clearKernel()), Status.Code.INVALID_ARGUMENT,
                 "worker 'w': Join.kernel is missing (expected: the worker's matrix-product kernel, e.g. '" + Kernels.PORTABLE + "')");

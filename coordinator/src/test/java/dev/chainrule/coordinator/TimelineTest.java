@@ -64,7 +64,7 @@ class TimelineTest {
                 running.add(threads.submit(() -> {
                     ManagedChannel channel = TestRuns.channel(server.port());
                     try {
-                        return new Worker(channel, data.train(), name, Duration.ofSeconds(20), WorkerMetrics.disabled(), timeline).run();
+                        return new Worker(channel, data.train(), name, Duration.ofSeconds(20), WorkerMetrics.disabled(), timeline, 1).run();
                     } finally {
                         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                     }

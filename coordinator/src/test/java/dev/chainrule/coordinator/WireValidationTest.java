@@ -290,7 +290,7 @@ class WireValidationTest {
             b.send(join(b.name).setKernel("x".repeat(500)));
             return "worker '" + b.name + "' computes with '" + "x".repeat(32) + "…(500 characters)' but this run computes with "
                     + Kernels.PORTABLE + " (the portable kernel mode), whose bits are the same on every x86-64 CPU with AVX2 and FMA"
-                    + " (expected: a worker started with --kernel portable and the coordinator's --threads on such a CPU; or run the"
+                    + " (expected: a worker started with --kernel portable on such a CPU; or run the"
                     + " coordinator with --kernel native to accept any kernel, giving up bits that do not depend on the CPU)";
         }));
         cases.add(refused("negative train samples", Status.Code.INVALID_ARGUMENT, b -> {

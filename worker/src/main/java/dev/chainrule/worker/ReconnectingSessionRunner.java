@@ -106,12 +106,15 @@ public final class ReconnectingSessionRunner {
          * @throws WorkerException as {@link Worker#run} does
          */
         public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics) {
-            return run(channel, train, name, metrics, Timeline.off());
+            return run(channel, train, name, metrics, Timeline.off(), 1);
         }
 
-        /** As above, recording the session in {@code timeline} ({@link Worker}'s constructor says what). */
-        public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics, Timeline timeline) {
-            Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed, timeline);
+        /**
+         * As above, computing up to {@code threads} shards at once and recording the session in
+         * {@code timeline} ({@link Worker}'s constructor says what).
+         */
+        public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics, Timeline timeline, int threads) {
+            Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed, timeline, threads);
             try {
                 return worker.run();
             } finally {

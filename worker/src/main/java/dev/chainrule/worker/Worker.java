@@ -17,6 +17,7 @@ import dev.chainrule.proto.v1.Stop;
 import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
+import dev.chainrule.train.ShardThreads;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
 import dev.chainrule.wire.SessionMethod;
@@ -41,8 +42,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link LocalShardExecutor#shardGradient} does on its own copy of the training set, streaming each
  * parameter's gradient back in chunks as soon as backward has produced it (the last layer's first), so
  * that sending overlaps the rest of backward. A shard is computed only when every parameter holds its
- * step's weights. A step may bring more than one assignment (the coordinator hands over the shards of
- * a worker it lost): each is computed with the step's weights, in the order they arrive. A worker
+ * step's weights. An assignment of several shards is computed on up to {@code threads} threads at once
+ * ({@link ShardThreads}), and each shard is sent whole, in the assignment's order, as soon as it and the
+ * ones before it are done; the bits are those of one thread. A step may bring more than one assignment
+ * (the coordinator hands over the shards of a worker it lost): each is computed with the step's
+ * weights, in the order they arrive. A worker
  * that joins a run in progress starts from the first weights it is sent, whatever their step. A
  * heartbeat goes out every {@code heartbeat_interval_millis} from a daemon thread while the session
  * is open; the coordinator drops a worker it hears nothing from for its heartbeat timeout.
@@ -61,6 +65,7 @@ public final class Worker {
     private final WorkerMetrics metrics;
     private final Runnable onWelcome;
     private final WorkerTimeline timeline;
+    private final int threads;
     private final AtomicBoolean started = new AtomicBoolean();
     /** The buffers of one shard's graph and gradients, recycled from shard to shard. */
     private final Workspace workspace = new Workspace();
@@ -87,26 +92,27 @@ public final class Worker {
      * {@link #stats}' compute and communication times.
      */
     public Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics) {
-        this(channel, train, name, connectTimeout, metrics, () -> { });
+        this(channel, train, name, connectTimeout, metrics, () -> { }, Timeline.off(), 1);
     }
 
     /**
-     * As above, recording each shard's forward and backward passes, each gradient ready and sent, and
-     * each wait for the coordinator in {@code timeline}, whose clock offset to the coordinator it
-     * measures (see the README's "The run timeline").
+     * As above, computing up to {@code threads} shards of an assignment at once, and recording each
+     * shard's forward and backward passes (on one thread), each gradient ready and sent, and each wait
+     * for the coordinator in {@code timeline}, whose clock offset to the coordinator it measures (see
+     * the README's "The run timeline").
      */
-    public Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Timeline timeline) {
-        this(channel, train, name, connectTimeout, metrics, () -> { }, timeline);
+    public Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Timeline timeline,
+            int threads) {
+        this(channel, train, name, connectTimeout, metrics, () -> { }, timeline, threads);
     }
 
     /** As above, calling {@code onWelcome} on the {@link #run} thread when the coordinator's Welcome arrives. */
-    Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Runnable onWelcome) {
-        this(channel, train, name, connectTimeout, metrics, onWelcome, Timeline.off());
-    }
-
-    /** As above, with both. */
     Worker(Channel channel, Dataset train, String name, Duration connectTimeout, WorkerMetrics metrics, Runnable onWelcome,
-            Timeline timeline) {
+            Timeline timeline, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads : " + threads + " (expected: >= 1)");
+        }
+        this.threads = threads;
         this.timeline = new WorkerTimeline(timeline);
         this.onWelcome = Objects.requireNonNull(onWelcome, "onWelcome");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -184,15 +190,15 @@ public final class Worker {
         }
         GradientEncoder encoder = new GradientEncoder(compression(welcome), chunkBytes);
         ScheduledExecutorService heartbeats = startHeartbeats(stream, heartbeatMillis);
-        try {
-            return loop(stream, welcome.getWorkerId(), model, receiveTimeout, encoder);
+        try (ShardThreads shardThreads = new ShardThreads(threads)) {
+            return loop(stream, welcome.getWorkerId(), model, receiveTimeout, encoder, shardThreads);
         } finally {
             heartbeats.shutdownNow();
         }
     }
 
-    private WorkerResult loop(SessionStream stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder)
-            throws ProtocolViolation {
+    private WorkerResult loop(SessionStream stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder,
+            ShardThreads shardThreads) throws ProtocolViolation {
         long started = System.nanoTime();
         WeightsReceiver weights = new WeightsReceiver(model);
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
@@ -222,8 +228,12 @@ public final class Worker {
                     // a further assignment of the same step is fine: shards the coordinator took from a lost worker
                     currentStep = step;
                     timeline.assigned(step);
-                    for (Shard shard : assignment.getShardsList()) {
-                        computeAndSend(stream, model, names, step, shard, encoder, receiveTimeout);
+                    if (shardThreads.threads() > 1 && assignment.getShardsCount() > 1) {
+                        computeSideBySide(stream, model, names, step, assignment.getShardsList(), encoder, receiveTimeout, shardThreads);
+                    } else {
+                        for (Shard shard : assignment.getShardsList()) {
+                            computeAndSend(stream, model, names, step, shard, encoder, receiveTimeout);
+                        }
                     }
                     if (assignment.getShardsCount() > 0 && step != lastStepWithShards) {
                         lastStepWithShards = step;
@@ -264,6 +274,38 @@ public final class Worker {
         }
         shards++;
         samples += indices.length;
+    }
+
+    /**
+     * Computes the shards side by side and sends each whole (its last layer's gradient first, as
+     * backward finishes them), in the given order, while the later ones are still being computed.
+     */
+    private void computeSideBySide(SessionStream stream, Mlp model, List<String> names, long step, List<Shard> assigned,
+            GradientEncoder encoder, Duration timeout, ShardThreads shardThreads) throws ProtocolViolation {
+        int[][] indices = new int[assigned.size()][];
+        int total = 0;
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = sampleIndices(step, assigned.get(i));
+            total += indices[i].length;
+        }
+        long[] sendingNanos = new long[1];
+        try (Workspace.Scope ignored = workspace.open()) {
+            long start = System.nanoTime();
+            shardThreads.run(indices.length, i -> LocalShardExecutor.shardGradient(model, train, indices[i]), (i, gradient) -> {
+                // on this thread, in shard order: the timeline's track is this thread's
+                ShardSender sender = new ShardSender(stream, names, step, assigned.get(i).getIndex(), indices[i].length, encoder,
+                        timeout, timeline);
+                for (int p = gradient.gradients().size() - 1; p >= 0; p--) {
+                    sender.ready(p, gradient.gradients().get(p), gradient.lossSum());
+                }
+                sendingNanos[0] += sender.sendingNanos();
+            });
+            long computed = System.nanoTime() - start - sendingNanos[0];
+            computeNanos += computed;
+            metrics.computed(total, computed);
+        }
+        shards += indices.length;
+        samples += total;
     }
 
     private int[] sampleIndices(long step, Shard shard) throws ProtocolViolation {

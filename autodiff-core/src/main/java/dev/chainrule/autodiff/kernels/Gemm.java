@@ -9,7 +9,8 @@ import java.nio.FloatBuffer;
  * The matrix products used by ops: float32 tensors go to OpenBLAS ({@code cblas_sgemm}), float64
  * tensors (gradient checks and oracles) — and float32 ones where OpenBLAS cannot load — to
  * {@link ReferenceGemm}. Shapes and aliasing are checked first; outputs are supplied by the caller
- * and overwritten. For a given {@link IntraOpThreads} count the results are the same bits on every run.
+ * and overwritten. Each product runs on the calling thread alone, and gives the same bits on every run;
+ * several threads may multiply at once.
  */
 public final class Gemm {
     private static volatile boolean warned;

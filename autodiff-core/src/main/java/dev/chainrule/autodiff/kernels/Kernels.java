@@ -13,9 +13,8 @@ import java.util.Objects;
  */
 public final class Kernels {
     /**
-     * The kernel of {@link KernelMode#PORTABLE} with one thread per product: this build's OpenBLAS, its
-     * Haswell (AVX2 + FMA) kernels. With more {@link IntraOpThreads}, OpenBLAS divides a product's work
-     * differently, so the bits depend on the thread count too ({@link #active()} names it).
+     * The kernel of {@link KernelMode#PORTABLE}: this build's OpenBLAS, its Haswell (AVX2 + FMA) kernels,
+     * one thread per product (a product that OpenBLAS divides between threads gives other bits).
      */
     public static final String PORTABLE = "OpenBLAS " + OpenBlas.VERSION + " " + OpenBlas.PORTABLE_CORE;
 
@@ -46,19 +45,19 @@ public final class Kernels {
 
     /**
      * The kernel float32 products run on, e.g. "OpenBLAS 0.3.31 Haswell", "OpenBLAS 0.3.31 SkylakeX",
-     * "OpenBLAS 0.3.31 Haswell, 2 threads per product", or "reference" where OpenBLAS cannot load:
-     * two processes compute the same bits exactly when these are equal. Loads OpenBLAS if nothing has yet.
+     * or "reference" where OpenBLAS cannot load: two processes compute the same bits exactly when these
+     * are equal (every product runs on one thread, however many shards a process computes at once).
+     * Loads OpenBLAS if nothing has yet.
      */
     public static String active() {
         OpenBlas.Loaded loaded = OpenBlas.loaded();
         if (loaded.failure() != null) {
             return "reference";
         }
-        int threads = IntraOpThreads.get();
-        return "OpenBLAS " + loaded.version() + " " + loaded.core() + (threads == 1 ? "" : ", " + threads + " threads per product");
+        return "OpenBLAS " + loaded.version() + " " + loaded.core();
     }
 
-    /** Whether this process computes with the portable kernel ({@link #PORTABLE}'s, at any thread count). */
+    /** Whether this process computes with the portable kernel ({@link #PORTABLE}'s). */
     public static boolean portable() {
         OpenBlas.Loaded loaded = OpenBlas.loaded();
         return loaded.failure() == null && OpenBlas.VERSION.equals(loaded.version()) && OpenBlas.PORTABLE_CORE.equals(loaded.core());

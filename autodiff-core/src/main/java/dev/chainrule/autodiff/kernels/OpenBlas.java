@@ -14,8 +14,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * Which of OpenBLAS's kernels runs is decided as it loads, by {@link Kernels#mode()}: for
  * {@link KernelMode#PORTABLE}, {@code OPENBLAS_CORETYPE} is {@value #PORTABLE_CORE} in this process's
  * environment while it loads (where the CPU has the instructions that kernel needs). Where the
- * library cannot load (another platform), {@link Gemm} uses {@link ReferenceGemm}. The thread count
- * follows {@link IntraOpThreads}.
+ * library cannot load (another platform), {@link Gemm} uses {@link ReferenceGemm}. Every product
+ * runs on the calling thread alone (OpenBLAS's own threads are set to one as it loads: a product it
+ * divides between threads gives other bits); threads that call at once each compute their own.
  */
 final class OpenBlas {
     /** The OpenBLAS version the build bundles (a test checks it against the loaded library). */
@@ -30,8 +31,6 @@ final class OpenBlas {
             "Sandybridge", "Nehalem", "Core2", "Prescott", "Penryn", "Dunnington", "Atom", "Athlon", "Opteron", "Barcelona",
             "Bobcat", "Bulldozer", "Piledriver", "Steamroller", "Excavator", "Nano", "Katmai", "Coppermine", "Northwood",
             "Banias");
-
-    private static volatile int threads = -1;
 
     private OpenBlas() {
     }
@@ -71,6 +70,7 @@ final class OpenBlas {
     private static Loaded loadLibrary(String pinFailure) {
         try {
             Loader.load(openblas_nolapack.class);
+            openblas_nolapack.blas_set_num_threads(1);
             String core = activeCore();
             String version = openblas_nolapack.OPENBLAS_VERSION.trim().replaceFirst("^OpenBLAS\\s+", "");
             return new Loaded(null, core, version, pinFailure);
@@ -108,23 +108,12 @@ final class OpenBlas {
         return failure == null ? "" : failure.toString();
     }
 
-    private static synchronized void applyThreads(int count) {
-        if (count != threads) {
-            openblas_nolapack.blas_set_num_threads(count);
-            threads = count;
-        }
-    }
-
     /**
      * c[m×n] = op(a)·op(b) + beta·c, row-major, where op transposes when asked; a is m×k
      * (k×m when transposed), b is k×n (n×k when transposed).
      */
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, FloatBuffer a, FloatBuffer b, float beta,
             FloatBuffer c) {
-        int wanted = IntraOpThreads.get();
-        if (wanted != threads) {
-            applyThreads(wanted);
-        }
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
