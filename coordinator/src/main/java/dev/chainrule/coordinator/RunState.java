@@ -47,7 +47,7 @@ final class RunState {
     private final List<RunEvent.WorkersAwaited> awaited = new ArrayList<>();
     private int nextId;
     private boolean closed;
-    private volatile String failure;
+    private String failure;
     private volatile int liveCount;
     private volatile long stepsCompleted;
     private String lastWorkerLost;
@@ -123,11 +123,6 @@ final class RunState {
         return stepsCompleted;
     }
 
-    /** Why the run failed, or null; readable from any thread. */
-    String failure() {
-        return failure;
-    }
-
     private void join(RunEvent.Joining j) {
         WorkerSession session = j.session();
         if (session.ended()) {
@@ -138,7 +133,7 @@ final class RunState {
                 checkPrevious(j.previousId(), session.who());
             }
             if (closed || failure != null) {
-                throw ProtocolException.exhausted("the run is over: " + (failure != null ? failure : "the coordinator is closing"));
+                throw ProtocolException.exhausted("the run is over: " + whyOver());
             }
             if (live.size() >= capacity) {
                 throw ProtocolException.exhausted("the run already has " + live.size() + " workers (expected: at most " + capacity + ")");
@@ -201,7 +196,7 @@ final class RunState {
 
     private void startStep(RunEvent.StepRequested request) {
         if (failure != null || closed) {
-            request.result().completeExceptionally(new DistributedTrainingException(failure != null ? failure : "the coordinator is closed"));
+            request.result().completeExceptionally(new DistributedTrainingException(whyOver()));
             return;
         }
         expireSilent();
@@ -272,7 +267,7 @@ final class RunState {
             if (live.size() >= w.count()) {
                 w.result().complete(null);
             } else if (failure != null || closed) {
-                w.result().completeExceptionally(new DistributedTrainingException(failure != null ? failure : "the coordinator is closed"));
+                w.result().completeExceptionally(new DistributedTrainingException(whyOver()));
             } else if (now - w.deadlineNanos() >= 0) {
                 w.result().completeExceptionally(new DistributedTrainingException("waited " + Durations.describe(w.patience())
                         + " for " + w.count() + " workers to join; " + live.size() + " joined" + (live.isEmpty() ? "" : ": " + live)));
@@ -301,6 +296,11 @@ final class RunState {
             worker.outbox().finish(stop);
         }
         closing.done().complete(null);
+    }
+
+    /** Why nothing more can happen in the run: its failure, or that the coordinator is closing. */
+    private String whyOver() {
+        return failure != null ? failure : "the coordinator is closing";
     }
 
     private void report(String event) {

@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  * Sends the model's weights to workers one parameter at a time, each labelled with the step it is
  * the starting point of, and keeps track of which step's weights of each parameter every worker was
  * sent last ({@link WorkerHandle#sentStep}), so that a worker is never sent what it already holds:
- * a parameter goes out to the step's workers as soon as its update exists, and at a step's start (or
+ * every parameter goes out to the step's live workers once the step seals, and at a step's start (or
  * before a reassigned shard) a worker is sent only the parameters it lacks. The messages' element
  * bytes view the tensors they are built from, which must not change until they are written (the
  * outbox writes a group whole, and gRPC copies each message's bytes as it is written).
