@@ -160,7 +160,8 @@ public final class ChannelSecurity {
 
     private String hint(String failure) {
         String lower = failure.toLowerCase(Locale.ROOT);
-        if (!encrypted() && lower.contains("network closed")) {
+        // a TLS coordinator drops a plaintext handshake: the worker sees the stream closed or the connection reset, by timing
+        if (!encrypted() && (lower.contains("network closed") || lower.contains("connection reset"))) {
             return "; this worker does not use TLS: does the coordinator?";
         }
         if (encrypted() && lower.contains("not an ssl/tls record")) {
