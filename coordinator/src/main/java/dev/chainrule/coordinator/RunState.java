@@ -132,7 +132,7 @@ final class RunState {
             if (j.previousId() >= 0) {
                 checkPrevious(j.previousId(), session.who());
             }
-            if (closed || failure != null) {
+            if (over()) {
                 throw ProtocolException.exhausted("the run is over: " + whyOver());
             }
             if (live.size() >= capacity) {
@@ -195,7 +195,7 @@ final class RunState {
     }
 
     private void startStep(RunEvent.StepRequested request) {
-        if (failure != null || closed) {
+        if (over()) {
             request.result().completeExceptionally(new DistributedTrainingException(whyOver()));
             return;
         }
@@ -215,7 +215,7 @@ final class RunState {
         liveCount = live.size();
         worker.markRemoved();
         lastWorkerLost = worker.label() + " " + why;
-        if (closed || failure != null) {
+        if (over()) {
             if (brokeProtocol) {
                 report(lastWorkerLost); // a rejection is reported whatever the run's state; a worker going away at the end is not
             }
@@ -266,7 +266,7 @@ final class RunState {
         for (RunEvent.WorkersAwaited w : List.copyOf(awaited)) {
             if (live.size() >= w.count()) {
                 w.result().complete(null);
-            } else if (failure != null || closed) {
+            } else if (over()) {
                 w.result().completeExceptionally(new DistributedTrainingException(whyOver()));
             } else if (now - w.deadlineNanos() >= 0) {
                 w.result().completeExceptionally(new DistributedTrainingException("waited " + Durations.describe(w.patience())
@@ -298,7 +298,12 @@ final class RunState {
         closing.done().complete(null);
     }
 
-    /** Why nothing more can happen in the run: its failure, or that the coordinator is closing. */
+    /** Whether nothing more can happen in the run: it failed, or the coordinator is closing. */
+    private boolean over() {
+        return closed || failure != null;
+    }
+
+    /** Why the run is {@link #over}: its failure, or that the coordinator is closing. */
     private String whyOver() {
         return failure != null ? failure : "the coordinator is closing";
     }
