@@ -44,11 +44,17 @@ import java.util.Random;
  * transport, plus the wait for the simulated workers' side of gRPC on the same cores (parsing the
  * weights, framing the gradients). This JVM runs the coordinator alone, so its CPU per step is the
  * coordinator's. Steps are timed between the trainer's step callbacks, after the warm-up
- * steps; the training set is large enough that no epoch ends (no evaluation) in the timed steps.
+ * steps. The training set holds at most {@value #MAX_SAMPLES} samples (an epoch of 2,048 steps at N
+ * = 2, of 128 at N = 32), so that this JVM's heap is the coordinator's and long warm-ups fit in it:
+ * the coordinator needs only the samples' count, and the simulated workers send the same gradient
+ * for any sample. An epoch's end costs an evaluation of 32 test samples and a shuffle, less than a
+ * step's time.
  */
 public final class CoordinatorScalingBenchmark {
     /** Samples per shard (and per simulated worker). */
     static final int SHARD_SAMPLES = 32;
+    /** The most samples the synthetic training set holds. */
+    static final int MAX_SAMPLES = 1 << 17;
     /** How long the simulated workers' process runs at most, a bound far beyond any N's run here. */
     private static final int WORKERS_TIMEOUT_SECONDS = 600;
     private static final ModelSpec MODEL = ModelSpec.parse("784-256-128-10");
@@ -100,7 +106,7 @@ public final class CoordinatorScalingBenchmark {
         long started = System.nanoTime();
         int total = options.warmup() + options.steps();
         int maxWorkers = options.workers().get(options.workers().size() - 1);
-        DataSplit data = syntheticData(maxWorkers * SHARD_SAMPLES * total);
+        DataSplit data = syntheticData((int) Math.min((long) maxWorkers * SHARD_SAMPLES * total, MAX_SAMPLES));
         System.out.printf(Locale.ROOT, "coordinator-scaling: %s, N simulated workers x %d samples per shard, %d warm-up + %d timed"
                 + " steps per N, %d cores%n", MODEL, SHARD_SAMPLES, options.warmup(), options.steps(),
                 Runtime.getRuntime().availableProcessors());
