@@ -9,7 +9,6 @@ import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.proto.v1.CoordinatorGrpc;
-import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.Join;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.ReceivedMessage;
@@ -94,10 +93,10 @@ public final class CoordinatorService implements BindableService {
     }
 
     /** Starts {@code call} as a {@link WorkerSession} that knows its peer's address, for the log. */
-    private ServerCall.Listener<ReceivedMessage> startSession(ServerCall<ReceivedMessage, CoordinatorMessage> call, Metadata headers) {
+    private ServerCall.Listener<ReceivedMessage> startSession(ServerCall<ReceivedMessage, byte[]> call, Metadata headers) {
         SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        return ServerCalls.<ReceivedMessage, CoordinatorMessage>asyncBidiStreamingCall(
-                responses -> new WorkerSession(this, (ServerCallStreamObserver<CoordinatorMessage>) responses, peer))
+        return ServerCalls.<ReceivedMessage, byte[]>asyncBidiStreamingCall(
+                responses -> new WorkerSession(this, (ServerCallStreamObserver<byte[]>) responses, peer))
                 .startCall(call, headers);
     }
 

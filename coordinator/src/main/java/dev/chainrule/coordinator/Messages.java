@@ -39,13 +39,14 @@ final class Messages {
     }
 
     /**
-     * Parameter {@code name}'s weights that step {@code step} starts from, {@code values}, chunked (the
-     * chunks view the tensor's memory); the tensor's final chunk is marked last. Each chunk carries
-     * {@code stamp}'s time as {@code sent_nanos}, unless it is null.
+     * Parameter {@code name}'s weights that step {@code step} starts from, {@code values}, chunked and
+     * serialised (once, for however many workers they are sent to; nothing of them views the tensor);
+     * the tensor's final chunk is marked last. Each chunk carries {@code stamp}'s time as
+     * {@code sent_nanos}, unless it is null.
      */
-    static List<CoordinatorMessage> weights(long step, String name, Tensor values, int chunkBytes, LongSupplier stamp) {
+    static List<byte[]> weights(long step, String name, Tensor values, int chunkBytes, LongSupplier stamp) {
         List<TensorChunk> chunks = TensorChunks.of(name, values, chunkBytes);
-        List<CoordinatorMessage> messages = new ArrayList<>(chunks.size());
+        List<byte[]> messages = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
             WeightsChunk.Builder chunk = WeightsChunk.newBuilder()
                     .setStep(step)
@@ -54,7 +55,7 @@ final class Messages {
             if (stamp != null) {
                 chunk.setSentNanos(stamp.getAsLong());
             }
-            messages.add(CoordinatorMessage.newBuilder().setWeights(chunk).build());
+            messages.add(CoordinatorMessage.newBuilder().setWeights(chunk).build().toByteArray());
         }
         return messages;
     }

@@ -26,7 +26,7 @@ import java.util.Objects;
  * it.
  */
 final class Outbox {
-    private final ServerCallStreamObserver<CoordinatorMessage> stream;
+    private final ServerCallStreamObserver<byte[]> stream;
     private final ArrayDeque<Group> queue = new ArrayDeque<>();
     private boolean completeWhenDrained;
     private boolean closed;
@@ -45,13 +45,14 @@ final class Outbox {
 
     /** A group of messages written back to back. */
     private static final class Group {
-        final List<CoordinatorMessage> messages;
+        /** Serialised CoordinatorMessages. */
+        final List<byte[]> messages;
         final Kind kind;
         /** The parameter of a WEIGHTS group, else null. */
         final String parameter;
         int next;
 
-        Group(List<CoordinatorMessage> messages, Kind kind, String parameter) {
+        Group(List<byte[]> messages, Kind kind, String parameter) {
             this.messages = messages;
             this.kind = kind;
             this.parameter = parameter;
@@ -68,7 +69,7 @@ final class Outbox {
      * gRPC only accepts the handlers there. {@code onCancel} runs (on a gRPC thread, without this
      * object's monitor) when the worker's side goes away.
      */
-    Outbox(ServerCallStreamObserver<CoordinatorMessage> stream, Runnable onCancel) {
+    Outbox(ServerCallStreamObserver<byte[]> stream, Runnable onCancel) {
         this.stream = stream;
         stream.setOnReadyHandler(this::drain);
         stream.setOnCancelHandler(() -> {
@@ -82,17 +83,20 @@ final class Outbox {
 
     /** Queues one message. */
     synchronized void send(CoordinatorMessage message) {
-        enqueue(new Group(List.of(message), Kind.OTHER, null));
+        enqueue(new Group(List.of(message.toByteArray()), Kind.OTHER, null));
     }
 
-    /** Queues one parameter's weights, {@code messages}, dropping older weights of {@code parameter} that have not started. */
-    synchronized void sendWeights(String parameter, List<CoordinatorMessage> messages) {
+    /**
+     * Queues one parameter's weights, {@code messages} (serialised, see {@link Messages#weights}),
+     * dropping older weights of {@code parameter} that have not started.
+     */
+    synchronized void sendWeights(String parameter, List<byte[]> messages) {
         replace(new Group(messages, Kind.WEIGHTS, parameter));
     }
 
     /** Queues a step's assignment; one of no shard ({@code idle}) replaces an idle one that has not started. */
     synchronized void sendAssignment(CoordinatorMessage assignment, boolean idle) {
-        Group group = new Group(List.of(assignment), Kind.IDLE_ASSIGNMENT, null);
+        Group group = new Group(List.of(assignment.toByteArray()), Kind.IDLE_ASSIGNMENT, null);
         if (idle) {
             replace(group);
         } else {
@@ -106,7 +110,7 @@ final class Outbox {
         if (closed || completeWhenDrained) {
             return;
         }
-        queue.add(new Group(List.of(last), Kind.OTHER, null));
+        queue.add(new Group(List.of(last.toByteArray()), Kind.OTHER, null));
         completeWhenDrained = true;
         drain();
     }

@@ -2,7 +2,6 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
-import dev.chainrule.proto.v1.CoordinatorMessage;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -13,9 +12,8 @@ import java.util.function.LongSupplier;
  * the starting point of, and keeps track of which step's weights of each parameter every worker was
  * sent last ({@link WorkerHandle#sentStep}), so that a worker is never sent what it already holds:
  * every parameter goes out to the step's live workers once the step seals, and at a step's start (or
- * before a reassigned shard) a worker is sent only the parameters it lacks. The messages' element
- * bytes view the tensors they are built from, which must not change until they are written (the
- * outbox writes a group whole, and gRPC copies each message's bytes as it is written).
+ * before a reassigned shard) a worker is sent only the parameters it lacks. A parameter's messages
+ * are serialised once per step, and every worker's stream is given the same bytes.
  *
  * <p>Called on the coordinator's event loop, whose alone the workers' sent steps are.
  */
@@ -42,7 +40,7 @@ final class WeightsSender {
     void sendMissing(WorkerHandle worker, long step, IntFunction<Tensor> values) {
         for (int p = 0; p < names.size(); p++) {
             if (worker.sentStep(p) != step) {
-                List<CoordinatorMessage> messages = Messages.weights(step, names.get(p), values.apply(p), chunkBytes, stamp);
+                List<byte[]> messages = Messages.weights(step, names.get(p), values.apply(p), chunkBytes, stamp);
                 send(worker, p, step, messages, serializedSize(messages));
             }
         }
@@ -50,20 +48,20 @@ final class WeightsSender {
 
     /** Sends parameter {@code parameter}'s weights of step {@code step}, {@code values}, to each of {@code workers}. */
     void send(int parameter, long step, Tensor values, Collection<WorkerHandle> workers) {
-        List<CoordinatorMessage> messages = Messages.weights(step, names.get(parameter), values, chunkBytes, stamp);
+        List<byte[]> messages = Messages.weights(step, names.get(parameter), values, chunkBytes, stamp);
         long bytes = serializedSize(messages);
         for (WorkerHandle worker : workers) {
             send(worker, parameter, step, messages, bytes);
         }
     }
 
-    private void send(WorkerHandle worker, int parameter, long step, List<CoordinatorMessage> messages, long bytes) {
+    private void send(WorkerHandle worker, int parameter, long step, List<byte[]> messages, long bytes) {
         worker.outbox().sendWeights(names.get(parameter), messages);
         worker.sentStep(parameter, step);
         metrics.weightsBytesSent(worker.id(), bytes);
     }
 
-    private static long serializedSize(List<CoordinatorMessage> messages) {
-        return messages.stream().mapToLong(CoordinatorMessage::getSerializedSize).sum();
+    private static long serializedSize(List<byte[]> messages) {
+        return messages.stream().mapToLong(m -> m.length).sum();
     }
 }

@@ -5,7 +5,6 @@ import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.data.Excerpt;
-import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
 import dev.chainrule.proto.v1.WorkerMessage;
@@ -75,7 +74,7 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     private volatile boolean ended;
     private volatile String endReason;
 
-    WorkerSession(CoordinatorService service, ServerCallStreamObserver<CoordinatorMessage> stream, SocketAddress peer) {
+    WorkerSession(CoordinatorService service, ServerCallStreamObserver<byte[]> stream, SocketAddress peer) {
         this.service = service;
         this.peer = peer == null ? "an unknown address" : peer.toString();
         this.outbox = new Outbox(stream, () -> end("disconnected (the call was cancelled)"));

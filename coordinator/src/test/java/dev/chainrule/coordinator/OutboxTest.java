@@ -43,7 +43,7 @@ class OutboxTest {
         assertEquals(List.of("assignment 3"), describe(stream.messages));
     }
 
-    private static List<CoordinatorMessage> weights(long step, String name) {
+    private static List<byte[]> weights(long step, String name) {
         return Messages.weights(step, name, Tensor.zeros(DType.FLOAT32, 3).named(name), 8, null);
     }
 

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.StepAssignment;
 import io.grpc.Status;
@@ -7,8 +8,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A worker's outbound stream for tests: records what it is sent; ready unless told otherwise. */
-final class RecordingStream extends ServerCallStreamObserver<CoordinatorMessage> {
+/** A worker's outbound stream for tests: records what it is sent, parsed; ready unless told otherwise. */
+final class RecordingStream extends ServerCallStreamObserver<byte[]> {
     final List<CoordinatorMessage> messages = new ArrayList<>();
     Status error;
     private boolean ready = true;
@@ -34,8 +35,12 @@ final class RecordingStream extends ServerCallStreamObserver<CoordinatorMessage>
     }
 
     @Override
-    public void onNext(CoordinatorMessage value) {
-        messages.add(value);
+    public void onNext(byte[] value) {
+        try {
+            messages.add(CoordinatorMessage.parseFrom(value));
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError("the coordinator sent bytes that are not a CoordinatorMessage", e);
+        }
     }
 
     @Override

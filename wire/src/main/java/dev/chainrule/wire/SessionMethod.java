@@ -36,14 +36,15 @@ import java.util.List;
  * holds or changes. The coordinator's goes further where gRPC's stream lends its buffers
  * ({@link Detachable}, {@link HasByteBuffer}, as the Netty transport's does): it copies nothing, the
  * {@code bytes} fields view gRPC's receive buffers until the {@link ReceivedMessage} is released.
- * Serialising is gRPC's own. The bytes on the wire are the same, so either end may use the generated
- * stubs.
+ * The worker's messages are serialised by gRPC's own marshaller; the coordinator serialises its
+ * own (see {@link #serverDescriptor}). The bytes on the wire are the same, so either end may use
+ * the generated stubs.
  *
- * <p>The tensor chunks both ends send view the memory of the tensors they come from (weights that
- * the next update changes, gradients in buffers the next shard reuses): the transport must serialise
- * a message inside {@code onNext}, as grpc-java's Netty transport does (it copies the bytes into its
- * own buffers as the message is written). The in-process transport reads a message later, so a
- * test over it must not change what it sent.
+ * <p>The tensor chunks the worker sends view the memory of the tensors they come from (gradients in
+ * buffers the next shard reuses): the transport must serialise a message inside {@code onNext}, as
+ * grpc-java's Netty transport does (it copies the bytes into its own buffers as the message is
+ * written). The in-process transport reads a message later, so a test over it must not change what
+ * it sent.
  */
 public final class SessionMethod {
     /** The protocol version both ends speak, the one {@code training.proto} describes: sent in Join, checked by the coordinator. */
@@ -63,11 +64,13 @@ public final class SessionMethod {
      * {@link ReceivedMessage}, never an exception. A request over {@code maxMessageBytes} (by the
      * length gRPC knows before it is read) is {@link ReceivedMessage.TooLarge} without being parsed;
      * bytes that do not parse are {@link ReceivedMessage.Unparseable}. A parsed request may view gRPC's
-     * receive buffers: its receiver must {@link ReceivedMessage#release release} it.
+     * receive buffers: its receiver must {@link ReceivedMessage#release release} it. Responses are
+     * CoordinatorMessages the coordinator serialised itself ({@link RawBytesMarshaller}), so that a
+     * message every worker is sent (a step's weights) is serialised once, not once per worker.
      */
-    public static MethodDescriptor<ReceivedMessage, CoordinatorMessage> serverDescriptor(int maxMessageBytes) {
-        return CoordinatorGrpc.getSessionMethod().toBuilder(new ReceivingMarshaller(maxMessageBytes),
-                new CopyOnceMarshaller<>(CoordinatorMessage.getDefaultInstance())).build();
+    public static MethodDescriptor<ReceivedMessage, byte[]> serverDescriptor(int maxMessageBytes) {
+        return CoordinatorGrpc.getSessionMethod().toBuilder(new ReceivingMarshaller(maxMessageBytes), new RawBytesMarshaller())
+                .build();
     }
 
     /** Parses {@code bytes}, which are the message's alone and never written again, its bytes fields viewing them. */
