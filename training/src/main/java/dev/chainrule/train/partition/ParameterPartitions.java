@@ -47,7 +47,12 @@ public final class ParameterPartitions {
         this.byParameter = perParameter.stream().map(List::copyOf).toList();
     }
 
-    /** The plan of {@code parameters} (named, in model order) over {@code partitions} partitions. */
+    /**
+     * The plan of {@code parameters} (named, in model order) over {@code partitions} partitions.
+     *
+     * @throws IllegalArgumentException for a name that is missing, repeated or holds {@code [} or
+     *     {@code ]}, or a partition count outside 1 to T
+     */
     public static ParameterPartitions of(List<Tensor> parameters, int partitions) {
         List<String> names = new ArrayList<>();
         List<Shape> shapes = new ArrayList<>();
@@ -61,6 +66,8 @@ public final class ParameterPartitions {
     /**
      * The plan of parameters with these names and shapes, in the map's iteration order (model order,
      * as {@link dev.chainrule.nn.Mlp#parameterShapes} gives them), over {@code partitions} partitions.
+     *
+     * @throws IllegalArgumentException as {@link #of(List, int)} does
      */
     public static ParameterPartitions of(Map<String, Shape> shapes, int partitions) {
         return new ParameterPartitions(new ArrayList<>(shapes.keySet()), new ArrayList<>(shapes.values()), partitions);
