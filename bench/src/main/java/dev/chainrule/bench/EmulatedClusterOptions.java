@@ -48,8 +48,8 @@ record EmulatedClusterOptions(List<Integer> workers, List<MlpWidths> models, Lis
         List<Integer> workers = List.of(2, 4);
         List<MlpWidths> models = List.of(MlpWidths.parse("784-256-128-10"), MlpWidths.parse("784-2048-2048-10"));
         List<String> rates = List.of("1gbit", "10gbit");
-        int steps = 60;
-        int warmup = 20;
+        int steps = 40;
+        int warmup = 15;
         String network = null;
         int nodes = 0;
         String python = "/usr/bin/python3";
