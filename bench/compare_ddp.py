@@ -25,6 +25,13 @@ line:
         sync_ms=2.78 allreduce_ms=2.1 gradient_bytes=940584 data=fashion-mnist blas=OpenBLAS ...
 
 (one line; blas= last, its value has spaces). Needs Debian's python3-torch with libopenblas0.
+
+bench/emulated-cluster starts each rank itself (--rank, --port, --master: rank 0's address), each in
+a network namespace of its own, with --synced-only (no compute windows, no reference all_reduce) and
+--counters IF: every rank reads IF's byte counters (/sys/class/net/IF/statistics) around its synced
+windows, and rank 0 adds each rank's bytes per step to its line, in rank order:
+
+    ... rx_bytes_per_step=943105,943211 tx_bytes_per_step=943322,942998 blas=...
 """
 
 import argparse
@@ -45,11 +52,23 @@ def free_port():
         return s.getsockname()[1]
 
 
-def build(torch, optimizer_kind, lr):
+def widths(spec):
+    """Layer widths from 'input-hidden...-classes', as chainrule's --model takes them."""
+    values = tuple(int(w) for w in spec.split("-"))
+    if len(values) < 2 or min(values) < 1:
+        raise argparse.ArgumentTypeError("%r (expected: widths like 784-256-128-10)" % spec)
+    return values
+
+
+def build(torch, optimizer_kind, lr, layers=WIDTHS):
     nn = torch.nn
     torch.manual_seed(0)  # the same initial weights on every rank (DDP broadcasts rank 0's anyway)
-    model = nn.Sequential(nn.Linear(WIDTHS[0], WIDTHS[1]), nn.ReLU(), nn.Linear(WIDTHS[1], WIDTHS[2]), nn.ReLU(),
-                          nn.Linear(WIDTHS[2], WIDTHS[3]))
+    modules = []
+    for i in range(len(layers) - 1):
+        modules.append(nn.Linear(layers[i], layers[i + 1]))
+        if i < len(layers) - 2:
+            modules.append(nn.ReLU())
+    model = nn.Sequential(*modules)
     ddp = nn.parallel.DistributedDataParallel(model)
     if optimizer_kind == "adam":
         optimizer = torch.optim.Adam(ddp.parameters(), lr=lr)
@@ -65,8 +84,8 @@ def rank_main(rank, args, port):
     blas = Blas()
     blas.set_threads(torch, 1)
     x, y = load_fashion_mnist(args.data_dir) if args.data == "fashion-mnist" else random_data()
-    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank, world_size=args.world)
-    model, ddp, optimizer = build(torch, args.optimizer, args.lr)
+    dist.init_process_group("gloo", init_method="tcp://%s:%d" % (args.master, port), rank=rank, world_size=args.world)
+    model, ddp, optimizer = build(torch, args.optimizer, args.lr, args.model)
     criterion = torch.nn.CrossEntropyLoss()
     global_batch = args.world * args.batch
     batches = x.shape[0] // global_batch
@@ -83,8 +102,18 @@ def rank_main(rank, args, port):
         optimizer.step()
         return loss
 
+    counted = [0, 0]  # rx and tx bytes of --counters during the synced windows
+
+    def counters():
+        if args.counters is None:
+            return 0, 0
+        base = "/sys/class/net/%s/statistics/" % args.counters
+        with open(base + "rx_bytes") as rx, open(base + "tx_bytes") as tx:
+            return int(rx.read()), int(tx.read())
+
     def window(synced):
         dist.barrier()
+        before = counters()
         t0 = time.perf_counter()
         if synced:
             for _ in range(args.steps):
@@ -94,6 +123,10 @@ def rank_main(rank, args, port):
                 for _ in range(args.steps):
                     step()
         seconds = time.perf_counter() - t0
+        if synced:
+            after = counters()
+            counted[0] += after[0] - before[0]
+            counted[1] += after[1] - before[1]
         gathered = torch.tensor([seconds], dtype=torch.float64)
         worst = gathered.clone()
         dist.all_reduce(gathered, op=dist.ReduceOp.SUM)
@@ -105,30 +138,40 @@ def rank_main(rank, args, port):
     step_s, compute_s = [], []
     for _ in range(args.windows):
         step_s.append(window(True))
-        compute_s.append(window(False))
+        if not args.synced_only:
+            compute_s.append(window(False))
     loss = float(step())
     if loss != loss:
         raise RuntimeError("non-finite loss on rank %d" % rank)
 
     parameters = sum(p.numel() for p in model.parameters())
-    flat = torch.zeros(parameters)
-    for _ in range(10):
-        dist.all_reduce(flat)
-    dist.barrier()
-    t0 = time.perf_counter()
-    reps = max(10, args.steps // 4)
-    for _ in range(reps):
-        dist.all_reduce(flat)
-    allreduce_s = (time.perf_counter() - t0) / reps
+    allreduce_s = float("nan")
+    if not args.synced_only:
+        flat = torch.zeros(parameters)
+        for _ in range(10):
+            dist.all_reduce(flat)
+        dist.barrier()
+        t0 = time.perf_counter()
+        reps = max(10, args.steps // 4)
+        for _ in range(reps):
+            dist.all_reduce(flat)
+        allreduce_s = (time.perf_counter() - t0) / reps
+    node_bytes = torch.zeros(args.world, 2, dtype=torch.float64)
+    node_bytes[rank] = torch.tensor(counted, dtype=torch.float64) / (args.windows * args.steps)
+    dist.all_reduce(node_bytes)  # every rank's row, the others zero
 
     step_ms = 1e3 * statistics.median(step_s)
-    compute_ms = 1e3 * statistics.median(compute_s)
+    compute_ms = 1e3 * statistics.median(compute_s) if compute_s else float("nan")
     if rank == 0:
+        counted_fields = ""
+        if args.counters is not None:
+            counted_fields = "rx_bytes_per_step=%s tx_bytes_per_step=%s " % (
+                ",".join("%.0f" % b for b in node_bytes[:, 0].tolist()), ",".join("%.0f" % b for b in node_bytes[:, 1].tolist()))
         print("result optimizer=%s world=%d batch=%d samples_per_second=%.6g step_ms=%.6g compute_ms=%.6g sync_ms=%.6g "
-              "allreduce_ms=%.6g gradient_bytes=%d windows=%d steps=%d data=%s torch=%s blas=%s"
+              "allreduce_ms=%.6g gradient_bytes=%d windows=%d steps=%d data=%s torch=%s %sblas=%s"
               % (args.optimizer, args.world, args.batch, global_batch / (step_ms / 1e3), step_ms, compute_ms,
                  step_ms - compute_ms, 1e3 * allreduce_s, 4 * parameters, args.windows, args.steps, args.data,
-                 torch.__version__, blas.name), flush=True)
+                 torch.__version__, counted_fields, blas.name), flush=True)
     dist.barrier()  # no destroy_process_group: in torch 1.13 it can spin in gloo; the process exits right after
 
 
@@ -144,9 +187,14 @@ def main(argv=None):
     parser.add_argument("--data", choices=("fashion-mnist", "random"), default="fashion-mnist",
                         help="training data: Fashion-MNIST's train split, or uniform random data of its shapes")
     parser.add_argument("--data-dir", default=FASHION_MNIST, help="Fashion-MNIST's IDX directory (default %(default)s)")
+    parser.add_argument("--model", type=widths, default=WIDTHS, help="layer widths (default 784-256-128-10)")
+    parser.add_argument("--synced-only", action="store_true",
+                        help="only synced windows: no compute windows and no reference all_reduce")
+    parser.add_argument("--counters", metavar="IF", help="report IF's rx and tx bytes per synced step of every rank")
     parser.add_argument("--timeout", type=int, default=300, help="seconds the ranks may take in all (default %(default)s)")
     parser.add_argument("--rank", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--master", default="127.0.0.1", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.world < 1 or args.batch < 1 or args.steps < 1 or args.windows < 1 or args.warmup < 0:
         parser.error("--world, --batch, --steps and --windows must be >= 1 and --warmup >= 0")

@@ -132,7 +132,7 @@ final class ChainruleTrainRun {
     }
 
     /** The step timer's reading, or null when the endpoint does not answer (yet) or has no step timer. */
-    private static Reading read(HttpClient http, HttpRequest request) throws InterruptedException {
+    static Reading read(HttpClient http, HttpRequest request) throws InterruptedException {
         String text;
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

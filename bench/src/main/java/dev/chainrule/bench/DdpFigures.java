@@ -25,6 +25,14 @@ record DdpFigures(double samplesPerSecond, double stepMillis, double computeMill
         }
         int blasAt = line.indexOf(" blas=");
         String blas = blasAt < 0 ? "unknown" : line.substring(blasAt + " blas=".length());
+        Map<String, String> fields = fields(line);
+        return new DdpFigures(number(fields, "samples_per_second"), number(fields, "step_ms"), number(fields, "compute_ms"),
+                number(fields, "sync_ms"), number(fields, "allreduce_ms"), (long) number(fields, "gradient_bytes"), blas);
+    }
+
+    /** The {@code key=value} fields of a {@code result ...} line before its {@code blas=}. */
+    static Map<String, String> fields(String line) {
+        int blasAt = line.indexOf(" blas=");
         Map<String, String> fields = new HashMap<>();
         for (String field : line.substring("result ".length(), blasAt < 0 ? line.length() : blasAt).trim().split("\\s+")) {
             int eq = field.indexOf('=');
@@ -32,15 +40,20 @@ record DdpFigures(double samplesPerSecond, double stepMillis, double computeMill
                 fields.put(field.substring(0, eq), field.substring(eq + 1));
             }
         }
-        return new DdpFigures(number(fields, "samples_per_second"), number(fields, "step_ms"), number(fields, "compute_ms"),
-                number(fields, "sync_ms"), number(fields, "allreduce_ms"), (long) number(fields, "gradient_bytes"), blas);
+        return fields;
     }
 
-    private static double number(Map<String, String> fields, String key) {
+    /** The value of {@code key}; Python's {@code nan} (a figure not measured) is NaN. */
+    static String field(Map<String, String> fields, String key) {
         String value = fields.get(key);
         if (value == null) {
             throw new IllegalArgumentException("PyTorch DDP's result line has no " + key + "= (has: " + fields.keySet() + ")");
         }
-        return Double.parseDouble(value);
+        return value;
+    }
+
+    private static double number(Map<String, String> fields, String key) {
+        String value = field(fields, key);
+        return value.equalsIgnoreCase("nan") ? Double.NaN : Double.parseDouble(value);
     }
 }
