@@ -14,13 +14,10 @@ import java.util.Arrays;
  * Dense float32 ({@link Encoding#ENCODING_DENSE} of a FLOAT32 tensor): 4 little-endian bytes per
  * element, lossless. The sender's bytes are a {@link #view} of the tensor's memory, no copy; the
  * receiver copies each block of a chunk into its tensor in bulk and checks it for NaN and ±Inf on the
- * way ({@link #decode}), or writes the sum of an addend and the decoded values ({@link #decodeAdding}).
+ * way ({@link #decode}).
  */
 final class Float32Codec extends ElementCodec {
     private final int[] bits = new int[BLOCK];
-    /** {@link #decodeAdding}'s blocks, allocated on its first call. */
-    private float[] decoded;
-    private float[] sums;
 
     /** The tensor's elements as little-endian bytes that view its memory (valid while the elements do not change). */
     static ByteString view(Storage.Float32 storage) {
@@ -55,34 +52,6 @@ final class Float32Codec extends ElementCodec {
             words.get(done, bits, 0, n);
             mask |= nonFiniteMask(bits, n);
             into.put(first + done, floats, done, n);
-        }
-        source.position(source.position() + count * Float.BYTES);
-        return mask >= 0;
-    }
-
-    /**
-     * As {@link #decode}, but writes {@code addend[first + i] + decoded[i]} (one float32 addition, the
-     * bits of Java's {@code +}) into {@code into}, which may be {@code addend} itself: the copy, the
-     * finite check (of the decoded values) and a sum in one pass over the bytes.
-     */
-    boolean decodeAdding(ByteBuffer source, int first, int count, FloatBuffer addend, FloatBuffer into) {
-        if (sums == null) {
-            decoded = new float[BLOCK];
-            sums = new float[BLOCK];
-        }
-        IntBuffer words = source.asIntBuffer();
-        FloatBuffer floats = source.asFloatBuffer();
-        int mask = 0;
-        for (int done = 0; done < count; done += BLOCK) {
-            int n = Math.min(BLOCK, count - done);
-            words.get(done, bits, 0, n);
-            mask |= nonFiniteMask(bits, n);
-            floats.get(done, decoded, 0, n);
-            addend.get(first + done, sums, 0, n);
-            for (int i = 0; i < n; i++) {
-                sums[i] += decoded[i];
-            }
-            into.put(first + done, sums, 0, n);
         }
         source.position(source.position() + count * Float.BYTES);
         return mask >= 0;

@@ -33,42 +33,6 @@ final class CodecCost {
             typical[i] = random.nextInt(10) < 3 ? 0 : (float) (random.nextGaussian() * 1e-3);
         }
         table(typical);
-        fusedAdd(typical);
-    }
-
-    /**
-     * The shard-order add done as the coordinator's reduction does it (decode into a buffer, then a
-     * separate out = sum + gradient loop over direct buffers) against {@link Float32Codec#decodeAdding}
-     * (one pass over the message's bytes), in ns per element.
-     */
-    private static void fusedAdd(float[] floats) {
-        ByteBuffer bytes = ByteBuffer.allocate(N * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(floats);
-        java.nio.FloatBuffer sum = direct(floats);
-        java.nio.FloatBuffer gradient = direct(new float[N]);
-        java.nio.FloatBuffer out = direct(new float[N]);
-        Float32Codec codec = new Float32Codec();
-        double[] separate = new double[300];
-        double[] fused = new double[300];
-        for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < separate.length; i++) {
-                long t0 = System.nanoTime();
-                codec.decode(bytes.position(0), 0, N, gradient);
-                for (int j = 0; j < N; j++) {
-                    out.put(j, sum.get(j) + gradient.get(j));
-                }
-                long t1 = System.nanoTime();
-                codec.decodeAdding(bytes.position(0), 0, N, sum, out);
-                long t2 = System.nanoTime();
-                separate[i] = (t1 - t0) / (double) N;
-                fused[i] = (t2 - t1) / (double) N;
-            }
-        }
-        System.out.printf("shard-order add, ns/element: decode then add %.3f, decodeAdding %.3f%n", median(separate), median(fused));
-    }
-
-    private static java.nio.FloatBuffer direct(float[] values) {
-        return ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer().put(0, values);
     }
 
     private static void table(float[] floats) {

@@ -120,36 +120,4 @@ class ElementCodecTest {
         assertEquals("tensor 'w': top-k pair 1 has element index 3 (expected: above 3, the index of pair 0, and below 6, the tensor's size)",
                 e.getMessage());
     }
-
-    @Test
-    void decodeAddingWritesTheFloat32SumOfAddendAndDecodedBitForBit() {
-        Float32Codec codec = new Float32Codec();
-        for (int n : new int[] {1, ElementCodec.BLOCK, 3 * ElementCodec.BLOCK + 11}) {
-            float[] v = values(n, 7);
-            float[] a = values(n, 8);
-            a[0] = -0f; // -0 + 0 = +0, -0 + -0 = -0: the add's own bits
-            ByteBuffer bytes = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.asFloatBuffer().put(v);
-            FloatBuffer addend = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer().put(0, a);
-            FloatBuffer out = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            assertTrue(codec.decodeAdding(bytes, 0, n, addend, out));
-            float[] expected = new float[n];
-            float[] actual = new float[n];
-            for (int i = 0; i < n; i++) {
-                expected[i] = a[i] + v[i];
-            }
-            out.get(0, actual);
-            assertArrayEquals(expected, actual);
-            for (int i = 0; i < n; i++) {
-                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), "element " + i);
-            }
-            assertTrue(codec.decodeAdding(bytes.flip(), 0, n, addend, addend), "in place");
-            out.get(0, actual);
-            float[] inPlace = new float[n];
-            addend.get(0, inPlace);
-            assertArrayEquals(actual, inPlace);
-            bytes.putFloat(4 * (n - 1), Float.NaN);
-            assertFalse(codec.decodeAdding(bytes.position(0), 0, n, out, out), "a NaN decoded is reported");
-        }
-    }
 }
