@@ -61,21 +61,21 @@ final class CoordinatorLoop implements AutoCloseable {
 
     private void run() {
         long nextTick = System.nanoTime() + tickNanos;
+        // each span starts where the one before it ended, so that the loop's spans cover its time
+        // without gaps, also when the thread is descheduled between two of them
+        long mark = track.now();
         while (!stopped) {
             try {
                 long wait = nextTick - System.nanoTime();
-                long idle = track.now();
                 RunEvent event = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
-                track.span(TimelineNames.IDLE, idle, -1, -1, -1);
+                mark = track.span(TimelineNames.IDLE, mark, -1, -1, -1);
                 if (event != null) {
-                    long start = track.now();
                     handle(event);
-                    track.span(TimelineNames.of(event), start, -1, -1, -1);
+                    mark = track.span(TimelineNames.of(event), mark, -1, -1, -1);
                 }
                 if (System.nanoTime() - nextTick >= 0) {
-                    long start = track.now();
                     handle(new RunEvent.Tick());
-                    track.span(TimelineNames.TICK, start, -1, -1, -1);
+                    mark = track.span(TimelineNames.TICK, mark, -1, -1, -1);
                     nextTick = System.nanoTime() + tickNanos;
                 }
             } catch (InterruptedException e) {

@@ -43,8 +43,8 @@ final class RecordingTrack implements Track {
     }
 
     @Override
-    public void span(String name, long startNanos, long step, int shard, int parameter) {
-        record(SPAN, name, startNanos, step, shard, parameter);
+    public long span(String name, long startNanos, long step, int shard, int parameter) {
+        return record(SPAN, name, startNanos, step, shard, parameter);
     }
 
     @Override
@@ -58,16 +58,17 @@ final class RecordingTrack implements Track {
         record(INSTANT, name, now, step, shard, parameter);
     }
 
-    private void record(byte kind, String name, long start, long step, int shard, int parameter) {
+    /** Records the event (unless its step is outside the window or the track is full); returns its end. */
+    private long record(byte kind, String name, long start, long step, int shard, int parameter) {
         long end = System.nanoTime();
         long s = step >= 0 ? step : timeline.currentStep();
         if (!timeline.window().contains(s)) {
-            return;
+            return end;
         }
         int i = size;
         if (i == names.length) {
             dropped++;
-            return;
+            return end;
         }
         names[i] = name;
         kinds[i] = kind;
@@ -77,5 +78,6 @@ final class RecordingTrack implements Track {
         shards[i] = shard;
         parameters[i] = parameter;
         size = i + 1;
+        return end;
     }
 }

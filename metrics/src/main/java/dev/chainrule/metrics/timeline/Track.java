@@ -12,8 +12,12 @@ public interface Track {
     /** The time to pass as a span's start: {@link System#nanoTime()}, or 0 when nothing is recorded. */
     long now();
 
-    /** A span called {@code name} from {@code startNanos} to now, of step {@code step}, shard {@code shard}, parameter {@code parameter}. */
-    void span(String name, long startNanos, long step, int shard, int parameter);
+    /**
+     * A span called {@code name} from {@code startNanos} to now, of step {@code step}, shard
+     * {@code shard}, parameter {@code parameter}. Returns its end, which a span that follows it
+     * without a gap takes as its start (as {@link #now()} would give, 0 when nothing is recorded).
+     */
+    long span(String name, long startNanos, long step, int shard, int parameter);
 
     /**
      * As {@link #span}, with the start ({@code out}) or the end of the arrow from a parameter's
