@@ -1,5 +1,6 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.nn.ModelSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,7 +40,7 @@ final class ChainruleClusterRun {
     }
 
     /** Runs {@code workers} workers and the coordinator training {@code model} with {@code compression}; returns its figures. */
-    static ClusterFigures run(ClusterRunSettings s, int workers, MlpWidths model, String compression)
+    static ClusterFigures run(ClusterRunSettings s, int workers, ModelSpec model, String compression)
             throws IOException, InterruptedException {
         EmulatedNetwork net = s.network();
         String coordinator = net.address(COORDINATOR_NODE);

@@ -1,5 +1,6 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.nn.ModelSpec;
 import java.util.List;
 
 /**
@@ -13,11 +14,11 @@ import java.util.List;
  * @param figures     the figures; null when the run failed
  * @param failure     why it failed; null when it did not
  */
-record ClusterRow(String rate, int workers, MlpWidths model, ClusterSide side, String compression, ClusterFigures figures,
+record ClusterRow(String rate, int workers, ModelSpec model, ClusterSide side, String compression, ClusterFigures figures,
         String failure) {
     /** A ring all-reduce's bytes per node and step for this model over N nodes. */
     double ringBytes() {
-        return RingAllReduce.bytesPerNode(workers, model.parameterBytes());
+        return RingAllReduce.bytesPerNode(workers, Float.BYTES * model.parameterCount());
     }
 
     /** The busiest node's busier direction over the ring's bytes; NaN for a failed run. */

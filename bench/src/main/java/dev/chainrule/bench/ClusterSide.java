@@ -1,5 +1,6 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.nn.ModelSpec;
 import java.io.IOException;
 import java.util.List;
 
@@ -22,7 +23,7 @@ enum ClusterSide {
     @FunctionalInterface
     interface Run {
         /** Trains {@code model} once with {@code workers} workers and returns the steady-state figures. */
-        ClusterFigures run(ClusterRunSettings settings, int workers, MlpWidths model, String compression)
+        ClusterFigures run(ClusterRunSettings settings, int workers, ModelSpec model, String compression)
                 throws IOException, InterruptedException;
     }
 
@@ -61,7 +62,7 @@ enum ClusterSide {
     }
 
     /** Trains {@code model} once with {@code workers} workers and returns the steady-state figures. */
-    ClusterFigures run(ClusterRunSettings settings, int workers, MlpWidths model, String compression)
+    ClusterFigures run(ClusterRunSettings settings, int workers, ModelSpec model, String compression)
             throws IOException, InterruptedException {
         return run.run(settings, workers, model, compression);
     }

@@ -1,5 +1,6 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.nn.ModelSpec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,7 @@ final class DdpClusterRun {
     }
 
     /** Runs {@code ranks} ranks training {@code model}; returns their figures. */
-    static ClusterFigures run(ClusterRunSettings s, int ranks, MlpWidths model) throws IOException, InterruptedException {
+    static ClusterFigures run(ClusterRunSettings s, int ranks, ModelSpec model) throws IOException, InterruptedException {
         EmulatedNetwork net = s.network();
         long deadline = System.nanoTime() + s.runTimeout().toNanos();
         try (NodeProcesses processes = new NodeProcesses(s.logDir())) {

@@ -1,5 +1,6 @@
 package dev.chainrule.bench;
 
+import dev.chainrule.nn.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ public final class EmulatedClusterBenchmark {
         for (String rate : o.rates()) {
             network.shape(rate);
             for (int n : o.workers()) {
-                for (MlpWidths model : o.models()) {
+                for (ModelSpec model : o.models()) {
                     for (ClusterSide side : ClusterSide.values()) {
                         for (String compression : side.compressions()) {
                             rows.add(measure(settings, rate, n, model, side, compression));
@@ -83,7 +84,7 @@ public final class EmulatedClusterBenchmark {
         return rows;
     }
 
-    private static ClusterRow measure(ClusterRunSettings settings, String rate, int n, MlpWidths model, ClusterSide side,
+    private static ClusterRow measure(ClusterRunSettings settings, String rate, int n, ModelSpec model, ClusterSide side,
             String compression) throws IOException, InterruptedException {
         String what = String.format(Locale.ROOT, "%s N=%d %s %s %s", rate, n, model, side.label(), compression);
         long started = System.nanoTime();

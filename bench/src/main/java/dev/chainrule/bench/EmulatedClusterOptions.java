@@ -5,6 +5,7 @@ import static dev.chainrule.bench.OptionValues.integers;
 import static dev.chainrule.bench.OptionValues.require;
 import static dev.chainrule.bench.OptionValues.value;
 
+import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.wire.GradientCompression;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ import java.util.List;
  * @param script  the path of {@code compare_ddp.py}
  * @param jar     the Chainrule command-line jar to run
  */
-record EmulatedClusterOptions(List<Integer> workers, List<MlpWidths> models, List<String> rates, int steps, int warmup, String network,
+record EmulatedClusterOptions(List<Integer> workers, List<ModelSpec> models, List<String> rates, int steps, int warmup, String network,
         int nodes, String python, String script, String jar) {
     private static final List<String> NAMES = List.of("--quick", "--workers", "--models", "--rates", "--steps", "--warmup", "--network",
             "--nodes", "--python", "--script", "--jar");
@@ -46,7 +47,7 @@ record EmulatedClusterOptions(List<Integer> workers, List<MlpWidths> models, Lis
     /** Parses {@code args}; {@code --quick} is N = 2, the small model, 1gbit, 30 steps; later options override it. */
     static EmulatedClusterOptions parse(String... args) {
         List<Integer> workers = List.of(2, 4);
-        List<MlpWidths> models = List.of(MlpWidths.parse("784-256-128-10"), MlpWidths.parse("784-2048-2048-10"));
+        List<ModelSpec> models = List.of(ModelSpec.parse("784-256-128-10"), ModelSpec.parse("784-2048-2048-10"));
         List<String> rates = List.of("1gbit", "10gbit");
         int steps = 40;
         int warmup = 15;
@@ -60,7 +61,7 @@ record EmulatedClusterOptions(List<Integer> workers, List<MlpWidths> models, Lis
             switch (name) {
                 case "--quick" -> {
                     workers = List.of(2);
-                    models = List.of(MlpWidths.parse("784-256-128-10"));
+                    models = List.of(ModelSpec.parse("784-256-128-10"));
                     rates = List.of("1gbit");
                     steps = 30;
                     warmup = 10;
@@ -82,10 +83,10 @@ record EmulatedClusterOptions(List<Integer> workers, List<MlpWidths> models, Lis
         return new EmulatedClusterOptions(workers, models, rates, steps, warmup, network, nodes, python, script, jar);
     }
 
-    private static List<MlpWidths> models(String text) {
-        List<MlpWidths> models = new ArrayList<>();
+    private static List<ModelSpec> models(String text) {
+        List<ModelSpec> models = new ArrayList<>();
         for (String spec : text.split(",")) {
-            models.add(MlpWidths.parse(spec));
+            models.add(ModelSpec.parse(spec));
         }
         return models;
     }

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chainrule.nn.ModelSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** bench/emulated-cluster's arithmetic, parsing, options and tables. */
 class EmulatedClusterTest {
-    private static final MlpWidths SMALL = MlpWidths.parse("784-256-128-10");
+    private static final ModelSpec SMALL = ModelSpec.parse("784-256-128-10");
 
     @Test
     void ringAllReduceMovesTwiceTheShareOfTheOtherNodes() {
@@ -20,14 +21,15 @@ class EmulatedClusterTest {
     }
 
     @Test
-    void modelWidthsCountWeightsAndBiases() {
-        assertEquals(CompareDdpBenchmark.PARAMETERS, SMALL.parameters());
-        assertEquals(4 * CompareDdpBenchmark.PARAMETERS, SMALL.parameterBytes());
-        assertEquals(784L * 2048 + 2048 + 2048L * 2048 + 2048 + 2048L * 10 + 10, MlpWidths.parse("784-2048-2048-10").parameters());
-        assertEquals("784-2048-2048-10", MlpWidths.parse("784-2048-2048-10").toString());
-        assertThrows(IllegalArgumentException.class, () -> MlpWidths.parse("784"));
-        assertThrows(IllegalArgumentException.class, () -> MlpWidths.parse("784-x-10"));
-        assertThrows(IllegalArgumentException.class, () -> MlpWidths.parse("784-0-10"));
+    void modelsCountWeightsAndBiasesAndTheRingMovesTheirFloat32Bytes() {
+        assertEquals(CompareDdpBenchmark.PARAMETERS, SMALL.parameterCount());
+        assertEquals(4 * CompareDdpBenchmark.PARAMETERS, new ClusterRow("1gbit", 2, SMALL, ClusterSide.PYTORCH_DDP, "-", null, "not run")
+                .ringBytes(), 1e-9);
+        assertEquals(784L * 2048 + 2048 + 2048L * 2048 + 2048 + 2048L * 10 + 10, ModelSpec.parse("784-2048-2048-10").parameterCount());
+        assertEquals("784-2048-2048-10", ModelSpec.parse("784-2048-2048-10").toString());
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("784"));
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("784-x-10"));
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("784-0-10"));
     }
 
     @Test
