@@ -114,7 +114,7 @@ public final class CompareBenchmark {
 
     /** This JVM's command line for a {@link ChainruleSideServer} with the native kernel. */
     private static List<String> nativeKernelCommand(String data) {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        String java = ChildJvm.launcher();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChainruleSideServer.class.getName(), "--kernel",

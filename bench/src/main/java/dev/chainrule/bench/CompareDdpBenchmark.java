@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,9 +47,8 @@ public final class CompareDdpBenchmark {
     private static void run(DdpOptions o) throws IOException, InterruptedException {
         long started = System.nanoTime();
         Path logs = Files.createTempDirectory("compare-ddp-");
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        String userOptions = System.getenv().getOrDefault("CHAINRULE_JAVA_OPTS", "").trim();
-        List<String> javaOptions = userOptions.isEmpty() ? List.of() : Arrays.asList(userOptions.split("\\s+"));
+        String java = ChildJvm.launcher();
+        List<String> javaOptions = ChildJvm.userOptions();
         List<String> optimizers = o.adam() ? List.of("sgd", "adam") : List.of("sgd");
         Map<String, List<Double>> figures = new LinkedHashMap<>();
         String blas = "?";

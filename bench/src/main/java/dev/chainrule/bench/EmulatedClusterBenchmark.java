@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -44,9 +43,8 @@ public final class EmulatedClusterBenchmark {
             OptionValues.require(side.nodes(o.mostWorkers()) <= network.nodes(), side.label() + " needs " + side.nodes(o.mostWorkers())
                     + " nodes at N = " + o.mostWorkers() + " (the script made " + network.nodes() + ")");
         }
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        String userOptions = System.getenv().getOrDefault("CHAINRULE_JAVA_OPTS", "").trim();
-        List<String> javaOptions = userOptions.isEmpty() ? List.of() : Arrays.asList(userOptions.split("\\s+"));
+        String java = ChildJvm.launcher();
+        List<String> javaOptions = ChildJvm.userOptions();
         Path logs = Files.createTempDirectory("emulated-cluster-");
         ClusterRunSettings settings = new ClusterRunSettings(network, java, javaOptions, Path.of(o.jar()), o.python(), o.script(),
                 o.steps(), o.warmup(), logs, RUN_TIMEOUT);

@@ -48,7 +48,7 @@ final class SimulatedWorkers {
                 chunk.writeDelimitedTo(out);
             }
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
+        String java = ChildJvm.launcher();
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), SimulatedWorkers.class.getName(),
                 Integer.toString(port), Integer.toString(workers), Integer.toString(samplesPerShard), Double.toHexString(lossSum),
                 Integer.toString(timeoutSeconds), chunks.toString())

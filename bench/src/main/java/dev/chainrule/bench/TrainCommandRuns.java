@@ -37,7 +37,7 @@ final class TrainCommandRuns {
     /** Runs every batch size with every thread count, {@code rounds} times, with {@code jar}, recording steps/s in {@code into}. */
     static void measure(Path jar, List<String> javaOptions, List<Integer> batches, List<Integer> threads, int rounds, boolean quick,
             Measurements into) {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        String java = ChildJvm.launcher();
         try {
             Path logs = Files.createTempDirectory("chainrule-train-runs-");
             for (int round = 0; round < rounds; round++) {
