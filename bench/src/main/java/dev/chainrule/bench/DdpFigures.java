@@ -43,7 +43,7 @@ record DdpFigures(double samplesPerSecond, double stepMillis, double computeMill
         return fields;
     }
 
-    /** The value of {@code key}; Python's {@code nan} (a figure not measured) is NaN. */
+    /** The text of field {@code key}; fails naming the fields there are when it is missing. */
     static String field(Map<String, String> fields, String key) {
         String value = fields.get(key);
         if (value == null) {
@@ -52,6 +52,7 @@ record DdpFigures(double samplesPerSecond, double stepMillis, double computeMill
         return value;
     }
 
+    /** Field {@code key} as a number; Python's {@code nan} (a figure not measured) is NaN. */
     private static double number(Map<String, String> fields, String key) {
         String value = field(fields, key);
         return value.equalsIgnoreCase("nan") ? Double.NaN : Double.parseDouble(value);
