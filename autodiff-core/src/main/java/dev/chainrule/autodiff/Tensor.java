@@ -85,6 +85,11 @@ public final class Tensor {
         return new Tensor(shape, Storage.allocate(dtype, shape.size()));
     }
 
+    /** A zero-filled tensor whose memory never comes from a {@link Workspace}: for values that outlive it. */
+    public static Tensor lastingZeros(DType dtype, Shape shape) {
+        return new Tensor(shape, Storage.allocateLasting(dtype, shape.size()));
+    }
+
     /** A tensor whose elements are unspecified, for kernels that overwrite every one of them. */
     public static Tensor uninitialized(DType dtype, Shape shape) {
         return new Tensor(shape, Storage.allocateUninitialized(dtype, shape.size()));

@@ -155,7 +155,7 @@ abstract class AbstractOptimizer implements Optimizer {
 
     /** A zero tensor shaped and typed like {@code like}, whose memory outlives any open workspace. */
     static Tensor lastingZeros(Tensor like) {
-        return Tensor.wrap(like.shape(), Storage.allocateLasting(like.dtype(), like.size()));
+        return Tensor.lastingZeros(like.dtype(), like.shape());
     }
 
     /** The float32 elements of {@code t}. */

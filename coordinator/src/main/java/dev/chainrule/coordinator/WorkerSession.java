@@ -2,7 +2,6 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.autodiff.DType;
-import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.data.Excerpt;
 import dev.chainrule.proto.v1.GradientChunk;
@@ -306,7 +305,7 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         if (buffersUsed == buffers.size()) {
             Map<String, Tensor> set = new LinkedHashMap<>();
             service.parameterShapes().forEach((name, shape) ->
-                    set.put(name, Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name)));
+                    set.put(name, Tensor.lastingZeros(DType.FLOAT32, shape).named(name)));
             buffers.add(set);
         }
         return buffers.get(buffersUsed++);

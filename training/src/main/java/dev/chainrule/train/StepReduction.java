@@ -238,7 +238,7 @@ public final class StepReduction {
     }
 
     private static Tensor lasting(Tensor like) {
-        return Tensor.wrap(like.shape(), Storage.allocateLasting(DType.FLOAT32, like.size()));
+        return Tensor.lastingZeros(DType.FLOAT32, like.shape());
     }
 
     private static FloatBuffer floats(Tensor t) {

@@ -286,7 +286,7 @@ public final class TensorAssembler {
         declaredBytes = chunk.getEncodedBytes();
         if (type == DType.FLOAT32) {
             target = destinations != null ? destinations.get(name)
-                    : Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name);
+                    : Tensor.lastingZeros(DType.FLOAT32, shape).named(name);
             codec.start(name, shape.size(), ((Storage.Float32) target.storage()).buffer());
         } else {
             doubles = new double[shape.size()];

@@ -12,7 +12,7 @@ final class FloatRanges {
 
     /** A new zero float32 tensor named {@code name}, whose memory is its own and outlives any workspace. */
     static Tensor lasting(Shape shape, String name) {
-        return Tensor.wrap(shape, Storage.allocateLasting(DType.FLOAT32, shape.size())).named(name);
+        return Tensor.lastingZeros(DType.FLOAT32, shape).named(name);
     }
 
     /** A new 1-D tensor named {@code name} holding a copy of {@code source}'s elements [{@code from}, {@code to}). */
