@@ -3,6 +3,7 @@ package dev.chainrule.autodiff;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Objects;
 
 /**
  * The flat element buffer behind a tensor, with the version counter that in-place writes bump so
@@ -129,6 +130,19 @@ public abstract sealed class Storage permits Storage.Float32, Storage.Float64 {
                 return copy.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
             }
             return bytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /**
+         * A storage of this one's elements [{@code from}, {@code to}) that shares their memory (no copy):
+         * each sees the other's writes. Its version counter is its own, so a write through it does not
+         * bump this storage's; whoever writes through a view marks the whole tensor modified.
+         *
+         * @throws IndexOutOfBoundsException when the range is not within this storage
+         */
+        public Float32 range(int from, int to) {
+            Objects.checkFromToIndex(from, to, values.capacity());
+            ByteBuffer part = bytes.slice(from * Float.BYTES, (to - from) * Float.BYTES).order(ByteOrder.nativeOrder());
+            return new Float32(new Direct(part, part.asFloatBuffer()), false);
         }
 
         /** A copy of the elements. */

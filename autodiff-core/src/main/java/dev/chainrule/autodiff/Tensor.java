@@ -204,6 +204,22 @@ public final class Tensor {
         return t;
     }
 
+    /**
+     * A 1-D float32 tensor of this tensor's elements [{@code from}, {@code to}) in row-major order,
+     * sharing their memory (see {@link Storage.Float32#range}): a part of a gradient to send, or the
+     * part of a parameter that received weights are written into. Not part of any graph.
+     *
+     * @throws IllegalStateException when this tensor is not float32
+     * @throws IndexOutOfBoundsException when the range is not within the tensor
+     */
+    public Tensor flatRange(int from, int to) {
+        if (!(storage instanceof Storage.Float32 f)) {
+            throw new IllegalStateException("flatRange of " + describe() + " (expected: a float32 tensor)");
+        }
+        Storage.Float32 range = f.range(from, to);
+        return new Tensor(Shape.of(to - from), range);
+    }
+
     /** A new leaf with a copy of the elements. */
     public Tensor copy() {
         return to(dtype());

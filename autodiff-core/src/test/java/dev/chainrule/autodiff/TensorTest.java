@@ -106,4 +106,27 @@ class TensorTest {
         assertEquals("[2, 3, 4]", s.toString());
         assertEquals(1, Shape.scalar().size());
     }
+
+    @Test
+    void flatRangeSharesTheElementsOfItsRange() {
+        Tensor t = Tensor.of(new float[] {0, 1, 2, 3, 4, 5}, 2, 3);
+        Tensor middle = t.flatRange(2, 5);
+        assertEquals(Shape.of(3), middle.shape());
+        assertArrayEquals(new float[] {2, 3, 4}, middle.toFloatArray());
+        middle.storage().set(0, 20);
+        assertEquals(20, t.get(0, 2));
+        t.set(40, 1, 1);
+        assertEquals(40, middle.getFlat(2));
+        assertArrayEquals(new byte[] {0, 0, (byte) 0xa0, 0x41}, first4(middle.flatRange(0, 1)));
+        assertEquals(0, t.flatRange(6, 6).size());
+        assertThrows(IndexOutOfBoundsException.class, () -> t.flatRange(4, 7));
+        assertThrows(IndexOutOfBoundsException.class, () -> t.flatRange(3, 2));
+        assertThrows(IllegalStateException.class, () -> Tensor.of(new double[] {1}, 1).flatRange(0, 1));
+    }
+
+    private static byte[] first4(Tensor t) {
+        byte[] out = new byte[4];
+        ((Storage.Float32) t.storage()).littleEndianBytes().get(out);
+        return out;
+    }
 }

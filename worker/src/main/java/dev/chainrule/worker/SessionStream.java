@@ -1,7 +1,5 @@
 package dev.chainrule.worker;
 
-import dev.chainrule.proto.v1.CoordinatorMessage;
-import dev.chainrule.proto.v1.WorkerMessage;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -14,7 +12,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The worker's end of one {@code Session} call. Inbound messages arrive on gRPC threads and are
+ * The worker's end of one bidirectional call, which sends {@code O} and receives {@code I}: its
+ * {@code Session} with the coordinator, or an {@code Exchange} with a partition. Inbound messages arrive on gRPC threads and are
  * handed to the worker's loop through a blocking queue; {@link #PREFETCH} messages are requested
  * ahead of the loop (and one more for each it takes), so a step's weights arrive back to back
  * instead of one round trip per message, and the queue holds at most that many; {@link #take}
@@ -22,30 +21,41 @@ import java.util.concurrent.locks.ReentrantLock;
  * while the transport is not ready before each group, so the loop and the heartbeat thread never
  * interleave a write.
  *
- * <p>Lifecycle: pass to the stub's {@code session}, then {@link #take}/{@link #send} from the loop,
+ * <p>Lifecycle: pass to the call, then {@link #take}/{@link #send} from the loop,
  * {@link #offer} from the heartbeat thread, and end with {@link #complete} or {@link #cancel}.
  */
-final class SessionStream implements ClientResponseObserver<WorkerMessage, CoordinatorMessage> {
+final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
     private static final Object END = new Object();
-    /** How many of the coordinator's messages may wait in {@link #inbound}, requested ahead of the loop. */
+    /** How many of the peer's messages may wait in {@link #inbound}, requested ahead of the loop. */
     static final int PREFETCH = 64;
 
     private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
-    private ClientCallStreamObserver<WorkerMessage> requests;
+    private final String call;
+    private final String peer;
+    private ClientCallStreamObserver<O> requests;
     private boolean closed;
     private Status terminal;
 
+    /**
+     * The stream of a {@code call} ("session", "exchange") with {@code peer} ("the coordinator",
+     * "partition 1"), as error messages name them.
+     */
+    SessionStream(String call, String peer) {
+        this.call = call;
+        this.peer = peer;
+    }
+
     @Override
-    public void beforeStart(ClientCallStreamObserver<WorkerMessage> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<O> requestStream) {
         this.requests = requestStream;
         requestStream.disableAutoRequestWithInitial(PREFETCH);
         requestStream.setOnReadyHandler(this::signal);
     }
 
     @Override
-    public void onNext(CoordinatorMessage message) {
+    public void onNext(I message) {
         inbound.add(message);
     }
 
@@ -62,13 +72,14 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
     }
 
     /**
-     * The coordinator's next message, waiting at most {@code timeout}.
+     * The peer's next message, waiting at most {@code timeout}.
      *
      * @param waitingFor what the worker waits for, e.g. "the weights of step 3", for the error messages
      * @throws WorkerException on timeout, on an error status (with its description), or when the
-     *     coordinator ended the stream
+     *     peer ended the stream
      */
-    CoordinatorMessage take(Duration timeout, String waitingFor) {
+    @SuppressWarnings("unchecked")
+    I take(Duration timeout, String waitingFor) {
         Object next;
         try {
             next = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -77,22 +88,22 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
             throw new WorkerException("interrupted while waiting for " + waitingFor);
         }
         if (next == null) {
-            throw new WorkerException("no message from the coordinator within " + Worker.describe(timeout) + " while waiting for "
+            throw new WorkerException("no message from " + peer + " within " + Worker.describe(timeout) + " while waiting for "
                     + waitingFor);
         }
         if (next instanceof Throwable t) {
-            throw new WorkerException("the coordinator ended the session while the worker waited for " + waitingFor + ": "
+            throw new WorkerException(peer + " ended the " + call + " while the worker waited for " + waitingFor + ": "
                     + describe(Status.fromThrowable(t)), t);
         }
         if (next == END) {
-            throw new WorkerException("the coordinator completed the session without Stop while the worker waited for " + waitingFor);
+            throw new WorkerException(peer + " completed the " + call + " without Stop while the worker waited for " + waitingFor);
         }
         requests.request(1);
-        return (CoordinatorMessage) next;
+        return (I) next;
     }
 
     /** Writes {@code message}, waiting at most {@code timeout} for the transport to accept it; {@code what} names it in errors. */
-    void send(WorkerMessage message, Duration timeout, String what) {
+    void send(O message, Duration timeout, String what) {
         sendAll(List.of(message), timeout, what);
     }
 
@@ -102,24 +113,24 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
      * cannot send at once: a group (one shard's gradient) costs one wait for readiness, not one per
      * message, and its messages are serialised before this returns.
      */
-    void sendAll(List<WorkerMessage> messages, Duration timeout, String what) {
+    void sendAll(List<O> messages, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
             while (!closed && terminal == null && !requests.isReady()) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    throw new WorkerException("the coordinator did not take " + what + " within " + Worker.describe(timeout));
+                    throw new WorkerException(peer + " did not take " + what + " within " + Worker.describe(timeout));
                 }
                 ready.awaitNanos(remaining);
             }
             if (terminal != null) {
-                throw new WorkerException("the session ended before " + what + " was sent: " + describe(terminal));
+                throw new WorkerException("the " + call + " ended before " + what + " was sent: " + describe(terminal));
             }
             if (closed) {
-                throw new WorkerException("the session was closed before " + what + " was sent");
+                throw new WorkerException("the " + call + " was closed before " + what + " was sent");
             }
-            for (WorkerMessage message : messages) {
+            for (O message : messages) {
                 requests.onNext(message);
             }
         } catch (InterruptedException e) {
@@ -131,7 +142,7 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
     }
 
     /** Writes {@code message} if the transport is ready now; returns whether it did. Never blocks for long. */
-    boolean offer(WorkerMessage message) {
+    boolean offer(O message) {
         lock.lock();
         try {
             if (closed || terminal != null || !requests.isReady()) {
@@ -159,7 +170,7 @@ final class SessionStream implements ClientResponseObserver<WorkerMessage, Coord
         }
     }
 
-    /** Cancels the call, telling the coordinator {@code why}. */
+    /** Cancels the call, telling the peer {@code why}. */
     void cancel(String why, Throwable cause) {
         lock.lock();
         try {

@@ -1,13 +1,12 @@
 package dev.chainrule.worker;
 
 import dev.chainrule.autodiff.Tensor;
-import dev.chainrule.proto.v1.GradientChunk;
+import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.ShardGradient;
 import dev.chainrule.wire.GradientEncoder;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,7 +19,7 @@ import java.util.List;
  * compute. Not thread-safe: one shard's differentiation uses it.
  */
 final class ShardSender implements ShardGradient.Listener {
-    private final SessionStream stream;
+    private final SessionStream<WorkerMessage, CoordinatorMessage> stream;
     private final List<String> names;
     private final long step;
     private final int shard;
@@ -38,7 +37,7 @@ final class ShardSender implements ShardGradient.Listener {
      * named {@code names}, encoding each gradient with {@code encoder} (the run's compression),
      * recording the forward and backward passes and each send in {@code timeline}.
      */
-    ShardSender(SessionStream stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout,
+    ShardSender(SessionStream<WorkerMessage, CoordinatorMessage> stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout,
             WorkerTimeline timeline) {
         this.timeline = timeline;
         this.started = timeline.track().now();
@@ -64,16 +63,8 @@ final class ShardSender implements ShardGradient.Listener {
         timeline.sending(step, start);
         boolean lastParameter = ++sent == names.size();
         List<TensorChunk> chunks = encoder.encode(names.get(parameter), gradient);
-        List<WorkerMessage> messages = new ArrayList<>(chunks.size());
-        for (int i = 0; i < chunks.size(); i++) {
-            messages.add(WorkerMessage.newBuilder().setGradient(GradientChunk.newBuilder()
-                    .setStep(step)
-                    .setShardIndex(shard)
-                    .setSampleCount(samples)
-                    .setLossSum(lossSum)
-                    .setTensor(chunks.get(i))
-                    .setLast(lastParameter && i == chunks.size() - 1)).build());
-        }
+        List<WorkerMessage> messages = GradientMessages.of(step, shard, samples, lossSum, chunks, lastParameter,
+                g -> WorkerMessage.newBuilder().setGradient(g).build());
         stream.sendAll(messages, timeout, "the gradient of " + names.get(parameter) + " of shard " + shard + " of step " + step);
         sendingNanos += System.nanoTime() - start;
         timeline.track().spanWithFlow(WorkerTimeline.SEND, start, step, shard, parameter, true);

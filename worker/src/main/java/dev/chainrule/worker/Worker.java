@@ -139,7 +139,7 @@ public final class Worker {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("Worker.run() was already called; a worker takes part in one session");
         }
-        SessionStream stream = new SessionStream();
+        SessionStream<WorkerMessage, CoordinatorMessage> stream = new SessionStream<>("session", "the coordinator");
         // wait-for-ready: a worker may start before its coordinator; sending the Join waits at most the connect timeout
         ClientCalls.asyncBidiStreamingCall(channel.newCall(SessionMethod.DESCRIPTOR, CallOptions.DEFAULT.withWaitForReady()), stream);
         try {
@@ -159,7 +159,7 @@ public final class Worker {
         return new WorkerStats(steps, shards, samples, Duration.ofNanos(computeNanos), Duration.ofNanos(communicationNanos));
     }
 
-    private WorkerResult session(SessionStream stream) throws ProtocolViolation {
+    private WorkerResult session(SessionStream<WorkerMessage, CoordinatorMessage> stream) throws ProtocolViolation {
         WorkerMessage join = WorkerMessage.newBuilder().setJoin(Join.newBuilder()
                 .setWorkerName(name)
                 .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
@@ -197,7 +197,7 @@ public final class Worker {
         }
     }
 
-    private WorkerResult loop(SessionStream stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder,
+    private WorkerResult loop(SessionStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder,
             ShardThreads shardThreads) throws ProtocolViolation {
         long started = System.nanoTime();
         WeightsReceiver weights = new WeightsReceiver(model);
@@ -260,7 +260,7 @@ public final class Worker {
      * Computes shard {@code shard}'s gradient and streams it as backward produces it, each parameter's
      * gradient sent from the shard's recycled buffers before they are reused.
      */
-    private void computeAndSend(SessionStream stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
+    private void computeAndSend(SessionStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
         ShardSender sender = new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout, timeline);
@@ -280,7 +280,7 @@ public final class Worker {
      * Computes the shards side by side and sends each whole (its last layer's gradient first, as
      * backward finishes them), in the given order, while the later ones are still being computed.
      */
-    private void computeSideBySide(SessionStream stream, Mlp model, List<String> names, long step, List<Shard> assigned,
+    private void computeSideBySide(SessionStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, List<Shard> assigned,
             GradientEncoder encoder, Duration timeout, ShardThreads shardThreads) throws ProtocolViolation {
         int[][] indices = new int[assigned.size()][];
         int total = 0;
@@ -323,7 +323,7 @@ public final class Worker {
         return indices;
     }
 
-    private ScheduledExecutorService startHeartbeats(SessionStream stream, long intervalMillis) {
+    private ScheduledExecutorService startHeartbeats(SessionStream<WorkerMessage, CoordinatorMessage> stream, long intervalMillis) {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "chainrule-heartbeat-" + name);
             thread.setDaemon(true);
@@ -340,7 +340,7 @@ public final class Worker {
         return executor;
     }
 
-    private WorkerResult stopped(SessionStream stream, int workerId, Stop stop) {
+    private WorkerResult stopped(SessionStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Stop stop) {
         stream.complete();
         return new WorkerResult(workerId, stop.getFinished(), stop.getReason(), stats());
     }

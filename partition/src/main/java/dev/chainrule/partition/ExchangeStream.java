@@ -1,0 +1,249 @@
+package dev.chainrule.partition;
+
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.GradientChunk;
+import dev.chainrule.proto.v1.PartitionAttach;
+import dev.chainrule.proto.v1.PartitionDownload;
+import dev.chainrule.proto.v1.PartitionUpload;
+import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.WireFormatException;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A partition's end of one worker's exchange: checks the attachment, assembles each shard's pieces as
+ * their chunks arrive (a piece leaves only once whole and checked), hands each complete shard to the
+ * {@link PartitionHost}, and writes what the host sends, in order, as fast as the transport takes it.
+ * A message that breaks the contract ends the exchange with the status the contract names; a shard
+ * the exchange had not completed is dropped.
+ *
+ * <p>Threading: gRPC calls {@link #onNext} and the other inbound methods one at a time; the host
+ * queues outbound messages from any thread, and the transport's readiness drains them; the outbound
+ * side is guarded by this object's monitor, which is never held while calling the host.
+ */
+final class ExchangeStream implements StreamObserver<PartitionUpload> {
+    /** The version of the Partition contract this side speaks. */
+    static final int PROTOCOL_VERSION = 1;
+
+    private final PartitionHost host;
+    private final ServerCallStreamObserver<PartitionDownload> out;
+    private final ArrayDeque<PartitionDownload> queue = new ArrayDeque<>();
+    private boolean attached;
+    private boolean ended;
+    private PartitionDownload finalMessage;
+    /** The shard whose chunks are arriving, or null between shards. */
+    private Shard current;
+    /** Shards this exchange completed, as "step/shard". */
+    private final Set<String> sent = new HashSet<>();
+
+    /** One shard's pieces as their chunks arrive. */
+    private static final class Shard {
+        final long step;
+        final int index;
+        final int samples;
+        final double lossSum;
+        final TensorAssembler pieces;
+
+        Shard(long step, int index, int samples, double lossSum, TensorAssembler pieces) {
+            this.step = step;
+            this.index = index;
+            this.samples = samples;
+            this.lossSum = lossSum;
+            this.pieces = pieces;
+        }
+    }
+
+    ExchangeStream(PartitionHost host, ServerCallStreamObserver<PartitionDownload> out) {
+        this.host = host;
+        this.out = out;
+        out.setOnReadyHandler(this::drain);
+        out.setOnCancelHandler(() -> {
+            synchronized (this) {
+                ended = true;
+                queue.clear();
+            }
+            host.detach(this);
+        });
+    }
+
+    @Override
+    public void onNext(PartitionUpload message) {
+        try {
+            switch (message.getKindCase()) {
+                case ATTACH -> attach(message.getAttach());
+                case GRADIENT -> gradient(message.getGradient());
+                default -> throw invalid("a PartitionUpload with " + (message.getKindCase() == PartitionUpload.KindCase.KIND_NOT_SET
+                        ? "no kind set" : "kind " + message.getKindCase()));
+            }
+        } catch (StatusException e) {
+            fail(e.getStatus());
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        end();
+    }
+
+    @Override
+    public void onCompleted() {
+        end();
+        synchronized (this) {
+            if (!ended) {
+                ended = true;
+                queue.clear();
+                out.onCompleted();
+            }
+        }
+    }
+
+    private void attach(PartitionAttach attach) throws StatusException {
+        if (attached) {
+            throw invalid("a second PartitionAttach");
+        }
+        if (attach.getProtocolVersion() != PROTOCOL_VERSION) {
+            throw invalid("protocol_version " + attach.getProtocolVersion() + " (expected: " + PROTOCOL_VERSION + ")");
+        }
+        host.attach(this, attach.getPartition(), attach.getPartitions(), attach.getModelSpec());
+        attached = true;
+    }
+
+    private void gradient(GradientChunk chunk) throws StatusException {
+        if (!attached) {
+            throw invalid("a gradient before PartitionAttach (expected: PartitionAttach first)");
+        }
+        if (!chunk.hasTensor()) {
+            throw invalid("GradientChunk.tensor is missing");
+        }
+        if (current == null) {
+            current = begin(chunk);
+        } else if (chunk.getStep() != current.step || chunk.getShardIndex() != current.index) {
+            throw invalid("a chunk of shard " + chunk.getShardIndex() + " of step " + chunk.getStep() + " before shard " + current.index
+                    + " of step " + current.step + " was complete");
+        }
+        if (chunk.getSampleCount() != current.samples) {
+            throw invalid(where() + "sample_count " + chunk.getSampleCount() + " (expected: " + current.samples
+                    + ", as in the shard's first chunk)");
+        }
+        if (Double.doubleToLongBits(chunk.getLossSum()) != Double.doubleToLongBits(current.lossSum)) {
+            throw invalid(where() + "loss_sum " + chunk.getLossSum() + " (expected: " + current.lossSum + ", as in the shard's first chunk)");
+        }
+        try {
+            current.pieces.accept(chunk.getTensor());
+        } catch (WireFormatException e) {
+            throw invalid(where() + e.getMessage());
+        }
+        if (chunk.getLast()) {
+            List<Tensor> pieces;
+            try {
+                pieces = List.copyOf(current.pieces.complete().values());
+            } catch (WireFormatException e) {
+                throw invalid(where() + "marked last, but " + e.getMessage());
+            }
+            Shard done = current;
+            current = null;
+            sent.add(done.step + "/" + done.index);
+            host.shardArrived(done.step, done.index, done.samples, done.lossSum, ordered(pieces));
+        }
+    }
+
+    private Shard begin(GradientChunk chunk) throws StatusException {
+        long step = chunk.getStep();
+        int shard = chunk.getShardIndex();
+        if (step < 0) {
+            throw invalid("step " + step + " (expected: >= 0)");
+        }
+        if (shard < 0) {
+            throw invalid("shard " + shard + " (expected: >= 0)");
+        }
+        if (!Double.isFinite(chunk.getLossSum())) {
+            throw invalid("step " + step + ", shard " + shard + ": loss_sum is " + chunk.getLossSum() + " (expected: a finite number)");
+        }
+        if (chunk.getSampleCount() < 1) {
+            throw invalid("step " + step + ", shard " + shard + ": sample_count " + chunk.getSampleCount() + " (expected: >= 1)");
+        }
+        if (sent.contains(step + "/" + shard)) {
+            throw Status.FAILED_PRECONDITION.withDescription("shard " + shard + " of step " + step + " again (expected: each shard once)")
+                    .asException();
+        }
+        host.checkShard(step, shard, chunk.getSampleCount());
+        return new Shard(step, shard, chunk.getSampleCount(), chunk.getLossSum(), host.shardAssembler());
+    }
+
+    /** The pieces in the partition's order (the assembler returns them in arrival order). */
+    private Tensor[] ordered(List<Tensor> arrived) {
+        Tensor[] pieces = new Tensor[host.pieceShapes().size()];
+        int i = 0;
+        for (String name : host.pieceShapes().keySet()) {
+            for (Tensor t : arrived) {
+                if (name.equals(t.name())) {
+                    pieces[i] = t;
+                }
+            }
+            i++;
+        }
+        return pieces;
+    }
+
+    private String where() {
+        return "step " + current.step + ", shard " + current.index + ": ";
+    }
+
+    /** The exchange is over from the worker's side: a shard in the middle of its chunks is dropped. */
+    private void end() {
+        current = null;
+        host.detach(this);
+    }
+
+    /** Queues {@code messages}, written back to back as the transport is ready. */
+    synchronized void send(List<PartitionDownload> messages) {
+        if (ended || finalMessage != null) {
+            return;
+        }
+        queue.addAll(messages);
+        drain();
+    }
+
+    /** Queues {@code message} as the last; the exchange completes once it is written. */
+    synchronized void finish(PartitionDownload message) {
+        if (ended || finalMessage != null) {
+            return;
+        }
+        finalMessage = message;
+        queue.add(message);
+        drain();
+    }
+
+    private synchronized void drain() {
+        while (!ended && !queue.isEmpty() && out.isReady()) {
+            PartitionDownload next = queue.poll();
+            out.onNext(next);
+            if (next == finalMessage) {
+                ended = true;
+                out.onCompleted();
+            }
+        }
+    }
+
+    private void fail(Status status) {
+        current = null;
+        host.detach(this);
+        synchronized (this) {
+            if (!ended) {
+                ended = true;
+                queue.clear();
+                out.onError(status.asRuntimeException());
+            }
+        }
+    }
+
+    private static StatusException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asException();
+    }
+}

@@ -1,0 +1,307 @@
+package dev.chainrule.partition;
+
+import dev.chainrule.autodiff.DType;
+import dev.chainrule.autodiff.Shape;
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.PartitionAttached;
+import dev.chainrule.proto.v1.PartitionDownload;
+import dev.chainrule.proto.v1.PieceRange;
+import dev.chainrule.proto.v1.Stop;
+import dev.chainrule.proto.v1.WeightsChunk;
+import dev.chainrule.train.ShardPlan;
+import dev.chainrule.train.partition.ParameterPartitions;
+import dev.chainrule.train.partition.Partition;
+import dev.chainrule.train.partition.Piece;
+import dev.chainrule.wire.GradientCompression;
+import dev.chainrule.wire.TensorChunks;
+import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.proto.v1.TensorChunk;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One coordinator partition at work: its {@link Partition} (its pieces' weights, optimiser and
+ * shard-order reduction), the steps the leader opens, the shards its workers' exchanges deliver, and
+ * the weights it sends them after each update.
+ *
+ * <p>Per step: the leader {@link #open opens} the step the weights are for, with the step's shard
+ * plan, divisor and learning rate; each shard's pieces arrive whole and checked from some worker's
+ * exchange ({@link #shardArrived}) and go into the reduction, the first copy of a shard only; once
+ * every non-empty shard is in, the optimiser updates the pieces, the new weights go out to every
+ * attached worker, and the {@link Listener} hears of it. Shards of the weights' step that arrive before
+ * the leader opens it wait for it. A shard is reported to the listener as it comes in, so that the
+ * leader knows which shards every partition holds.
+ *
+ * <p>Thread-safe: the exchanges' gRPC threads and the leader call in; every change happens under
+ * this object's monitor, and the listener is called under it too (it must not call back in from
+ * another thread and wait).
+ */
+public final class PartitionHost {
+    private final Partition partition;
+    private final ParameterPartitions plan;
+    private final String modelSpec;
+    private final GradientCompression compression;
+    private final int chunkBytes;
+    private final Listener listener;
+    private final Map<String, Shape> pieceShapes = new LinkedHashMap<>();
+    private final List<ExchangeStream> attached = new ArrayList<>();
+    /** The step the partition's weights are the starting point of. */
+    private long weightsStep;
+    /** The open step's plan, or null while the leader has not opened {@link #weightsStep}. */
+    private ShardPlan open;
+    /** Shards of {@link #weightsStep} in, by index, for the open step; before it opens, those waiting. */
+    private final Map<Integer, ArrivedShard> shards = new LinkedHashMap<>();
+    private List<PartitionDownload> weightsMessages;
+    private boolean stopped;
+
+    /** What a host tells the run's leader. */
+    public interface Listener {
+        /** Shard {@code shard} of step {@code step} is in this partition's sums. */
+        void shardIn(int partition, long step, int shard);
+
+        /** Step {@code step} is done here: the pieces hold the weights of step + 1, sent to every attached worker. */
+        void updated(int partition, long step, double meanLoss);
+
+        /** The update of step {@code step} failed (a bug, or an optimiser's refusal); the run cannot go on. */
+        void failed(int partition, long step, String message);
+    }
+
+    /** A shard's pieces, arrived whole and checked. */
+    record ArrivedShard(int samples, double lossSum, Tensor[] pieces) {
+    }
+
+    /**
+     * A host of {@code partition}, one of {@code plan}'s, whose weights are the starting point of step
+     * {@code step}, for a run of model {@code modelSpec} whose gradients come as {@code compression}
+     * says in chunks of at most {@code chunkBytes}; it tells {@code listener} what happens.
+     */
+    public PartitionHost(Partition partition, ParameterPartitions plan, String modelSpec, long step, GradientCompression compression,
+            int chunkBytes, Listener listener) {
+        this.partition = Objects.requireNonNull(partition, "partition");
+        this.plan = Objects.requireNonNull(plan, "plan");
+        this.modelSpec = Objects.requireNonNull(modelSpec, "modelSpec");
+        this.compression = Objects.requireNonNull(compression, "compression");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.chunkBytes = chunkBytes;
+        this.weightsStep = step;
+        for (Piece piece : partition.pieces()) {
+            pieceShapes.put(piece.name(), Shape.of(piece.length()));
+        }
+        this.weightsMessages = weightsMessages();
+    }
+
+    /** The partition's index. */
+    public int index() {
+        return partition.index();
+    }
+
+    /** The step the partition's weights are the starting point of now. */
+    public synchronized long weightsStep() {
+        return weightsStep;
+    }
+
+    /**
+     * The leader opens step {@code step}, the one the weights are for: its shards as {@code shardPlan}
+     * cuts the batch, the gradient sums divided by {@code divisor} with learning rate
+     * {@code learningRate}. Shards that arrived early go into the sums now.
+     *
+     * @throws IllegalStateException when {@code step} is not the weights' step, or it is already open
+     */
+    public synchronized void open(long step, ShardPlan shardPlan, float divisor, double learningRate) {
+        if (step != weightsStep || open != null) {
+            throw new IllegalStateException("partition " + index() + " asked to open step " + step + " (expected: step " + weightsStep
+                    + (open != null ? ", which is open already" : "") + ")");
+        }
+        partition.reduction().begin(shardPlan, divisor, learningRate);
+        open = shardPlan;
+        Map<Integer, ArrivedShard> early = new LinkedHashMap<>(shards);
+        shards.clear();
+        early.forEach((shard, arrived) -> {
+            if (fits(shard, arrived.samples()) == null) {
+                take(shard, arrived);
+            }
+        });
+        finishIfComplete();
+    }
+
+    /** Ends every exchange with Stop ({@code reason}, {@code finished}); later attachments are refused. */
+    public synchronized void stop(String reason, boolean finished) {
+        stopped = true;
+        PartitionDownload stop = PartitionDownload.newBuilder().setStop(Stop.newBuilder().setReason(reason).setFinished(finished)).build();
+        for (ExchangeStream stream : attached) {
+            stream.finish(stop);
+        }
+        attached.clear();
+    }
+
+    /** The names and shapes of the partition's pieces, for an exchange's assembler. */
+    Map<String, Shape> pieceShapes() {
+        return pieceShapes;
+    }
+
+    GradientCompression compression() {
+        return compression;
+    }
+
+    int chunkBytes() {
+        return chunkBytes;
+    }
+
+    /**
+     * Attaches {@code stream}: checks what its worker expects, then queues the Attached answer and the
+     * current weights on it.
+     *
+     * @throws StatusException FAILED_PRECONDITION when the worker means another partition or model,
+     *     UNAVAILABLE when the host has stopped
+     */
+    synchronized void attach(ExchangeStream stream, int partitionIndex, int partitions, String workerModel) throws StatusException {
+        if (stopped) {
+            throw Status.UNAVAILABLE.withDescription("partition " + index() + " has stopped").asException();
+        }
+        if (partitionIndex != index() || partitions != plan.partitions()) {
+            throw Status.FAILED_PRECONDITION.withDescription("the worker means partition " + partitionIndex + " of " + partitions
+                    + " (expected: this is partition " + index() + " of " + plan.partitions() + ")").asException();
+        }
+        if (!modelSpec.equals(workerModel)) {
+            throw Status.FAILED_PRECONDITION.withDescription("the worker's model is '" + workerModel + "' (expected: '" + modelSpec
+                    + "', the run's)").asException();
+        }
+        PartitionAttached.Builder answer = PartitionAttached.newBuilder().setPartition(index()).setPartitions(plan.partitions())
+                .setStep(weightsStep);
+        for (Piece piece : partition.pieces()) {
+            answer.addPieces(PieceRange.newBuilder().setParameter(piece.parameterName()).setFrom(piece.from()).setTo(piece.to()));
+        }
+        stream.send(List.of(PartitionDownload.newBuilder().setAttached(answer).build()));
+        stream.send(weightsMessages);
+        attached.add(stream);
+    }
+
+    /** {@code stream} has ended: it gets nothing more. */
+    synchronized void detach(ExchangeStream stream) {
+        attached.remove(stream);
+    }
+
+    /**
+     * Checks a shard's first chunk against the partition's state: the weights' step only, a shard
+     * index within the plan once the step is open, the shard's size.
+     *
+     * @throws StatusException FAILED_PRECONDITION for another step, a shard that is empty or of
+     *     another size in the open step; INVALID_ARGUMENT for a shard index outside the plan
+     */
+    synchronized void checkShard(long step, int shard, int samples) throws StatusException {
+        if (step != weightsStep) {
+            throw Status.FAILED_PRECONDITION.withDescription("a gradient for step " + step + " (expected: step " + weightsStep
+                    + ", the step partition " + index() + "'s weights are for)").asException();
+        }
+        if (open != null) {
+            if (shard < 0 || shard >= open.shards()) {
+                throw Status.INVALID_ARGUMENT.withDescription("shard " + shard + " of step " + step + " (expected: 0 <= shard < "
+                        + open.shards() + ")").asException();
+            }
+            String problem = fits(shard, samples);
+            if (problem != null) {
+                throw Status.FAILED_PRECONDITION.withDescription("shard " + shard + " of step " + step + ": " + problem).asException();
+            }
+        }
+    }
+
+    /**
+     * Shard {@code shard} of step {@code step} arrived whole and checked: into the sums, unless a copy
+     * of it is in already (that copy is dropped) or the step is not the weights' one any more (it
+     * crossed an update in flight and is dropped).
+     *
+     * @throws StatusException as {@link #checkShard}, for a shard that no longer fits the open step
+     */
+    synchronized void shardArrived(long step, int shard, int samples, double lossSum, Tensor[] pieces) throws StatusException {
+        if (step < weightsStep) {
+            return;
+        }
+        checkShard(step, shard, samples);
+        if (shards.containsKey(shard)) {
+            return;
+        }
+        ArrivedShard arrived = new ArrivedShard(samples, lossSum, pieces);
+        if (open == null) {
+            shards.put(shard, arrived);
+            return;
+        }
+        take(shard, arrived);
+        finishIfComplete();
+    }
+
+    /** Why a shard of {@code samples} samples does not fit the open step as shard {@code shard}, or null. */
+    private String fits(int shard, int samples) {
+        if (shard < 0 || shard >= open.shards()) {
+            return "no such shard (expected: 0 <= shard < " + open.shards() + ")";
+        }
+        if (open.size(shard) == 0) {
+            return "the shard is empty in this step";
+        }
+        if (open.size(shard) != samples) {
+            return "sample_count " + samples + " (expected: " + open.size(shard) + ", the shard's samples)";
+        }
+        return null;
+    }
+
+    private void take(int shard, ArrivedShard arrived) {
+        shards.put(shard, arrived);
+        for (int i = 0; i < arrived.pieces().length; i++) {
+            partition.reduction().add(shard, i, arrived.pieces()[i]);
+        }
+        partition.reduction().addLoss(shard, arrived.lossSum(), arrived.samples());
+        listener.shardIn(index(), weightsStep, shard);
+    }
+
+    private void finishIfComplete() {
+        for (int s = 0; s < open.shards(); s++) {
+            if (open.size(s) > 0 && !shards.containsKey(s)) {
+                return;
+            }
+        }
+        long step = weightsStep;
+        double meanLoss;
+        try {
+            meanLoss = partition.reduction().finish();
+        } catch (RuntimeException e) {
+            listener.failed(index(), step, "partition " + index() + ", step " + step + ": " + e.getMessage());
+            return;
+        }
+        weightsStep = step + 1;
+        open = null;
+        shards.clear();
+        weightsMessages = weightsMessages();
+        for (ExchangeStream stream : attached) {
+            stream.send(weightsMessages);
+        }
+        listener.updated(index(), step, meanLoss);
+    }
+
+    /** The pieces' weights for {@link #weightsStep}, as the messages every worker is sent. */
+    private List<PartitionDownload> weightsMessages() {
+        List<PartitionDownload> messages = new ArrayList<>();
+        List<Tensor> weights = partition.weights();
+        for (int i = 0; i < weights.size(); i++) {
+            String name = partition.pieces().get(i).name();
+            List<TensorChunk> chunks = TensorChunks.of(name, weights.get(i), chunkBytes);
+            for (int c = 0; c < chunks.size(); c++) {
+                // copied out of the weights now: the next update changes them in place while these may still be queued
+                TensorChunk chunk = chunks.get(c).toBuilder().setData(ByteString.copyFrom(
+                        chunks.get(c).getData().asReadOnlyByteBuffer())).build();
+                messages.add(PartitionDownload.newBuilder().setWeights(WeightsChunk.newBuilder().setStep(weightsStep).setTensor(chunk)
+                        .setLast(c == chunks.size() - 1)).build());
+            }
+        }
+        return List.copyOf(messages);
+    }
+
+    /** An assembler for one shard's pieces as this partition accepts them. */
+    TensorAssembler shardAssembler() {
+        return new TensorAssembler(pieceShapes).requireDType(DType.FLOAT32).requireFinite().maxChunkBytes(chunkBytes).acceptEncoding(compression.encoding());
+    }
+}

@@ -1,0 +1,191 @@
+package dev.chainrule.worker;
+
+import dev.chainrule.autodiff.GradMode;
+import dev.chainrule.autodiff.Shape;
+import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.PartitionAttach;
+import dev.chainrule.proto.v1.PartitionAttached;
+import dev.chainrule.proto.v1.PartitionDownload;
+import dev.chainrule.proto.v1.PartitionGrpc;
+import dev.chainrule.proto.v1.PartitionUpload;
+import dev.chainrule.proto.v1.PieceRange;
+import dev.chainrule.proto.v1.WeightsChunk;
+import dev.chainrule.train.partition.ParameterPartitions;
+import dev.chainrule.train.partition.Piece;
+import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.WireFormatException;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCalls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A worker's exchange with one coordinator partition: attaches, checks that the partition's pieces
+ * are the ones the worker's plan gives it, sends the worker's pieces of its shards' gradients, and
+ * writes the pieces' weights the partition sends straight into the model's parameters, each piece
+ * into its range of its parameter (one copy per byte).
+ *
+ * <p>Weights are applied only when the worker asks for a step ({@link #awaitStep}), between shards,
+ * never while a shard is computed: a partition may update before another has every shard of the step
+ * (the leader then has a shard computed again, with the step's weights), and those newer weights wait
+ * in the stream until the worker moves on. Not thread-safe: the worker's loop uses it.
+ */
+final class PartitionLink {
+    private final int partition;
+    private final SessionStream<PartitionUpload, PartitionDownload> stream;
+    private final Map<String, Shape> shapes = new LinkedHashMap<>();
+    private final Map<String, Tensor> destinations = new HashMap<>();
+    private final Map<String, Tensor> parameterOf = new HashMap<>();
+    private final Map<String, Long> steps = new HashMap<>();
+    /** A message of a step beyond the one asked for, taken from the stream and kept for later. */
+    private PartitionDownload held;
+    private TensorAssembler assembler;
+    private String receiving;
+    private long receivingStep;
+
+    private PartitionLink(int partition, SessionStream<PartitionUpload, PartitionDownload> stream, List<Piece> pieces,
+            Map<String, Tensor> parameters) {
+        this.partition = partition;
+        this.stream = stream;
+        for (Piece piece : pieces) {
+            Tensor parameter = parameters.get(piece.parameterName());
+            shapes.put(piece.name(), Shape.of(piece.length()));
+            destinations.put(piece.name(), parameter.flatRange(piece.from(), piece.to()));
+            parameterOf.put(piece.name(), parameter);
+            steps.put(piece.name(), -1L);
+        }
+    }
+
+    /**
+     * Opens the exchange with partition {@code partition} of {@code plan} over {@code channel}, attaches
+     * as {@code workerName} training {@code modelSpec}, and waits, at most {@code timeout}, for the
+     * partition's answer; the weights that follow it are applied by {@link #awaitStep}.
+     *
+     * @throws WorkerException when the partition does not answer in time or refuses
+     * @throws ProtocolViolation when its answer breaks the contract (another partition, other pieces)
+     */
+    static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
+            String workerName, String modelSpec, Duration timeout) throws ProtocolViolation {
+        SessionStream<PartitionUpload, PartitionDownload> stream = new SessionStream<>("exchange", "partition " + partition);
+        ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT.withWaitForReady()),
+                stream);
+        PartitionLink link = new PartitionLink(partition, stream, plan.pieces(partition), parameters);
+        try {
+            stream.send(PartitionUpload.newBuilder().setAttach(PartitionAttach.newBuilder().setWorkerName(workerName)
+                    .setProtocolVersion(1).setPartition(partition).setPartitions(plan.partitions()).setModelSpec(modelSpec)).build(),
+                    timeout, "PartitionAttach");
+            PartitionDownload first = stream.take(timeout, "partition " + partition + "'s answer to PartitionAttach");
+            if (!first.hasAttached()) {
+                throw new ProtocolViolation("partition " + partition + " answered PartitionAttach with " + first.getKindCase()
+                        + " (expected: attached)");
+            }
+            link.check(first.getAttached(), plan.pieces(partition));
+            return link;
+        } catch (ProtocolViolation | RuntimeException e) {
+            stream.cancel("the worker could not attach: " + e.getMessage(), null);
+            throw e;
+        }
+    }
+
+    private void check(PartitionAttached attached, List<Piece> expected) throws ProtocolViolation {
+        List<String> theirs = new ArrayList<>();
+        for (PieceRange range : attached.getPiecesList()) {
+            theirs.add(range.getParameter() + "[" + range.getFrom() + ":" + range.getTo() + "]");
+        }
+        List<String> ours = expected.stream().map(Piece::name).toList();
+        if (attached.getPartition() != partition || !theirs.equals(ours)) {
+            throw new ProtocolViolation("partition " + partition + " answered as partition " + attached.getPartition() + " with pieces "
+                    + theirs + " (expected: partition " + partition + " with " + ours + ")");
+        }
+    }
+
+    /** The partition's index. */
+    int partition() {
+        return partition;
+    }
+
+    /**
+     * Applies the weights the partition sent until every piece holds step {@code step}'s, waiting at
+     * most {@code timeout} for each message; a message of a later step is kept for a later call.
+     *
+     * @throws WorkerException when a wait times out or the exchange ends
+     * @throws ProtocolViolation for a malformed weights chunk or an unexpected message
+     */
+    void awaitStep(long step, Duration timeout) throws ProtocolViolation {
+        while (assembler != null || steps.values().stream().anyMatch(s -> s != step)) {
+            PartitionDownload next = held != null ? held : stream.take(timeout, "the weights of step " + step + " from partition "
+                    + partition);
+            held = null;
+            if (next.hasStop()) {
+                throw new WorkerException("partition " + partition + " stopped while the worker waited for the weights of step " + step
+                        + ": " + next.getStop().getReason());
+            }
+            if (!next.hasWeights()) {
+                throw new ProtocolViolation("partition " + partition + " sent " + next.getKindCase() + " (expected: weights)");
+            }
+            if (next.getWeights().getStep() > step && assembler == null) {
+                held = next;
+                throw new ProtocolViolation("partition " + partition + " sent the weights of step " + next.getWeights().getStep()
+                        + " before every piece held those of step " + step + " (behind: " + behind(step) + ")");
+            }
+            apply(next.getWeights());
+        }
+    }
+
+    private List<String> behind(long step) {
+        return steps.entrySet().stream().filter(e -> e.getValue() != step).map(e -> e.getKey() + " (step " + e.getValue() + ")").toList();
+    }
+
+    private void apply(WeightsChunk chunk) throws ProtocolViolation {
+        String name = chunk.getTensor().getName();
+        if (assembler == null) {
+            Shape shape = shapes.get(name);
+            if (shape == null) {
+                throw new ProtocolViolation("partition " + partition + " sent weights of step " + chunk.getStep() + " for '" + name
+                        + "', not one of its pieces " + shapes.keySet());
+            }
+            assembler = new TensorAssembler(Map.of(name, shape)).into(Map.of(name, destinations.get(name)));
+            receiving = name;
+            receivingStep = chunk.getStep();
+        } else if (chunk.getStep() != receivingStep || !name.equals(receiving)) {
+            throw new ProtocolViolation("partition " + partition + " sent a weights chunk of '" + name + "' for step " + chunk.getStep()
+                    + " before the weights of '" + receiving + "' for step " + receivingStep + " were complete");
+        }
+        try {
+            assembler.accept(chunk.getTensor());
+        } catch (WireFormatException e) {
+            throw new ProtocolViolation("partition " + partition + ", weights of step " + receivingStep + ": " + e.getMessage());
+        }
+        if (assembler.finished() != chunk.getLast()) {
+            throw new ProtocolViolation("partition " + partition + ", weights of '" + name + "' for step " + receivingStep + ": "
+                    + (chunk.getLast() ? "a chunk marked last before the piece was complete" : "the piece's final chunk is not marked last"));
+        }
+        if (chunk.getLast()) {
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                parameterOf.get(name).markModified();
+            }
+            steps.put(name, receivingStep);
+            assembler = null;
+        }
+    }
+
+    /** Writes {@code messages} back to back, waiting at most {@code timeout} for the transport; {@code what} names them in errors. */
+    void send(List<PartitionUpload> messages, Duration timeout, String what) {
+        stream.sendAll(messages, timeout, what);
+    }
+
+    /** Half-closes the worker's side. */
+    void complete() {
+        stream.complete();
+    }
+
+    /** Cancels the exchange, telling the partition {@code why}. */
+    void cancel(String why) {
+        stream.cancel(why, null);
+    }
+}
