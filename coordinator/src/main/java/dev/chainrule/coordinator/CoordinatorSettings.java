@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.wire.Durations;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.TensorChunks;
 import java.time.Duration;

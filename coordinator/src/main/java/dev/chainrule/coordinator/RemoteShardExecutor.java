@@ -6,6 +6,7 @@ import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
+import dev.chainrule.wire.Durations;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

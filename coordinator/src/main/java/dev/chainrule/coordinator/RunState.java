@@ -5,6 +5,7 @@ import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.proto.v1.CoordinatorMessage;
+import dev.chainrule.wire.Durations;
 import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;

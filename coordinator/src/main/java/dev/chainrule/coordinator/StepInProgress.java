@@ -5,6 +5,7 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
+import dev.chainrule.wire.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,7 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.train.ShardPlan;
+import dev.chainrule.wire.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,7 +5,9 @@ import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.ShardGradient;
+import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.GradientEncoder;
+import dev.chainrule.wire.GradientMessages;
 import java.time.Duration;
 import java.util.List;
 
@@ -13,13 +15,13 @@ import java.util.List;
  * Streams one shard's gradient to the coordinator while reverse differentiation runs: each
  * parameter's gradient is sent as soon as backward has finished it (the last layer's first), as one
  * group of chunks encoded by the session's {@link GradientEncoder}: uncompressed, their bytes view the
- * gradient's memory; gRPC copies them into its own buffers before {@link SessionStream#sendAll}
+ * gradient's memory; gRPC copies them into its own buffers before {@link CallStream#sendAll}
  * returns, so the gradient may be recycled afterwards. The final chunk
  * of the final parameter is marked last. Counts the time spent sending, which is communication, not
  * compute. Not thread-safe: one shard's differentiation uses it.
  */
 final class ShardSender implements ShardGradient.Listener {
-    private final SessionStream<WorkerMessage, CoordinatorMessage> stream;
+    private final CallStream<WorkerMessage, CoordinatorMessage> stream;
     private final List<String> names;
     private final long step;
     private final int shard;
@@ -37,7 +39,7 @@ final class ShardSender implements ShardGradient.Listener {
      * named {@code names}, encoding each gradient with {@code encoder} (the run's compression),
      * recording the forward and backward passes and each send in {@code timeline}.
      */
-    ShardSender(SessionStream<WorkerMessage, CoordinatorMessage> stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout,
+    ShardSender(CallStream<WorkerMessage, CoordinatorMessage> stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout,
             WorkerTimeline timeline) {
         this.timeline = timeline;
         this.started = timeline.track().now();

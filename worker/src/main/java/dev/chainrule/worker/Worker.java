@@ -18,6 +18,8 @@ import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
 import dev.chainrule.train.ShardThreads;
+import dev.chainrule.wire.CallStream;
+import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
 import dev.chainrule.wire.SessionMethod;
@@ -139,7 +141,7 @@ public final class Worker {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("Worker.run() was already called; a worker takes part in one session");
         }
-        SessionStream<WorkerMessage, CoordinatorMessage> stream = new SessionStream<>("session", "the coordinator");
+        CallStream<WorkerMessage, CoordinatorMessage> stream = new CallStream<>("session", "the coordinator");
         // wait-for-ready: a worker may start before its coordinator; sending the Join waits at most the connect timeout
         ClientCalls.asyncBidiStreamingCall(channel.newCall(SessionMethod.DESCRIPTOR, CallOptions.DEFAULT.withWaitForReady()), stream);
         try {
@@ -148,6 +150,9 @@ public final class Worker {
             String message = "the coordinator broke the protocol: " + e.getMessage();
             stream.cancel(message, null);
             throw new WorkerException(message);
+        } catch (CallStreamException e) {
+            stream.cancel("worker " + name + " failed: " + e.getMessage(), e);
+            throw new WorkerException(e.getMessage(), e.getCause());
         } catch (RuntimeException e) {
             stream.cancel("worker " + name + " failed: " + e.getMessage(), e);
             throw e;
@@ -159,7 +164,7 @@ public final class Worker {
         return new WorkerStats(steps, shards, samples, Duration.ofNanos(computeNanos), Duration.ofNanos(communicationNanos));
     }
 
-    private WorkerResult session(SessionStream<WorkerMessage, CoordinatorMessage> stream) throws ProtocolViolation {
+    private WorkerResult session(CallStream<WorkerMessage, CoordinatorMessage> stream) throws ProtocolViolation {
         WorkerMessage join = WorkerMessage.newBuilder().setJoin(Join.newBuilder()
                 .setWorkerName(name)
                 .setProtocolVersion(SessionMethod.PROTOCOL_VERSION)
@@ -197,7 +202,7 @@ public final class Worker {
         }
     }
 
-    private WorkerResult loop(SessionStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder,
+    private WorkerResult loop(CallStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder,
             ShardThreads shardThreads) throws ProtocolViolation {
         long started = System.nanoTime();
         WeightsReceiver weights = new WeightsReceiver(model);
@@ -260,7 +265,7 @@ public final class Worker {
      * Computes shard {@code shard}'s gradient and streams it as backward produces it, each parameter's
      * gradient sent from the shard's recycled buffers before they are reused.
      */
-    private void computeAndSend(SessionStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
+    private void computeAndSend(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
         ShardSender sender = new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout, timeline);
@@ -280,7 +285,7 @@ public final class Worker {
      * Computes the shards side by side and sends each whole (its last layer's gradient first, as
      * backward finishes them), in the given order, while the later ones are still being computed.
      */
-    private void computeSideBySide(SessionStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, List<Shard> assigned,
+    private void computeSideBySide(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, List<Shard> assigned,
             GradientEncoder encoder, Duration timeout, ShardThreads shardThreads) throws ProtocolViolation {
         int[][] indices = new int[assigned.size()][];
         int total = 0;
@@ -323,7 +328,7 @@ public final class Worker {
         return indices;
     }
 
-    private ScheduledExecutorService startHeartbeats(SessionStream<WorkerMessage, CoordinatorMessage> stream, long intervalMillis) {
+    private ScheduledExecutorService startHeartbeats(CallStream<WorkerMessage, CoordinatorMessage> stream, long intervalMillis) {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "chainrule-heartbeat-" + name);
             thread.setDaemon(true);
@@ -340,7 +345,7 @@ public final class Worker {
         return executor;
     }
 
-    private WorkerResult stopped(SessionStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Stop stop) {
+    private WorkerResult stopped(CallStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Stop stop) {
         stream.complete();
         return new WorkerResult(workerId, stop.getFinished(), stop.getReason(), stats());
     }
@@ -384,14 +389,5 @@ public final class Worker {
 
     private static String kind(CoordinatorMessage message) {
         return message.getKindCase().name().toLowerCase(Locale.ROOT);
-    }
-
-    /** "30 s", "1.5 s", "250 ms". */
-    static String describe(Duration d) {
-        long millis = d.toMillis();
-        if (millis < 1000) {
-            return millis + " ms";
-        }
-        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 }

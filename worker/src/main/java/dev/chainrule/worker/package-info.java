@@ -6,7 +6,7 @@
  *
  * <p>Threads: a session's own thread (the caller of {@link dev.chainrule.worker.Worker#run}) loads the
  * weights it is sent, computes its shards and sends their gradients; gRPC's network thread only
- * queues inbound messages for it ({@link dev.chainrule.worker.SessionStream}); a daemon thread sends
+ * queues inbound messages for it ({@link dev.chainrule.wire.CallStream}); a daemon thread sends
  * the heartbeat.
  */
 package dev.chainrule.worker;

@@ -1,4 +1,4 @@
-package dev.chainrule.worker;
+package dev.chainrule.partition;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,8 +14,6 @@ import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.optim.Optimizers;
 import dev.chainrule.optim.OptimizerSettings;
-import dev.chainrule.partition.PartitionHost;
-import dev.chainrule.partition.PartitionService;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.PartitionAttach;
 import dev.chainrule.proto.v1.PartitionDownload;
@@ -28,6 +26,7 @@ import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
 import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Partition;
+import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
 import io.grpc.ManagedChannel;
@@ -266,7 +265,7 @@ class PartitionExchangeTest {
         };
     }
 
-    private List<PartitionLink> attachAll(ParameterPartitions plan, Mlp model, String name) throws ProtocolViolation {
+    private List<PartitionLink> attachAll(ParameterPartitions plan, Mlp model, String name) {
         List<PartitionLink> links = new ArrayList<>();
         for (int j = 0; j < plan.partitions(); j++) {
             links.add(PartitionLink.attach(channels.get(j), j, plan, model.namedParameters(), name, SPEC.toString(), TIMEOUT));
@@ -319,11 +318,11 @@ class PartitionExchangeTest {
         Mlp worker = Mlp.initialized(SPEC, Activation.RELU, 9);
         PartitionLink link = PartitionLink.attach(channels.get(0), 0, two, worker.namedParameters(), "x", SPEC.toString(), TIMEOUT);
         link.awaitStep(0, TIMEOUT);
-        WorkerException late = assertThrows(WorkerException.class, () -> link.awaitStep(1, Duration.ofMillis(200)));
+        CallStreamException late = assertThrows(CallStreamException.class, () -> link.awaitStep(1, Duration.ofMillis(200)));
         assertEquals("no message from partition 0 within 200 ms while waiting for the weights of step 1 from partition 0",
                 late.getMessage());
         ParameterPartitions three = ParameterPartitions.of(Mlp.parameterShapes(SPEC), 3);
-        WorkerException refused = assertThrows(WorkerException.class, () -> PartitionLink.attach(channels.get(0), 0, three,
+        CallStreamException refused = assertThrows(CallStreamException.class, () -> PartitionLink.attach(channels.get(0), 0, three,
                 worker.namedParameters(), "x", SPEC.toString(), TIMEOUT));
         assertTrue(refused.getMessage().contains("the worker means partition 0 of 3 (expected: this is partition 0 of 2)"),
                 refused.getMessage());

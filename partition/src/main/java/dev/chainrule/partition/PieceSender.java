@@ -1,4 +1,4 @@
-package dev.chainrule.worker;
+package dev.chainrule.partition;
 
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.PartitionUpload;
@@ -6,6 +6,7 @@ import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Piece;
 import dev.chainrule.wire.GradientEncoder;
+import dev.chainrule.wire.GradientMessages;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,7 +17,7 @@ import java.util.List;
  * view of its range). A partition's final chunk of the shard is marked last once every one of its
  * pieces is sent. Counts the time spent sending. Not thread-safe: one shard's differentiation uses it.
  */
-final class PieceSender {
+public final class PieceSender {
     private final ParameterPartitions plan;
     private final List<PartitionLink> links;
     private final long step;
@@ -31,7 +32,7 @@ final class PieceSender {
      * A sender of shard {@code shard} of step {@code step} ({@code samples} samples) to {@code links}
      * (partition j's link at index j) as {@code plan} cuts the parameters.
      */
-    PieceSender(ParameterPartitions plan, List<PartitionLink> links, long step, int shard, int samples, GradientEncoder encoder,
+    public PieceSender(ParameterPartitions plan, List<PartitionLink> links, long step, int shard, int samples, GradientEncoder encoder,
             Duration timeout) {
         this.plan = plan;
         this.links = links;
@@ -44,7 +45,7 @@ final class PieceSender {
     }
 
     /** Parameter {@code parameter}'s gradient of the shard is ready: its pieces go to their partitions. */
-    void ready(int parameter, Tensor gradient, double lossSum) {
+    public void ready(int parameter, Tensor gradient, double lossSum) {
         long start = System.nanoTime();
         for (Piece piece : plan.piecesOf(parameter)) {
             int j = piece.partition();
@@ -58,7 +59,7 @@ final class PieceSender {
     }
 
     /** The time spent sending so far. */
-    long sendingNanos() {
+    public long sendingNanos() {
         return sendingNanos;
     }
 }

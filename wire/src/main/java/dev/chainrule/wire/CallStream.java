@@ -1,4 +1,4 @@
-package dev.chainrule.worker;
+package dev.chainrule.wire;
 
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -12,7 +12,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The worker's end of one bidirectional call, which sends {@code O} and receives {@code I}: its
+ * The client's end of one bidirectional call, which sends {@code O} and receives {@code I}: its
  * {@code Session} with the coordinator, or an {@code Exchange} with a partition. Inbound messages arrive on gRPC threads and are
  * handed to the worker's loop through a blocking queue; {@link #PREFETCH} messages are requested
  * ahead of the loop (and one more for each it takes), so a step's weights arrive back to back
@@ -24,10 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Lifecycle: pass to the call, then {@link #take}/{@link #send} from the loop,
  * {@link #offer} from the heartbeat thread, and end with {@link #complete} or {@link #cancel}.
  */
-final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
+public final class CallStream<O, I> implements ClientResponseObserver<O, I> {
     private static final Object END = new Object();
     /** How many of the peer's messages may wait in {@link #inbound}, requested ahead of the loop. */
-    static final int PREFETCH = 64;
+    public static final int PREFETCH = 64;
 
     private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -42,7 +42,7 @@ final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
      * The stream of a {@code call} ("session", "exchange") with {@code peer} ("the coordinator",
      * "partition 1"), as error messages name them.
      */
-    SessionStream(String call, String peer) {
+    public CallStream(String call, String peer) {
         this.call = call;
         this.peer = peer;
     }
@@ -75,35 +75,35 @@ final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
      * The peer's next message, waiting at most {@code timeout}.
      *
      * @param waitingFor what the worker waits for, e.g. "the weights of step 3", for the error messages
-     * @throws WorkerException on timeout, on an error status (with its description), or when the
+     * @throws CallStreamException on timeout, on an error status (with its description), or when the
      *     peer ended the stream
      */
     @SuppressWarnings("unchecked")
-    I take(Duration timeout, String waitingFor) {
+    public I take(Duration timeout, String waitingFor) {
         Object next;
         try {
             next = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new WorkerException("interrupted while waiting for " + waitingFor);
+            throw new CallStreamException("interrupted while waiting for " + waitingFor);
         }
         if (next == null) {
-            throw new WorkerException("no message from " + peer + " within " + Worker.describe(timeout) + " while waiting for "
+            throw new CallStreamException("no message from " + peer + " within " + Durations.describe(timeout) + " while waiting for "
                     + waitingFor);
         }
         if (next instanceof Throwable t) {
-            throw new WorkerException(peer + " ended the " + call + " while the worker waited for " + waitingFor + ": "
+            throw new CallStreamException(peer + " ended the " + call + " while the worker waited for " + waitingFor + ": "
                     + describe(Status.fromThrowable(t)), t);
         }
         if (next == END) {
-            throw new WorkerException(peer + " completed the " + call + " without Stop while the worker waited for " + waitingFor);
+            throw new CallStreamException(peer + " completed the " + call + " without Stop while the worker waited for " + waitingFor);
         }
         requests.request(1);
         return (I) next;
     }
 
     /** Writes {@code message}, waiting at most {@code timeout} for the transport to accept it; {@code what} names it in errors. */
-    void send(O message, Duration timeout, String what) {
+    public void send(O message, Duration timeout, String what) {
         sendAll(List.of(message), timeout, what);
     }
 
@@ -113,36 +113,36 @@ final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
      * cannot send at once: a group (one shard's gradient) costs one wait for readiness, not one per
      * message, and its messages are serialised before this returns.
      */
-    void sendAll(List<O> messages, Duration timeout, String what) {
+    public void sendAll(List<O> messages, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
             while (!closed && terminal == null && !requests.isReady()) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    throw new WorkerException(peer + " did not take " + what + " within " + Worker.describe(timeout));
+                    throw new CallStreamException(peer + " did not take " + what + " within " + Durations.describe(timeout));
                 }
                 ready.awaitNanos(remaining);
             }
             if (terminal != null) {
-                throw new WorkerException("the " + call + " ended before " + what + " was sent: " + describe(terminal));
+                throw new CallStreamException("the " + call + " ended before " + what + " was sent: " + describe(terminal));
             }
             if (closed) {
-                throw new WorkerException("the " + call + " was closed before " + what + " was sent");
+                throw new CallStreamException("the " + call + " was closed before " + what + " was sent");
             }
             for (O message : messages) {
                 requests.onNext(message);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new WorkerException("interrupted while sending " + what);
+            throw new CallStreamException("interrupted while sending " + what);
         } finally {
             lock.unlock();
         }
     }
 
     /** Writes {@code message} if the transport is ready now; returns whether it did. Never blocks for long. */
-    boolean offer(O message) {
+    public boolean offer(O message) {
         lock.lock();
         try {
             if (closed || terminal != null || !requests.isReady()) {
@@ -156,7 +156,7 @@ final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
     }
 
     /** Half-closes the worker's side normally. */
-    void complete() {
+    public void complete() {
         lock.lock();
         try {
             if (!closed) {
@@ -171,7 +171,7 @@ final class SessionStream<O, I> implements ClientResponseObserver<O, I> {
     }
 
     /** Cancels the call, telling the peer {@code why}. */
-    void cancel(String why, Throwable cause) {
+    public void cancel(String why, Throwable cause) {
         lock.lock();
         try {
             if (!closed) {

@@ -1,4 +1,4 @@
-package dev.chainrule.worker;
+package dev.chainrule.partition;
 
 import dev.chainrule.autodiff.GradMode;
 import dev.chainrule.autodiff.Shape;
@@ -12,6 +12,8 @@ import dev.chainrule.proto.v1.PieceRange;
 import dev.chainrule.proto.v1.WeightsChunk;
 import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Piece;
+import dev.chainrule.wire.CallStream;
+import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.TensorAssembler;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
@@ -35,9 +37,9 @@ import java.util.Map;
  * (the leader then has a shard computed again, with the step's weights), and those newer weights wait
  * in the stream until the worker moves on. Not thread-safe: the worker's loop uses it.
  */
-final class PartitionLink {
+public final class PartitionLink {
     private final int partition;
-    private final SessionStream<PartitionUpload, PartitionDownload> stream;
+    private final CallStream<PartitionUpload, PartitionDownload> stream;
     private final Map<String, Shape> shapes = new LinkedHashMap<>();
     private final Map<String, Tensor> destinations = new HashMap<>();
     private final Map<String, Tensor> parameterOf = new HashMap<>();
@@ -48,7 +50,7 @@ final class PartitionLink {
     private String receiving;
     private long receivingStep;
 
-    private PartitionLink(int partition, SessionStream<PartitionUpload, PartitionDownload> stream, List<Piece> pieces,
+    private PartitionLink(int partition, CallStream<PartitionUpload, PartitionDownload> stream, List<Piece> pieces,
             Map<String, Tensor> parameters) {
         this.partition = partition;
         this.stream = stream;
@@ -66,12 +68,12 @@ final class PartitionLink {
      * as {@code workerName} training {@code modelSpec}, and waits, at most {@code timeout}, for the
      * partition's answer; the weights that follow it are applied by {@link #awaitStep}.
      *
-     * @throws WorkerException when the partition does not answer in time or refuses
-     * @throws ProtocolViolation when its answer breaks the contract (another partition, other pieces)
+     * @throws CallStreamException when the partition does not answer in time, refuses, or answers
+     *     against the contract (another partition, other pieces)
      */
-    static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
-            String workerName, String modelSpec, Duration timeout) throws ProtocolViolation {
-        SessionStream<PartitionUpload, PartitionDownload> stream = new SessionStream<>("exchange", "partition " + partition);
+    public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
+            String workerName, String modelSpec, Duration timeout) {
+        CallStream<PartitionUpload, PartitionDownload> stream = new CallStream<>("exchange", "partition " + partition);
         ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT.withWaitForReady()),
                 stream);
         PartitionLink link = new PartitionLink(partition, stream, plan.pieces(partition), parameters);
@@ -81,31 +83,31 @@ final class PartitionLink {
                     timeout, "PartitionAttach");
             PartitionDownload first = stream.take(timeout, "partition " + partition + "'s answer to PartitionAttach");
             if (!first.hasAttached()) {
-                throw new ProtocolViolation("partition " + partition + " answered PartitionAttach with " + first.getKindCase()
+                throw link.broke("answered PartitionAttach with " + first.getKindCase()
                         + " (expected: attached)");
             }
             link.check(first.getAttached(), plan.pieces(partition));
             return link;
-        } catch (ProtocolViolation | RuntimeException e) {
+        } catch (RuntimeException e) {
             stream.cancel("the worker could not attach: " + e.getMessage(), null);
             throw e;
         }
     }
 
-    private void check(PartitionAttached attached, List<Piece> expected) throws ProtocolViolation {
+    private void check(PartitionAttached attached, List<Piece> expected) {
         List<String> theirs = new ArrayList<>();
         for (PieceRange range : attached.getPiecesList()) {
             theirs.add(range.getParameter() + "[" + range.getFrom() + ":" + range.getTo() + "]");
         }
         List<String> ours = expected.stream().map(Piece::name).toList();
         if (attached.getPartition() != partition || !theirs.equals(ours)) {
-            throw new ProtocolViolation("partition " + partition + " answered as partition " + attached.getPartition() + " with pieces "
+            throw broke("answered as partition " + attached.getPartition() + " with pieces "
                     + theirs + " (expected: partition " + partition + " with " + ours + ")");
         }
     }
 
     /** The partition's index. */
-    int partition() {
+    public int partition() {
         return partition;
     }
 
@@ -113,24 +115,24 @@ final class PartitionLink {
      * Applies the weights the partition sent until every piece holds step {@code step}'s, waiting at
      * most {@code timeout} for each message; a message of a later step is kept for a later call.
      *
-     * @throws WorkerException when a wait times out or the exchange ends
-     * @throws ProtocolViolation for a malformed weights chunk or an unexpected message
+     * @throws CallStreamException when a wait times out, the exchange ends, or the partition sends a
+     *     malformed weights chunk or an unexpected message
      */
-    void awaitStep(long step, Duration timeout) throws ProtocolViolation {
+    public void awaitStep(long step, Duration timeout) {
         while (assembler != null || steps.values().stream().anyMatch(s -> s != step)) {
             PartitionDownload next = held != null ? held : stream.take(timeout, "the weights of step " + step + " from partition "
                     + partition);
             held = null;
             if (next.hasStop()) {
-                throw new WorkerException("partition " + partition + " stopped while the worker waited for the weights of step " + step
+                throw new CallStreamException("partition " + partition + " stopped while the worker waited for the weights of step " + step
                         + ": " + next.getStop().getReason());
             }
             if (!next.hasWeights()) {
-                throw new ProtocolViolation("partition " + partition + " sent " + next.getKindCase() + " (expected: weights)");
+                throw broke("sent " + next.getKindCase() + " (expected: weights)");
             }
             if (next.getWeights().getStep() > step && assembler == null) {
                 held = next;
-                throw new ProtocolViolation("partition " + partition + " sent the weights of step " + next.getWeights().getStep()
+                throw broke("sent the weights of step " + next.getWeights().getStep()
                         + " before every piece held those of step " + step + " (behind: " + behind(step) + ")");
             }
             apply(next.getWeights());
@@ -141,28 +143,28 @@ final class PartitionLink {
         return steps.entrySet().stream().filter(e -> e.getValue() != step).map(e -> e.getKey() + " (step " + e.getValue() + ")").toList();
     }
 
-    private void apply(WeightsChunk chunk) throws ProtocolViolation {
+    private void apply(WeightsChunk chunk) {
         String name = chunk.getTensor().getName();
         if (assembler == null) {
             Shape shape = shapes.get(name);
             if (shape == null) {
-                throw new ProtocolViolation("partition " + partition + " sent weights of step " + chunk.getStep() + " for '" + name
+                throw broke("sent weights of step " + chunk.getStep() + " for '" + name
                         + "', not one of its pieces " + shapes.keySet());
             }
             assembler = new TensorAssembler(Map.of(name, shape)).into(Map.of(name, destinations.get(name)));
             receiving = name;
             receivingStep = chunk.getStep();
         } else if (chunk.getStep() != receivingStep || !name.equals(receiving)) {
-            throw new ProtocolViolation("partition " + partition + " sent a weights chunk of '" + name + "' for step " + chunk.getStep()
+            throw broke("sent a weights chunk of '" + name + "' for step " + chunk.getStep()
                     + " before the weights of '" + receiving + "' for step " + receivingStep + " were complete");
         }
         try {
             assembler.accept(chunk.getTensor());
         } catch (WireFormatException e) {
-            throw new ProtocolViolation("partition " + partition + ", weights of step " + receivingStep + ": " + e.getMessage());
+            throw broke("weights of step " + receivingStep + ": " + e.getMessage());
         }
         if (assembler.finished() != chunk.getLast()) {
-            throw new ProtocolViolation("partition " + partition + ", weights of '" + name + "' for step " + receivingStep + ": "
+            throw broke("weights of '" + name + "' for step " + receivingStep + ": "
                     + (chunk.getLast() ? "a chunk marked last before the piece was complete" : "the piece's final chunk is not marked last"));
         }
         if (chunk.getLast()) {
@@ -175,17 +177,21 @@ final class PartitionLink {
     }
 
     /** Writes {@code messages} back to back, waiting at most {@code timeout} for the transport; {@code what} names them in errors. */
-    void send(List<PartitionUpload> messages, Duration timeout, String what) {
+    public void send(List<PartitionUpload> messages, Duration timeout, String what) {
         stream.sendAll(messages, timeout, what);
     }
 
     /** Half-closes the worker's side. */
-    void complete() {
+    public void complete() {
         stream.complete();
     }
 
     /** Cancels the exchange, telling the partition {@code why}. */
-    void cancel(String why) {
+    public void cancel(String why) {
         stream.cancel(why, null);
+    }
+
+    private CallStreamException broke(String problem) {
+        return new CallStreamException("partition " + partition + " broke the contract: " + problem);
     }
 }

@@ -1,14 +1,15 @@
-package dev.chainrule.coordinator;
+package dev.chainrule.wire;
 
 import java.time.Duration;
 import java.util.Locale;
 
 /** Durations as people read them in messages: "30 s", "1.5 s", "250 ms". */
-final class Durations {
+public final class Durations {
     private Durations() {
     }
 
-    static String describe(Duration d) {
+    /** {@code d} as "30 s", "1.5 s" or "250 ms". */
+    public static String describe(Duration d) {
         long millis = d.toMillis();
         if (millis < 1000) {
             return millis + " ms";

@@ -1,4 +1,4 @@
-package dev.chainrule.worker;
+package dev.chainrule.wire;
 
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.TensorChunk;
@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /** The GradientChunk messages of one tensor of a shard's gradient, for the coordinator's session or a partition's exchange. */
-final class GradientMessages {
+public final class GradientMessages {
     private GradientMessages() {
     }
 
@@ -16,7 +16,7 @@ final class GradientMessages {
      * ({@code samples} samples, loss sum {@code lossSum}), each wrapped by {@code wrap}; the final one
      * is marked last when the tensor is the shard's {@code lastTensor} on its stream.
      */
-    static <M> List<M> of(long step, int shard, int samples, double lossSum, List<TensorChunk> chunks, boolean lastTensor,
+    public static <M> List<M> of(long step, int shard, int samples, double lossSum, List<TensorChunk> chunks, boolean lastTensor,
             Function<GradientChunk, M> wrap) {
         List<M> messages = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
