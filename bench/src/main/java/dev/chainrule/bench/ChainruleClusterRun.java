@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * One Chainrule run on the emulated cluster: a standalone {@code chainrule coordinator} on node 0 and
- * {@code chainrule worker} i on node i, plain gRPC across the bridge. While it runs, the coordinator's
+ * {@code chainrule worker} i on node i, plain gRPC across the bridge; with partitions, the coordinator
+ * is the run's leader and workers 1..K host a partition each, served on their node's address. While it runs, the coordinator's
  * step timer is read from its Prometheus endpoint (on its bridge address), as {@link ChainruleTrainRun}
  * reads it; the timed window opens at the first reading at or past the warm-up steps and closes at the
  * first reading at or past {@link #closingStep}, and at both edges every node's byte counters are read
@@ -22,6 +23,8 @@ import java.util.Map;
 final class ChainruleClusterRun {
     /** The gRPC port of the coordinator; the metrics port is one above. */
     private static final int PORT = 7070;
+    /** The port a worker serves its partition on, on its node's address. */
+    private static final int PARTITION_PORT = 7072;
     private static final int COORDINATOR_NODE = 0;
 
     /** The counters and the step count at one edge of the timed window. */
@@ -39,8 +42,12 @@ final class ChainruleClusterRun {
         return steps - Math.max(2, (steps - warmup) / 10);
     }
 
-    /** Runs {@code workers} workers and the coordinator training {@code model} with {@code compression}; returns its figures. */
-    static ClusterFigures run(ClusterRunSettings s, int workers, ModelSpec model, String compression)
+    /**
+     * Runs {@code workers} workers and the coordinator training {@code model} with {@code compression},
+     * the parameters in {@code partitions} partitions hosted by the first workers (0: in the
+     * coordinator); returns its figures.
+     */
+    static ClusterFigures run(ClusterRunSettings s, int workers, ModelSpec model, String compression, int partitions)
             throws IOException, InterruptedException {
         EmulatedNetwork net = s.network();
         String coordinator = net.address(COORDINATOR_NODE);
@@ -50,6 +57,9 @@ final class ChainruleClusterRun {
                 "--shards", Integer.toString(workers), "--optimizer", "sgd", "--lr", "0.01", "--lr-schedule", "constant", "--steps",
                 Integer.toString(s.steps()), "--compression", compression, "--metrics-bind", coordinator, "--metrics-port",
                 Integer.toString(PORT + 1), "--worker-wait", ClusterRunSettings.START_TIMEOUT.toSeconds() + "s"));
+        if (partitions > 0) {
+            coordinatorCommand.addAll(List.of("--partitions", Integer.toString(partitions)));
+        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://" + coordinator + ":" + (PORT + 1) + "/metrics"))
                 .timeout(Duration.ofSeconds(2)).build();
@@ -61,6 +71,9 @@ final class ChainruleClusterRun {
                 List<String> workerCommand = new ArrayList<>(javaCommand(s));
                 workerCommand.addAll(List.of("worker", "--coordinator", coordinator + ":" + PORT, "--name", "worker-" + w,
                         "--connect-timeout", ClusterRunSettings.START_TIMEOUT.toSeconds() + "s", "--reconnect-timeout", "5s"));
+                if (w <= partitions) {
+                    workerCommand.addAll(List.of("--partition-listen", net.address(w) + ":" + PARTITION_PORT));
+                }
                 processes.start("worker-" + w, net.inNode(w, workerCommand), Map.of());
             }
             Edge open = null;

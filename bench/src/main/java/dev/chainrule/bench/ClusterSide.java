@@ -15,9 +15,15 @@ enum ClusterSide {
     PYTORCH_DDP("PyTorch DDP gloo", List.of("-"), 1, List.of(), (settings, workers, model, compression) ->
             DdpClusterRun.run(settings, workers, model)),
     /** Chainrule as it is: one standalone coordinator on node 0 holds every parameter; workers on nodes 1..N. */
-    ONE_COORDINATOR("Chainrule, 1 coordinator node", List.of("none", "bf16", "topk:0.05"), 1, List.of(), ChainruleClusterRun::run);
-    // The placement of K = N parameter partitions inside the workers goes here, with
-    // ClusterTargets.PARTITIONS_IN_WORKERS as its targets.
+    ONE_COORDINATOR("Chainrule, 1 coordinator node", List.of("none", "bf16", "topk:0.05"), 1, List.of(),
+            (settings, workers, model, compression) -> ChainruleClusterRun.run(settings, workers, model, compression, 0)),
+    /**
+     * Chainrule with K = N parameter partitions, one in each worker (nodes 1..N); the leader (sessions,
+     * data order, steps; no weights) on node 0.
+     */
+    PARTITIONS_IN_WORKERS("Chainrule, " + ClusterTargets.PARTITIONS_LABEL, List.of("none", "bf16", "topk:0.05"), 1,
+            ClusterTargets.PARTITIONS_IN_WORKERS,
+            (settings, workers, model, compression) -> ChainruleClusterRun.run(settings, workers, model, compression, workers));
 
     /** One run of a placement. */
     @FunctionalInterface

@@ -76,6 +76,15 @@ public final class CompareDdpBenchmark {
                 ChainruleTrainRun.Result workers = ChainruleTrainRun.run(java, javaOptions, Path.of(o.jar()), workerArgs, 2,
                         o.warmupSteps(), logs, RUN_TIMEOUT);
                 record(figures, "workers " + optimizer, workers);
+                if (o.partitions() > 0) {
+                    List<String> partitionedArgs = new ArrayList<>(workerArgs);
+                    partitionedArgs.addAll(List.of("--partitions", Integer.toString(o.partitions())));
+                    ChainruleTrainRun.Result partitioned = ChainruleTrainRun.run(java, javaOptions, Path.of(o.jar()), partitionedArgs, 2,
+                            o.warmupSteps(), logs, RUN_TIMEOUT);
+                    record(figures, "partitioned " + optimizer, partitioned);
+                    progress.append(String.format(Locale.ROOT, " %s partitioned %,.0f,", optimizer,
+                            BATCH / partitioned.steadyStepSeconds()));
+                }
                 DdpFigures ddp = ddp(o, optimizer, logs);
                 blas = ddp.blas();
                 add(figures, "ddp " + optimizer + " samples", ddp.samplesPerSecond());
@@ -115,6 +124,12 @@ public final class CompareDdpBenchmark {
                     ? side(figures, "Chainrule train --batch 256 (1 process), " + optimizer, "single " + optimizer) : null;
             sides.add(ddp);
             sides.add(workers);
+            if (o.partitions() > 0) {
+                DdpTable.Side partitioned = side(figures, "Chainrule train --workers 2 --partitions " + o.partitions() + " --batch 256"
+                        + compressed + ", " + optimizer, "partitioned " + optimizer);
+                sides.add(partitioned);
+                targets.add(DdpTable.partitionedTarget(optimizer, ddp, partitioned));
+            }
             if (single != null) {
                 sides.add(single);
             }

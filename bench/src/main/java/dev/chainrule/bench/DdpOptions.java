@@ -20,13 +20,14 @@ import java.util.List;
  * @param ddpWarmup     PyTorch steps before its first window
  * @param adam          also measure Adam (PyTorch) and Chainrule's default optimiser (Adam)
  * @param compression   the Chainrule workers' --compression (none by default)
+ * @param partitions    when above 0, also Chainrule's workers with {@code --partitions} this many (a partition in each of K workers)
  * @param data          the PyTorch side's data: {@code fashion-mnist} or {@code random}
  * @param python        the Python interpreter with PyTorch
  * @param script        the path of {@code compare_ddp.py}
  * @param jar           the Chainrule command-line jar to run
  */
 record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, int ddpSteps, int ddpWindows, int ddpWarmup,
-        boolean adam, String compression, String data, String python, String script, String jar) {
+        boolean adam, String compression, int partitions, String data, String python, String script, String jar) {
     /** Batches of 256 in ten epochs of Fashion-MNIST's 60,000 training samples (the step timer leaves the evaluations out). */
     static final int MAX_STEPS = 10 * 235;
 
@@ -40,6 +41,7 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
         require(ddpSteps >= 1 && ddpWindows >= 1 && ddpWarmup >= 0, "--ddp-steps " + ddpSteps + ", --ddp-windows " + ddpWindows
                 + ", --ddp-warmup " + ddpWarmup + " (expected: >= 1, >= 1, >= 0)");
         GradientCompression.parse(compression); // names the problem with a bad mode
+        require(partitions >= 0 && partitions <= 2, "--partitions " + partitions + " (expected: 0, 1 or 2: the run has 2 workers)");
         require(data.equals("fashion-mnist") || data.equals("random"), "--data " + data + " (expected: fashion-mnist or random)");
     }
 
@@ -48,7 +50,7 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
      * 470 steps, once the JVMs' compilers are done with the hot code (it takes some 700 steps here).
      */
     static DdpOptions defaults() {
-        return new DdpOptions(5, 150, 5 * 235, 705, 200, 3, 50, false, "none", "fashion-mnist", "/usr/bin/python3",
+        return new DdpOptions(5, 150, 5 * 235, 705, 200, 3, 50, false, "none", 0, "fashion-mnist", "/usr/bin/python3",
                 "bench/compare_ddp.py", "cli/target/chainrule.jar");
     }
 
@@ -64,6 +66,7 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
         int ddpWarmup = d.ddpWarmup;
         boolean adam = d.adam;
         String compression = d.compression;
+        int partitions = d.partitions;
         String data = d.data;
         String python = d.python;
         String script = d.script;
@@ -82,6 +85,7 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
                 }
                 case "--adam" -> adam = true;
                 case "--compression" -> compression = value(args, ++i, name);
+                case "--partitions" -> partitions = integer(name, value(args, ++i, name));
                 case "--rounds" -> rounds = integer(name, value(args, ++i, name));
                 case "--budget" -> budget = number(name, value(args, ++i, name));
                 case "--steps" -> steps = integer(name, value(args, ++i, name));
@@ -94,11 +98,11 @@ record DdpOptions(int rounds, double budgetSeconds, int steps, int warmupSteps, 
                 case "--script" -> script = value(args, ++i, name);
                 case "--jar" -> jar = value(args, ++i, name);
                 default -> throw new IllegalArgumentException("unknown option '" + name + "' (expected one of: " + String.join(", ",
-                        List.of("--quick", "--adam", "--compression", "--rounds", "--budget", "--steps", "--warmup-steps",
+                        List.of("--quick", "--adam", "--compression", "--partitions", "--rounds", "--budget", "--steps", "--warmup-steps",
                                 "--ddp-steps", "--ddp-windows", "--ddp-warmup", "--data", "--python", "--script", "--jar")) + ")");
             }
         }
-        return new DdpOptions(rounds, budget, steps, warmupSteps, ddpSteps, ddpWindows, ddpWarmup, adam, compression, data, python,
-                script, jar);
+        return new DdpOptions(rounds, budget, steps, warmupSteps, ddpSteps, ddpWindows, ddpWarmup, adam, compression, partitions, data,
+                python, script, jar);
     }
 }

@@ -12,6 +12,8 @@ import java.util.Locale;
 final class DdpTable {
     /** Chainrule's {@code --workers 2} must reach this multiple of PyTorch DDP's samples/s. */
     static final Target DDP_RATIO_TARGET = Target.ratioAtLeast(1.5);
+    /** The partitions issue's target for {@code train --workers 2} against DDP on this machine. */
+    static final Target PARTITIONED_DDP_TARGET = Target.ratioAtLeast(1.0);
     /** Synchronisation per step, in milliseconds, for the model's 0.94 MB of gradients. */
     static final Target SYNC_TARGET = new Target(1.0, false, "<= 1.00 ms");
     /** {@code --workers 2} must be faster than the single-process trainer at the same global batch. */
@@ -63,6 +65,13 @@ final class DdpTable {
                     speedup));
         }
         return rows;
+    }
+
+    /** The row of Chainrule with partitions in its workers against DDP's samples/s. */
+    static String[] partitionedTarget(String optimizer, Side ddp, Side partitioned) {
+        double ratio = partitioned.samplesPerSecond() / ddp.samplesPerSecond();
+        return row("Chainrule workers with partitions / DDP samples/s (" + optimizer + ")", number("%.2f", ratio), PARTITIONED_DDP_TARGET,
+                ratio);
     }
 
     /** The target rows under a header. */

@@ -2,10 +2,12 @@ package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.CoordinatorSettings;
+import dev.chainrule.coordinator.PartitionSetup;
 import dev.chainrule.wire.GradientCompression;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** The coordinator's waits and the workers' gradient compression, shared by {@code coordinator} and {@code train --workers}. */
@@ -33,6 +35,15 @@ final class ClusterOptions {
                     + " it to the next step's gradient (error feedback) (default: ${DEFAULT-VALUE}).")
     GradientCompression compression;
 
+    @Option(names = "--partitions", paramLabel = "K", defaultValue = "0",
+            description = "Split the parameters into K partitions hosted by the first K workers that offer one (train --workers"
+                    + " N starts its workers offering one each), instead of keeping them in the coordinator: each partition adds"
+                    + " its slice of every shard's gradient in shard order, updates that slice and sends it to every worker, so"
+                    + " that no process carries every byte. The weights are bit for bit those of 0 (one coordinator). 0 keeps"
+                    + " them in the coordinator (default: ${DEFAULT-VALUE}). Not yet with --checkpoint-dir, --token-file or TLS,"
+                    + " and a worker that hosts a partition cannot be lost.")
+    int partitions;
+
     /** The coordinator's settings for {@code workers} workers. */
     CoordinatorSettings settings(int workers) {
         CoordinatorSettings defaults = CoordinatorSettings.defaults(workers);
@@ -42,6 +53,36 @@ final class ClusterOptions {
         }
         return defaults.withWorkerWait(workerWait).withStepTimeout(stepTimeout).withHeartbeatTimeout(heartbeatTimeout)
                 .withCompression(compression);
+    }
+
+    /**
+     * Checks --partitions for a run of {@code workers} workers; {@code checkpoints} and
+     * {@code protectedCalls} say whether the run writes checkpoints or guards its calls (a token, TLS),
+     * which partitions do not do yet.
+     */
+    void checkPartitions(int workers, boolean checkpoints, boolean protectedCalls) throws InputException {
+        if (partitions < 0) {
+            throw new InputException("--partitions " + partitions + " (expected: >= 0; 0 keeps the parameters in the coordinator)");
+        }
+        if (partitions == 0) {
+            return;
+        }
+        if (partitions > workers) {
+            throw new InputException("--partitions " + partitions + " with " + workers + " workers (expected: at most one partition per"
+                    + " worker, since workers host them)");
+        }
+        if (checkpoints) {
+            throw new InputException("--partitions does not write checkpoints yet: leave out --checkpoint-dir, or --partitions");
+        }
+        if (protectedCalls) {
+            throw new InputException("--partitions does not carry tokens or TLS to the partitions yet: leave out --token-file and the"
+                    + " TLS options, or --partitions");
+        }
+    }
+
+    /** The partitioned run's setup for {@code options}' optimiser, when --partitions is set. */
+    Optional<PartitionSetup> partitionSetup(TrainingOptions options) {
+        return partitions == 0 ? Optional.empty() : Optional.of(new PartitionSetup(partitions, options.optimizer, options.optimizerSettings()));
     }
 
     /**

@@ -96,6 +96,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
+        cluster.checkPartitions(workers, options.checkpointDir != null, security.protectsCalls());
         ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
@@ -103,7 +104,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out);
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
                         run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(),
-                        new CoordinatorMetrics(endpoint.registry()), timeline).start()) {
+                        new CoordinatorMetrics(endpoint.registry()), timeline)) {
+            cluster.partitionSetup(options).ifPresent(server::partitioned);
+            server.start();
             CoordinatorMetrics metrics = server.metrics();
             printExposureWarning(serverSecurity, server.port());
             ClusterOptions.reportWorkerEvents(server, spec.commandLine().getErr());

@@ -25,6 +25,11 @@ final class CoordinatorSecurityOptions {
     @Mixin
     TokenFileOption token = new TokenFileOption();
 
+    /** Whether the options guard the calls: a token, or TLS. */
+    boolean protectsCalls() {
+        return cert != null || token.tokenFile != null;
+    }
+
     /**
      * The server's security, or an input error naming the options that do not go together or a file
      * that is unusable; warnings (a token file others may read) go to {@code err}.

@@ -26,4 +26,9 @@ final class TimedShardExecutor implements ShardExecutor {
         track.span("step: forward, backward and update", start, step, -1, -1);
         return loss;
     }
+
+    @Override
+    public void loadWeights() {
+        inner.loadWeights();
+    }
 }

@@ -101,6 +101,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (workers == 0 && token.tokenFile != null) {
             throw new InputException("--token-file protects the local cluster of --workers N; without --workers nothing listens");
         }
+        if (workers == 0 && cluster.partitions != 0) {
+            throw new InputException("--partitions " + cluster.partitions + " splits the parameters over worker processes; without"
+                    + " --workers there are none");
+        }
+        cluster.checkPartitions(workers, options.checkpointDir != null, token.tokenFile != null);
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
@@ -126,7 +131,9 @@ public final class TrainCommand implements Callable<Integer> {
             PrintWriter err) throws IOException, InputException {
         Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "coordinator", false);
         CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0, security), run.model(),
-                run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(), metrics, timeline).start();
+                run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(), metrics, timeline);
+        cluster.partitionSetup(options).ifPresent(server::partitioned);
+        server.start();
         ClusterOptions.reportWorkerEvents(server, err);
         WorkerProcesses processes = null;
         boolean finished = false;
@@ -138,13 +145,17 @@ public final class TrainCommand implements Callable<Integer> {
             workerArgs.addAll(threads.asArguments());
             // a worker of this local cluster has nothing to reconnect to once this process is gone
             workerArgs.addAll(List.of("--reconnect-timeout", "10s"));
+            if (cluster.partitions > 0) {
+                workerArgs.addAll(List.of("--partition-listen", "127.0.0.1:0"));
+            }
             if (ErrorHandlers.verboseRequested(spec.root().commandLine().getParseResult())) {
                 workerArgs.add("--verbose");
             }
             processes = WorkerProcesses.start(workers, workerArgs, i -> timelineOptions.file == null ? List.of()
                     : List.of("--timeline", timelineOptions.workerPart(i).toString(), "--timeline-steps", timelineOptions.steps), err);
             ClusterOptions.awaitWorkers(server, workers, out);
-            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es"), metrics,
+            run.run(out, server.executor(), "on " + workers + " worker process" + (workers == 1 ? "" : "es")
+                    + (cluster.partitions > 0 ? ", " + cluster.partitions + " of them hosting a partition each" : ""), metrics,
                     server.workerTimes()::snapshot);
             finished = true;
         } finally {

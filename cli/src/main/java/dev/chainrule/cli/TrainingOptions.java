@@ -129,7 +129,7 @@ final class TrainingOptions {
         Activation hidden = Activation.parse(activation);
         TrainingConfig config = new TrainingConfig(batch, epochs, steps == null ? 0 : steps, !noShuffle, seed,
                 shards != null ? shards : Math.max(TrainingConfig.DEFAULT_SHARDS, workers));
-        OptimizerSettings settings = OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay);
+        OptimizerSettings settings = optimizerSettings();
         var optimizerInstance = Optimizers.create(optimizer, settings);
         Mlp mlp = init != null ? ModelWeights.load(init, spec, hidden) : Mlp.initialized(spec, hidden, seed);
         DataSplit split = data.load().requireFeatures(spec.inputs()).requireLabelsBelow(spec.outputs(), "the model's output layer");
@@ -146,6 +146,11 @@ final class TrainingOptions {
                 : checkpoints.latest(new Resumption(mlp, split.train(), config, optimizerInstance)::check).orElse(null);
         return new TrainingRun(this, mlp, split, config, optimizerInstance, rates, total, batchesPerEpoch, checkpoints,
                 checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY, resume);
+    }
+
+    /** The optimiser's settings these options give. */
+    OptimizerSettings optimizerSettings() {
+        return OptimizerSettings.defaults().withMomentum(momentum).withWeightDecay(weightDecay);
     }
 
     /** --save, --metrics-out, --report and --checkpoint-dir can be written (a directory is created); errors name the path given. */

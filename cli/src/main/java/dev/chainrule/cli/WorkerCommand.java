@@ -4,6 +4,7 @@ import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.worker.ChannelSecurity;
+import dev.chainrule.worker.PartitionAccess;
 import dev.chainrule.worker.ReconnectingSessionRunner;
 import dev.chainrule.worker.WorkerException;
 import dev.chainrule.worker.WorkerResult;
@@ -76,6 +77,16 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " attempts (default: ${DEFAULT-VALUE}).")
     private Duration reconnectTimeout;
 
+    @Option(names = "--partition-listen", paramLabel = "HOST:PORT",
+            description = "Offer to host a partition of a partitioned run (coordinator --partitions K): serve it on HOST:PORT"
+                    + " (port 0 picks a free one) for the other workers. Plaintext.")
+    private String partitionListen;
+
+    @Option(names = "--partition-advertise", paramLabel = "HOST:PORT",
+            description = "The address the other workers dial to reach the partition this worker hosts (default: --partition-listen"
+                    + " with the port it got; needed when it listens on 0.0.0.0).")
+    private String partitionAdvertise;
+
     @Mixin
     private DataOptions data = new DataOptions();
 
@@ -106,12 +117,14 @@ public final class WorkerCommand implements Callable<Integer> {
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
         Timeline timeline = timelineOptions.create(100, workerName, true);
         ReconnectingSessionRunner.Outcome outcome;
-        try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out, "worker", workerName)) {
+        try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out, "worker", workerName);
+                PartitionServer partitionServer = PartitionServer.start(partitionListen, partitionAdvertise)) {
+            PartitionAccess access = partitionServer.access(channelSecurity::newChannel);
             WorkerMetrics metrics = new WorkerMetrics(endpoint.registry());
             outcome = new ReconnectingSessionRunner(connectTimeout, reconnectTimeout, line -> {
                 err.println(workerName + ": " + line);
                 err.flush();
-            }).run(attempt -> session(channelSecurity, train, workerName, metrics, timeline, shardThreads, attempt));
+            }).run(attempt -> session(channelSecurity, train, workerName, metrics, timeline, shardThreads, access, attempt));
         } finally {
             timelineOptions.write(timeline, List.of(), out);
         }
@@ -127,10 +140,11 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /** One session: a new channel and a new worker, waiting at most the attempt's connect timeout for the coordinator. */
     private WorkerResult session(ChannelSecurity channelSecurity, Dataset train, String workerName, WorkerMetrics metrics,
-            Timeline timeline, int shardThreads, ReconnectingSessionRunner.Attempt attempt) throws InterruptedException {
+            Timeline timeline, int shardThreads, PartitionAccess access, ReconnectingSessionRunner.Attempt attempt)
+            throws InterruptedException {
         ManagedChannel channel = channelSecurity.newChannel(coordinator);
         try {
-            return attempt.run(channel, train, workerName, metrics, timeline, shardThreads);
+            return attempt.run(channel, train, workerName, metrics, timeline, shardThreads, access);
         } catch (WorkerException e) {
             // a wait for the connection never says why it failed (a certificate, a plaintext peer): ask the channel
             String failure = channelSecurity.connectionFailure(channel, DIAGNOSIS).map(f -> "; " + f).orElse("");

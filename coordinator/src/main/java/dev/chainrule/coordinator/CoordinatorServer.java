@@ -46,6 +46,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private final CoordinatorMetrics metrics;
     private final WorkerTimes workerTimes = new WorkerTimes();
     private final Server server;
+    private final Mlp model;
+    private final CoordinatorSettings settings;
+    private final CoordinatorService service;
+    private PartitionFollower follower;
     private volatile Consumer<String> workerEvents = event -> { };
     private boolean started;
     private boolean closed;
@@ -87,6 +91,8 @@ public final class CoordinatorServer implements AutoCloseable {
     public CoordinatorServer(ServerBuilder<?> builder, Mlp model, Dataset train, TrainingConfig config, CoordinatorSettings settings,
             Clock clock, CoordinatorMetrics metrics, Timeline timeline) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.model = model;
+        this.settings = settings;
         this.run = RunDescription.of(model, train.requireFeatures(model.spec().inputs()), config);
         WeightsSender weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(), metrics,
                 System::nanoTime);
@@ -96,7 +102,8 @@ public final class CoordinatorServer implements AutoCloseable {
         this.loop = new CoordinatorLoop(state, tickOf(settings), bug -> workerEvents.accept("coordinator bug: " + bug), loopTrack);
         metrics.activeWorkersFrom(state::liveCount);
         this.executor = new RemoteShardExecutor(loop, state, settings, metrics, timeline);
-        this.server = builder.addService(new CoordinatorService(run, settings, loop, metrics, workerTimes, timeline))
+        this.service = new CoordinatorService(run, settings, loop, metrics, workerTimes, timeline);
+        this.server = builder.addService(service)
                 .intercept(new RefusedCalls(metrics)) // added last, so it runs first: it sees what the token interceptor refuses
                 // the session checks the coordinator's own, lower limit and answers RESOURCE_EXHAUSTED naming both sizes
                 .maxInboundMessageSize(CoordinatorService.transportMessageLimit(settings.maxInboundMessageSize()))
@@ -128,6 +135,28 @@ public final class CoordinatorServer implements AutoCloseable {
     private static Duration tickOf(CoordinatorSettings settings) {
         Duration tenth = settings.heartbeatTimeout().dividedBy(10);
         return tenth.compareTo(MIN_TICK) < 0 ? MIN_TICK : tenth;
+    }
+
+    /**
+     * Makes this the leader of a partitioned run ({@code setup}): the parameters live in
+     * {@code setup.partitions()} partitions hosted by workers, placed at the first step on the first
+     * workers that offer a partition address; this server keeps the sessions, the data order, the
+     * step counter and the assignments, and takes every step's weights from the partitions into the
+     * model, so that evaluations and the saved weights are the run's. The optimiser the trainer is
+     * given takes no step: its state is not the run's. Call before {@link #start}; returns this server.
+     *
+     * @throws IllegalStateException when the server has started
+     */
+    public synchronized CoordinatorServer partitioned(PartitionSetup setup) {
+        if (started) {
+            throw new IllegalStateException("partitioned() after start()");
+        }
+        PartitionLeader leader = new PartitionLeader(setup);
+        state.partitioned(leader);
+        service.partitioned(true);
+        follower = new PartitionFollower(leader.addresses(), model, setup.partitions(), settings.receiveTimeout());
+        executor.partitioned(follower);
+        return this;
     }
 
     /** Starts the event loop and serving; returns this server. */
@@ -212,6 +241,9 @@ public final class CoordinatorServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             loop.close();
+            if (follower != null) {
+                follower.close();
+            }
         }
     }
 }

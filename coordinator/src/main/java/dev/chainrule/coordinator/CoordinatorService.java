@@ -61,6 +61,7 @@ public final class CoordinatorService implements BindableService {
     private final Timeline timeline;
     private final Map<String, Shape> shapes;
     private final Map<String, Integer> indices;
+    private volatile boolean partitioned;
 
     CoordinatorService(RunDescription run, CoordinatorSettings settings, CoordinatorLoop loop, CoordinatorMetrics metrics) {
         this(run, settings, loop, metrics, new WorkerTimes(), Timeline.off());
@@ -82,6 +83,16 @@ public final class CoordinatorService implements BindableService {
         Map<String, Integer> positions = new HashMap<>();
         shapes.keySet().forEach(name -> positions.put(name, positions.size()));
         this.indices = Map.copyOf(positions);
+    }
+
+    /** Makes this a partitioned run's service: gradients on a session are refused, partition reports taken. */
+    void partitioned(boolean value) {
+        this.partitioned = value;
+    }
+
+    /** Whether the run is partitioned. */
+    boolean partitioned() {
+        return partitioned;
     }
 
     /** {@code Session}, its requests read by {@link SessionMethod#serverDescriptor} with the coordinator's message limit. */

@@ -36,6 +36,10 @@ public final class RemoteShardExecutor implements ShardExecutor {
     private final Timeline timeline;
     private final Track track;
     private boolean workersJoined;
+    /** In a partitioned run: the leader's exchanges with the partitions, which keep its model's weights current. */
+    private PartitionFollower follower;
+    /** The step after the last one this executor computed: the step whose weights the partitions hold between steps. */
+    private long nextStep;
 
     RemoteShardExecutor(CoordinatorLoop loop, RunState state, CoordinatorSettings settings, CoordinatorMetrics metrics, Timeline timeline) {
         this.timeline = timeline;
@@ -44,6 +48,11 @@ public final class RemoteShardExecutor implements ShardExecutor {
         this.state = state;
         this.settings = settings;
         this.metrics = metrics;
+    }
+
+    /** Makes this a partitioned run's executor: {@code follower} brings the model's weights from the partitions when the trainer needs them. */
+    void partitioned(PartitionFollower partitionFollower) {
+        this.follower = partitionFollower;
     }
 
     @Override
@@ -56,9 +65,35 @@ public final class RemoteShardExecutor implements ShardExecutor {
         CompletableFuture<Double> result = new CompletableFuture<>();
         loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result));
         double meanLoss = await(result, settings.stepTimeout().plus(LOOP_GRACE), "step " + step);
+        nextStep = step + 1;
+        if (follower != null) {
+            reduction.abandon(); // the partitions applied the update; the leader's optimiser takes no step
+        }
         track.span(TimelineNames.STEP_WAIT, start, step, -1, -1);
         metrics.stepWait(System.nanoTime() - waitStart);
         return meanLoss;
+    }
+
+    /**
+     * In a partitioned run, brings the weights after the last completed step from the partitions into
+     * the model; otherwise the steps updated it already.
+     *
+     * @throws DistributedTrainingException when the partitions do not give them (the run fails)
+     */
+    @Override
+    public void loadWeights() {
+        if (follower == null) {
+            return;
+        }
+        long step = nextStep;
+        try {
+            follower.snapshot(step);
+        } catch (RuntimeException e) {
+            DistributedTrainingException failure = new DistributedTrainingException("the leader could not take the weights of step " + step
+                    + " from the partitions: " + e.getMessage());
+            loop.post(new RunEvent.RunFailed(failure.getMessage()));
+            throw failure;
+        }
     }
 
     /**

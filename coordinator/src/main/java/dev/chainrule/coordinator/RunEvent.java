@@ -3,6 +3,7 @@ package dev.chainrule.coordinator;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
+import dev.chainrule.proto.v1.PartitionReport;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,8 +16,15 @@ import java.util.concurrent.CompletableFuture;
  */
 sealed interface RunEvent {
 
-    /** A worker's Join that passed every check of the message itself; {@code previousId} is -1 when it names none. */
-    record Joining(WorkerSession session, String name, int previousId) implements RunEvent {
+    /**
+     * A worker's Join that passed every check of the message itself; {@code previousId} is -1 when it
+     * names none, {@code partitionAddress} "" when the worker offers to host no partition.
+     */
+    record Joining(WorkerSession session, String name, int previousId, String partitionAddress) implements RunEvent {
+    }
+
+    /** A report of the partition {@code worker} says it hosts, checked as a message. */
+    record PartitionReported(WorkerHandle worker, PartitionReport report) implements RunEvent {
     }
 
     /** A session whose worker had no id yet broke the protocol: it is refused with {@code status}. */

@@ -53,6 +53,8 @@ final class RunState {
     private volatile long stepsCompleted;
     private String lastWorkerLost;
     private StepInProgress current;
+    /** A partitioned run's partitions, or null when this coordinator holds the weights. */
+    private PartitionLeader partitions;
     private final Track loopTrack;
 
     /**
@@ -81,6 +83,11 @@ final class RunState {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
+    /** Makes this a partitioned run's leader, before the first event. */
+    void partitioned(PartitionLeader leader) {
+        this.partitions = Objects.requireNonNull(leader, "leader");
+    }
+
     /** Handles one event. */
     void on(RunEvent event) {
         if (event instanceof RunEvent.Joining j) {
@@ -91,6 +98,8 @@ final class RunState {
             if (current != null && current.step() == g.step()) {
                 current.gradient(g.worker(), g.shard(), g.parameter(), g.gradient());
             }
+        } else if (event instanceof RunEvent.PartitionReported r) {
+            partitionReported(r);
         } else if (event instanceof RunEvent.ShardArrived a) {
             shardArrived(a);
         } else if (event instanceof RunEvent.WorkerGone g) {
@@ -144,7 +153,7 @@ final class RunState {
             refuse(session, e.status());
             return;
         }
-        WorkerHandle worker = new WorkerHandle(nextId++, j.name(), session.outbox(), clock);
+        WorkerHandle worker = new WorkerHandle(nextId++, j.name(), session.outbox(), clock, j.partitionAddress());
         admitted.put(worker.id(), session);
         worker.assign(current == null ? WorkerHandle.Duty.NONE : current.idleDuty());
         session.admitted(worker);
@@ -201,8 +210,43 @@ final class RunState {
             return;
         }
         expireSilent();
-        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics, loopTrack);
+        if (partitions != null && !partitions.placed()) {
+            String unplaced = partitions.place(live, request.step(), weights, parameters::get);
+            if (unplaced != null) {
+                fail("step " + request.step() + ": " + unplaced);
+                request.result().completeExceptionally(new DistributedTrainingException(whyOver()));
+                return;
+            }
+        }
+        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics, loopTrack, partitions);
         current.start();
+    }
+
+    /** A host's report of its partition: to the step it belongs to; a report of a partition the worker does not host ends its session. */
+    private void partitionReported(RunEvent.PartitionReported r) {
+        int partition = r.report().getPartition();
+        if (partitions == null || partitions.hostedBy(r.worker()) != partition) {
+            Status status = Status.FAILED_PRECONDITION.withDescription("a report of partition " + partition + " from "
+                    + r.worker().label() + ", which " + (partitions == null ? "is in a run without partitions"
+                    : "hosts " + (partitions.hostedBy(r.worker()) < 0 ? "none" : "partition " + partitions.hostedBy(r.worker()))));
+            remove(r.worker(), "sent " + status.getDescription(), true);
+            r.worker().outbox().fail(status);
+            return;
+        }
+        switch (r.report().getKindCase()) {
+            case SHARD_IN -> {
+                if (current != null) {
+                    current.partitionShardIn(partition, r.report());
+                    if (current.sealed()) {
+                        stepsCompleted = current.step() + 1;
+                    }
+                }
+            }
+            case FAILED -> fail("step " + r.report().getStep() + ", partition " + partition + ": " + r.report().getFailed());
+            default -> {
+                // an update done: the workers wait for its weights themselves
+            }
+        }
     }
 
     /**
@@ -216,6 +260,14 @@ final class RunState {
         liveCount = live.size();
         worker.markRemoved();
         lastWorkerLost = worker.label() + " " + why;
+        if (partitions != null && partitions.hostedBy(worker) >= 0 && !over()) {
+            String message = lastWorkerLost + (current == null ? "" : (current.ended() ? " after step " : " during step ") + current.step())
+                    + ", and it hosted partition " + partitions.hostedBy(worker) + "; a partitioned run cannot go on without one of its"
+                    + " partitions";
+            report(message);
+            fail(message);
+            return;
+        }
         if (over()) {
             if (brokeProtocol) {
                 report(lastWorkerLost); // a rejection is reported whatever the run's state; a worker going away at the end is not

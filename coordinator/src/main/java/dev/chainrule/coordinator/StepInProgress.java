@@ -1,6 +1,7 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.metrics.timeline.Track;
+import dev.chainrule.proto.v1.PartitionReport;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardPlan;
@@ -68,6 +69,13 @@ final class StepInProgress {
     private long firstArrival = -1;
     /** When each worker's latest shard of the step arrived (System.nanoTime()). */
     private final Map<WorkerHandle, Long> lastArrival = new LinkedHashMap<>();
+    /** A partitioned run's partitions, or null when this coordinator holds the weights itself. */
+    private final PartitionLeader partitions;
+    /** In a partitioned run: per partition, the shards it reported in. */
+    private final boolean[][] shardInPartition;
+    /** In a partitioned run: each shard's loss sum and samples, as the partitions report them. */
+    private final double[] shardLossSums;
+    private final int[] shardSamples;
 
     /**
      * The step {@code request} asks for, its shards spread over {@code live} (in join order; when
@@ -79,6 +87,17 @@ final class StepInProgress {
      */
     StepInProgress(RunEvent.StepRequested request, List<Tensor> parameters, WeightsSender weights, List<WorkerHandle> live,
             String lastWorkerLost, CoordinatorSettings settings, CoordinatorMetrics metrics, Track track) {
+        this(request, parameters, weights, live, lastWorkerLost, settings, metrics, track, null);
+    }
+
+    /**
+     * As above, in a partitioned run when {@code partitions} is not null (placed already): the
+     * partitions hold the weights, open the step when told, and report the shards they took in and
+     * their updates; this step sends no weights and sums nothing.
+     */
+    StepInProgress(RunEvent.StepRequested request, List<Tensor> parameters, WeightsSender weights, List<WorkerHandle> live,
+            String lastWorkerLost, CoordinatorSettings settings, CoordinatorMetrics metrics, Track track, PartitionLeader partitions) {
+        this.partitions = partitions;
         this.track = track;
         this.step = request.step();
         this.batch = request.batch();
@@ -104,6 +123,10 @@ final class StepInProgress {
         if (workers.isEmpty() && missing > 0) {
             unownedSince = startedNanos;
         }
+        int k = partitions == null ? 0 : partitions.partitions();
+        this.shardInPartition = new boolean[k][plan.shards()];
+        this.shardLossSums = new double[plan.shards()];
+        this.shardSamples = new int[plan.shards()];
     }
 
     long step() {
@@ -122,11 +145,67 @@ final class StepInProgress {
 
     /** Sends each of the step's workers the step's weights it lacks and its assignment (possibly of no shard). */
     void start() {
+        if (partitions != null) {
+            partitions.openStep(step, batch.length, reduction.learningRate());
+        }
         for (WorkerHandle worker : workers) {
             List<Integer> shards = shardsOf(worker);
-            weights.sendMissing(worker, step, parameters::get);
+            sendWeightsOrPlan(worker);
             worker.assign(new WorkerHandle.Duty(step, plan, shards));
             worker.outbox().sendAssignment(Messages.assignment(step, shards, batch, plan), shards.isEmpty());
+        }
+    }
+
+    /** Before an assignment: the step's weights a worker lacks, or in a partitioned run the plan, if it has none. */
+    private void sendWeightsOrPlan(WorkerHandle worker) {
+        if (partitions != null) {
+            partitions.sendPlan(worker, step);
+        } else {
+            weights.sendMissing(worker, step, parameters::get);
+        }
+    }
+
+    /**
+     * Partition {@code partition} (its host checked by the caller) reports that it took in a shard of
+     * this step: once every partition has every non-empty shard, the step seals with the mean loss, the
+     * shards' loss sums added in shard order and divided by the samples (the bits a partition's
+     * reduction computes), while the partitions update. Ignored once the step has ended, or for another step.
+     */
+    void partitionShardIn(int partition, PartitionReport report) {
+        int shard = report.getShardIn();
+        if (ended() || report.getStep() != step || shard < 0 || shard >= owners.length || shardInPartition[partition][shard]) {
+            return;
+        }
+        shardInPartition[partition][shard] = true;
+        shardLossSums[shard] = report.getLossSum();
+        shardSamples[shard] = report.getSamples();
+        for (boolean[] in : shardInPartition) {
+            if (!in[shard]) {
+                return;
+            }
+        }
+        if (received[shard]) {
+            return;
+        }
+        received[shard] = true;
+        missing--;
+        long now = System.nanoTime();
+        if (firstArrival < 0) {
+            firstArrival = now;
+        }
+        if (owners[shard] != null) {
+            lastArrival.put(owners[shard], now);
+        }
+        if (missing == 0) {
+            lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
+            double lossSum = 0;
+            int total = 0;
+            for (int s = 0; s < owners.length; s++) {
+                lossSum += shardLossSums[s];
+                total += shardSamples[s];
+            }
+            sealed = true;
+            result.complete(lossSum / total);
         }
     }
 
@@ -241,10 +320,12 @@ final class StepInProgress {
         if (ended()) {
             return what;
         }
+        // a partition keeps the first copy of a shard it took in, so in a partitioned run nothing is taken back
+        boolean takeBack = brokeProtocol && partitions == null;
         List<Integer> owed = new ArrayList<>();
         List<Integer> takenBack = new ArrayList<>();
         for (int s = 0; s < owners.length; s++) {
-            if (owners[s] == worker && (!received[s] || brokeProtocol)) {
+            if (owners[s] == worker && (!received[s] || takeBack)) {
                 owners[s] = null;
                 owed.add(s);
                 if (received[s]) {
@@ -252,7 +333,9 @@ final class StepInProgress {
                     missing++;
                     takenBack.add(s);
                 }
-                reduction.retract(s);
+                if (partitions == null) {
+                    reduction.retract(s);
+                }
             }
         }
         if (owed.isEmpty()) {
@@ -344,7 +427,7 @@ final class StepInProgress {
             if (!workers.contains(w)) {
                 workers.add(w);
             }
-            weights.sendMissing(w, step, parameters::get);
+            sendWeightsOrPlan(w);
             w.assign(new WorkerHandle.Duty(step, plan, shardsOf(w)));
             w.outbox().sendAssignment(Messages.assignment(step, g.getValue(), batch, plan), false);
             parts.add(shards(g.getValue()) + " to " + w.label());

@@ -22,6 +22,7 @@ final class WorkerHandle {
     private final String name;
     private final Outbox outbox;
     private final Clock clock;
+    private final String partitionAddress;
     private volatile Instant lastSeen;
     private volatile boolean removed;
     private volatile Duty duty = Duty.NONE;
@@ -42,11 +43,22 @@ final class WorkerHandle {
     }
 
     WorkerHandle(int id, String name, Outbox outbox, Clock clock) {
+        this(id, name, outbox, clock, "");
+    }
+
+    /** A worker that offered to host a partition at {@code partitionAddress} ("" for none). */
+    WorkerHandle(int id, String name, Outbox outbox, Clock clock, String partitionAddress) {
+        this.partitionAddress = partitionAddress;
         this.id = id;
         this.name = name;
         this.outbox = outbox;
         this.clock = clock;
         this.lastSeen = clock.instant();
+    }
+
+    /** The address at which the worker offered to host a partition, or "". */
+    String partitionAddress() {
+        return partitionAddress;
     }
 
     /** The name the worker gave in its Join. */

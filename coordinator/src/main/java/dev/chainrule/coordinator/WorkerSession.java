@@ -6,6 +6,7 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.data.Excerpt;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.Heartbeat;
+import dev.chainrule.proto.v1.PartitionReport;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.wire.ReceivedMessage;
 import io.grpc.Status;
@@ -104,7 +105,14 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
             }
             w.touch();
             switch (message.getKindCase()) {
-                case GRADIENT -> gradient(w, message.getGradient());
+                case GRADIENT -> {
+                    if (service.partitioned()) {
+                        throw ProtocolException.precondition("a gradient on the session" + from() + " (expected: none; this run is"
+                                + " partitioned, and gradients go to the partitions)");
+                    }
+                    gradient(w, message.getGradient());
+                }
+                case PARTITION_REPORT -> partitionReport(w, message.getPartitionReport());
                 case HEARTBEAT -> heartbeat(w, message.getHeartbeat());
                 case LEAVE -> {
                     // a shard in the middle of arriving is dropped; the loop reassigns what the worker owed
@@ -112,7 +120,8 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
                     outbox.complete();
                 }
                 default -> throw ProtocolException.invalid("unexpected " + kind(message) + from()
-                        + " (expected: gradient, heartbeat or leave)");
+                        + (service.partitioned() ? " (expected: heartbeat, leave or partition_report)"
+                        : " (expected: gradient, heartbeat or leave)"));
             }
         } catch (ProtocolException e) {
             reject(e.status(), false);
@@ -135,7 +144,8 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         service.checkJoin(message.getJoin());
         joinPosted = true;
         service.loop().post(new RunEvent.Joining(this, message.getJoin().getWorkerName(),
-                message.getJoin().hasPreviousWorkerId() ? message.getJoin().getPreviousWorkerId() : -1));
+                message.getJoin().hasPreviousWorkerId() ? message.getJoin().getPreviousWorkerId() : -1,
+                message.getJoin().getPartitionAddress()));
     }
 
     /** The message {@code received} holds, or the rejection of one too large or not a WorkerMessage at all. */
@@ -223,6 +233,22 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
     String who() {
         String name = joinName;
         return name == null ? "a worker that has not joined" : "worker '" + Excerpt.of(name) + "'";
+    }
+
+    /** A host's report, checked as a message and posted; the loop checks that the worker hosts that partition. */
+    private void partitionReport(WorkerHandle w, PartitionReport report) throws ProtocolException {
+        if (!service.partitioned()) {
+            throw ProtocolException.precondition("a partition_report" + from() + " (expected: none; this run has no partitions)");
+        }
+        if (report.getPartition() < 0 || report.getStep() < 0 || report.getKindCase() == PartitionReport.KindCase.KIND_NOT_SET
+                || report.hasUpdatedMeanLoss() && !Double.isFinite(report.getUpdatedMeanLoss())
+                || report.hasShardIn() && (!Double.isFinite(report.getLossSum()) || report.getSamples() < 1)) {
+            throw ProtocolException.invalid("a partition_report" + from() + " with partition " + report.getPartition() + ", step "
+                    + report.getStep() + ", " + report.getKindCase() + ", loss_sum " + report.getLossSum() + " and samples "
+                    + report.getSamples() + " (expected: partition >= 0, step >= 0, one kind set, finite losses, and a shard_in"
+                    + " with samples >= 1)");
+        }
+        service.loop().post(new RunEvent.PartitionReported(w, report));
     }
 
     private void gradient(WorkerHandle w, GradientChunk chunk) throws ProtocolException {

@@ -259,7 +259,7 @@ class ReassignmentTest {
             RecordingStream stream = new RecordingStream();
             WorkerSession session = new WorkerSession(service, stream, null);
             sessions.put(name, session);
-            state.on(new RunEvent.Joining(session, name, -1));
+            state.on(new RunEvent.Joining(session, name, -1, ""));
             streams.put(session.worker(), stream);
             return session.worker();
         }

@@ -12,9 +12,12 @@ import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A partition's end of one worker's exchange: checks the attachment, assembles each shard's pieces as
@@ -31,16 +34,29 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
     /** The version of the Partition contract this side speaks. */
     static final int PROTOCOL_VERSION = 1;
 
-    private final PartitionHost host;
+    private final Supplier<PartitionHost> hosts;
     private final ServerCallStreamObserver<PartitionDownload> out;
+    /** The host this exchange attached to, or null before. */
+    private volatile PartitionHost host;
     private final ArrayDeque<PartitionDownload> queue = new ArrayDeque<>();
     private boolean attached;
     private boolean ended;
     private PartitionDownload finalMessage;
     /** The shard whose chunks are arriving, or null between shards. */
     private Shard current;
-    /** Shards this exchange completed, as "step/shard". */
-    private final Set<String> sent = new HashSet<>();
+    /** The shards this exchange completed in {@link #sentStep}. */
+    private final Set<Integer> sent = new HashSet<>();
+    private long sentStep = -1;
+    /**
+     * The buffers this exchange's shards are assembled in: the n-th shard the worker starts in a step
+     * goes into the n-th set. The partition reads a step's pieces until its update, and a worker sends
+     * the next step's only once it has taken that update's weights, so from the second step on a shard
+     * allocates nothing and each byte is copied once, from the message into its piece.
+     */
+    private final List<Map<String, Tensor>> buffers = new ArrayList<>();
+    /** The step of {@link #buffersUsed}. */
+    private long buffersStep = -1;
+    private int buffersUsed;
 
     /** One shard's pieces as their chunks arrive. */
     private static final class Shard {
@@ -59,8 +75,9 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
         }
     }
 
-    ExchangeStream(PartitionHost host, ServerCallStreamObserver<PartitionDownload> out) {
-        this.host = host;
+    /** The exchange on {@code out} with the host {@code hosts} gives when the worker attaches (null: none yet). */
+    ExchangeStream(Supplier<PartitionHost> hosts, ServerCallStreamObserver<PartitionDownload> out) {
+        this.hosts = hosts;
         this.out = out;
         out.setOnReadyHandler(this::drain);
         out.setOnCancelHandler(() -> {
@@ -68,7 +85,7 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
                 ended = true;
                 queue.clear();
             }
-            host.detach(this);
+            detach();
         });
     }
 
@@ -110,7 +127,12 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
         if (attach.getProtocolVersion() != PROTOCOL_VERSION) {
             throw invalid("protocol_version " + attach.getProtocolVersion() + " (expected: " + PROTOCOL_VERSION + ")");
         }
-        host.attach(this, attach.getPartition(), attach.getPartitions(), attach.getModelSpec());
+        PartitionHost found = hosts.get();
+        if (found == null) {
+            throw Status.UNAVAILABLE.withDescription(PartitionService.NOT_HOSTED_YET).asException();
+        }
+        found.attach(this, attach.getPartition(), attach.getPartitions(), attach.getModelSpec());
+        host = found;
         attached = true;
     }
 
@@ -148,7 +170,11 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
             }
             Shard done = current;
             current = null;
-            sent.add(done.step + "/" + done.index);
+            if (done.step != sentStep) {
+                sentStep = done.step;
+                sent.clear();
+            }
+            sent.add(done.index);
             host.shardArrived(done.step, done.index, done.samples, done.lossSum, ordered(pieces));
         }
     }
@@ -168,12 +194,20 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
         if (chunk.getSampleCount() < 1) {
             throw invalid("step " + step + ", shard " + shard + ": sample_count " + chunk.getSampleCount() + " (expected: >= 1)");
         }
-        if (sent.contains(step + "/" + shard)) {
+        if (step == sentStep && sent.contains(shard)) {
             throw Status.FAILED_PRECONDITION.withDescription("shard " + shard + " of step " + step + " again (expected: each shard once)")
                     .asException();
         }
         host.checkShard(step, shard, chunk.getSampleCount());
-        return new Shard(step, shard, chunk.getSampleCount(), chunk.getLossSum(), host.shardAssembler());
+        if (step != buffersStep) {
+            buffersStep = step;
+            buffersUsed = 0;
+        }
+        if (buffersUsed == buffers.size()) {
+            buffers.add(host.newPieceBuffers());
+        }
+        Map<String, Tensor> into = buffers.get(buffersUsed++);
+        return new Shard(step, shard, chunk.getSampleCount(), chunk.getLossSum(), host.shardAssembler(into));
     }
 
     /** The pieces in the partition's order (the assembler returns them in arrival order). */
@@ -198,7 +232,14 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
     /** The exchange is over from the worker's side: a shard in the middle of its chunks is dropped. */
     private void end() {
         current = null;
-        host.detach(this);
+        detach();
+    }
+
+    private void detach() {
+        PartitionHost attachedTo = host;
+        if (attachedTo != null) {
+            attachedTo.detach(this);
+        }
     }
 
     /** Queues {@code messages}, written back to back as the transport is ready. */
@@ -233,7 +274,7 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
 
     private void fail(Status status) {
         current = null;
-        host.detach(this);
+        detach();
         synchronized (this) {
             if (!ended) {
                 ended = true;

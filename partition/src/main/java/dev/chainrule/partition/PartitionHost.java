@@ -19,11 +19,15 @@ import dev.chainrule.proto.v1.TensorChunk;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import dev.chainrule.autodiff.GradMode;
+import dev.chainrule.wire.Durations;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One coordinator partition at work: its {@link Partition} (its pieces' weights, optimiser and
@@ -55,6 +59,8 @@ public final class PartitionHost {
     private long weightsStep;
     /** The open step's plan, or null while the leader has not opened {@link #weightsStep}. */
     private ShardPlan open;
+    /** The next step, when the leader opened it before this partition's update of the open one: opened after it. */
+    private Runnable nextOpen;
     /** Shards of {@link #weightsStep} in, by index, for the open step; before it opens, those waiting. */
     private final Map<Integer, ArrivedShard> shards = new LinkedHashMap<>();
     private List<PartitionDownload> weightsMessages;
@@ -62,8 +68,8 @@ public final class PartitionHost {
 
     /** What a host tells the run's leader. */
     public interface Listener {
-        /** Shard {@code shard} of step {@code step} is in this partition's sums. */
-        void shardIn(int partition, long step, int shard);
+        /** Shard {@code shard} of step {@code step}, {@code samples} samples whose loss sums to {@code lossSum}, is in this partition's sums. */
+        void shardIn(int partition, long step, int shard, double lossSum, int samples);
 
         /** Step {@code step} is done here: the pieces hold the weights of step + 1, sent to every attached worker. */
         void updated(int partition, long step, double meanLoss);
@@ -109,11 +115,17 @@ public final class PartitionHost {
     /**
      * The leader opens step {@code step}, the one the weights are for: its shards as {@code shardPlan}
      * cuts the batch, the gradient sums divided by {@code divisor} with learning rate
-     * {@code learningRate}. Shards that arrived early go into the sums now.
+     * {@code learningRate}. Shards that arrived early go into the sums now. The step after the open
+     * one may be opened too (the leader starts it once every partition has every shard, while the
+     * partitions update): it opens once this partition's update is done.
      *
-     * @throws IllegalStateException when {@code step} is not the weights' step, or it is already open
+     * @throws IllegalStateException when {@code step} is neither the weights' step nor the next, or is already open
      */
     public synchronized void open(long step, ShardPlan shardPlan, float divisor, double learningRate) {
+        if (step == weightsStep + 1 && open != null && nextOpen == null) {
+            nextOpen = () -> open(step, shardPlan, divisor, learningRate);
+            return;
+        }
         if (step != weightsStep || open != null) {
             throw new IllegalStateException("partition " + index() + " asked to open step " + step + " (expected: step " + weightsStep
                     + (open != null ? ", which is open already" : "") + ")");
@@ -255,7 +267,7 @@ public final class PartitionHost {
             partition.reduction().add(shard, i, arrived.pieces()[i]);
         }
         partition.reduction().addLoss(shard, arrived.lossSum(), arrived.samples());
-        listener.shardIn(index(), weightsStep, shard);
+        listener.shardIn(index(), weightsStep, shard, arrived.lossSum(), arrived.samples());
     }
 
     private void finishIfComplete() {
@@ -275,11 +287,17 @@ public final class PartitionHost {
         weightsStep = step + 1;
         open = null;
         shards.clear();
+        notifyAll();
         weightsMessages = weightsMessages();
         for (ExchangeStream stream : attached) {
             stream.send(weightsMessages);
         }
         listener.updated(index(), step, meanLoss);
+        if (nextOpen != null) {
+            Runnable next = nextOpen;
+            nextOpen = null;
+            next.run();
+        }
     }
 
     /** The pieces' weights for {@link #weightsStep}, as the messages every worker is sent. */
@@ -300,8 +318,66 @@ public final class PartitionHost {
         return List.copyOf(messages);
     }
 
-    /** An assembler for one shard's pieces as this partition accepts them. */
-    TensorAssembler shardAssembler() {
-        return new TensorAssembler(pieceShapes).requireDType(DType.FLOAT32).requireFinite().maxChunkBytes(chunkBytes).acceptEncoding(compression.encoding());
+    /**
+     * Waits, at most {@code timeout}, until the partition's weights are those of step {@code step},
+     * then copies them into their places in {@code parameters} (by name), bumping each parameter's
+     * version: how the worker that hosts the partition takes its slice, without the network.
+     *
+     * @throws IllegalStateException when the wait times out, or the weights are already past {@code step}
+     */
+    public synchronized void copyWeightsInto(long step, Map<String, Tensor> parameters, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (weightsStep < step) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException("partition " + index() + " did not reach the weights of step " + step + " within "
+                        + Durations.describe(timeout) + " (it holds those of step " + weightsStep + ")");
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for partition " + index() + "'s weights of step " + step);
+            }
+        }
+        if (weightsStep != step) {
+            throw new IllegalStateException("partition " + index() + " holds the weights of step " + weightsStep + " (expected: step "
+                    + step + ")");
+        }
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (int i = 0; i < partition.pieces().size(); i++) {
+                Piece piece = partition.pieces().get(i);
+                Tensor parameter = parameters.get(piece.parameterName());
+                parameter.flatRange(piece.from(), piece.to()).copyFrom(partition.weights().get(i));
+                parameter.markModified();
+            }
+        }
+    }
+
+    /**
+     * Shard {@code shard} of step {@code step} from the worker that hosts this partition, its pieces
+     * already whole (see {@link LocalPieces}): as {@link #shardArrived}, with the checks of an exchange.
+     *
+     * @throws IllegalStateException when the shard does not fit the partition's state
+     */
+    void localShard(long step, int shard, int samples, double lossSum, Tensor[] pieces) {
+        try {
+            shardArrived(step, shard, samples, lossSum, pieces);
+        } catch (StatusException e) {
+            throw new IllegalStateException("partition " + index() + " refused its own worker's shard: " + e.getStatus().getDescription());
+        }
+    }
+
+    /** An assembler for one shard's pieces as this partition accepts them, writing their elements into {@code into} (by piece name). */
+    TensorAssembler shardAssembler(Map<String, Tensor> into) {
+        return new TensorAssembler(pieceShapes).into(into).requireFinite().maxChunkBytes(chunkBytes)
+                .acceptEncoding(compression.encoding());
+    }
+
+    /** A new set of buffers for one shard's pieces, by piece name, outliving any workspace. */
+    Map<String, Tensor> newPieceBuffers() {
+        Map<String, Tensor> buffers = new LinkedHashMap<>();
+        pieceShapes.forEach((name, shape) -> buffers.put(name, Tensor.lastingZeros(DType.FLOAT32, shape).named(name)));
+        return buffers;
     }
 }

@@ -18,6 +18,7 @@ import dev.chainrule.wire.TensorAssembler;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,9 @@ import java.util.Map;
  * in the stream until the worker moves on. Not thread-safe: the worker's loop uses it.
  */
 public final class PartitionLink {
+    /** The pause between two attachments to a process that hosts no partition yet. */
+    static final Duration RETRY_PAUSE = Duration.ofMillis(50);
+
     private final int partition;
     private final CallStream<PartitionUpload, PartitionDownload> stream;
     private final Map<String, Shape> shapes = new LinkedHashMap<>();
@@ -65,13 +69,40 @@ public final class PartitionLink {
 
     /**
      * Opens the exchange with partition {@code partition} of {@code plan} over {@code channel}, attaches
-     * as {@code workerName} training {@code modelSpec}, and waits, at most {@code timeout}, for the
-     * partition's answer; the weights that follow it are applied by {@link #awaitStep}.
+     * as {@code workerName} training {@code modelSpec}, and waits for the partition's answer; the
+     * weights that follow it are applied by {@link #awaitStep}. A process that serves the Partition
+     * service but hosts no partition yet answers UNAVAILABLE ({@link PartitionService#NOT_HOSTED_YET}):
+     * the attachment is tried again every {@link #RETRY_PAUSE}. Everything together takes at most
+     * {@code timeout}.
      *
      * @throws CallStreamException when the partition does not answer in time, refuses, or answers
      *     against the contract (another partition, other pieces)
      */
     public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
+            String workerName, String modelSpec, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            try {
+                return attachOnce(channel, partition, plan, parameters, workerName, modelSpec, left);
+            } catch (CallStreamException e) {
+                Status status = e.getCause() == null ? null : Status.fromThrowable(e.getCause());
+                boolean notYet = status != null && status.getCode() == Status.Code.UNAVAILABLE
+                        && PartitionService.NOT_HOSTED_YET.equals(status.getDescription());
+                if (!notYet || deadline - System.nanoTime() < RETRY_PAUSE.toNanos()) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(RETRY_PAUSE.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new CallStreamException("interrupted while attaching to partition " + partition);
+                }
+            }
+        }
+    }
+
+    private static PartitionLink attachOnce(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
             String workerName, String modelSpec, Duration timeout) {
         CallStream<PartitionUpload, PartitionDownload> stream = new CallStream<>("exchange", "partition " + partition);
         ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT.withWaitForReady()),
@@ -83,8 +114,7 @@ public final class PartitionLink {
                     timeout, "PartitionAttach");
             PartitionDownload first = stream.take(timeout, "partition " + partition + "'s answer to PartitionAttach");
             if (!first.hasAttached()) {
-                throw link.broke("answered PartitionAttach with " + first.getKindCase()
-                        + " (expected: attached)");
+                throw link.broke("answered PartitionAttach with " + first.getKindCase() + " (expected: attached)");
             }
             link.check(first.getAttached(), plan.pieces(partition));
             return link;

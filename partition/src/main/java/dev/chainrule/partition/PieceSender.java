@@ -3,6 +3,7 @@ package dev.chainrule.partition;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.PartitionUpload;
 import dev.chainrule.proto.v1.TensorChunk;
+import dev.chainrule.train.ShardGradient;
 import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Piece;
 import dev.chainrule.wire.GradientEncoder;
@@ -14,10 +15,12 @@ import java.util.List;
  * Sends one shard's gradient to the partitions as backward produces it: each parameter's gradient
  * is cut into its pieces, and each piece, encoded by the worker's {@link GradientEncoder} under the
  * piece's name, goes to the partition that owns it, straight from the gradient's memory (a piece is a
- * view of its range). A partition's final chunk of the shard is marked last once every one of its
- * pieces is sent. Counts the time spent sending. Not thread-safe: one shard's differentiation uses it.
+ * view of its range); the pieces of the partition the worker hosts itself, if it is given its
+ * {@link LocalPieces}, go to it in memory. A partition's final chunk of the shard is marked last once
+ * every one of its pieces is sent. Counts the time spent sending. Not thread-safe: one shard's
+ * differentiation uses it.
  */
-public final class PieceSender {
+public final class PieceSender implements ShardGradient.Listener {
     private final ParameterPartitions plan;
     private final List<PartitionLink> links;
     private final long step;
@@ -26,6 +29,7 @@ public final class PieceSender {
     private final GradientEncoder encoder;
     private final Duration timeout;
     private final int[] piecesSent;
+    private final LocalPieces local;
     private long sendingNanos;
 
     /**
@@ -34,6 +38,16 @@ public final class PieceSender {
      */
     public PieceSender(ParameterPartitions plan, List<PartitionLink> links, long step, int shard, int samples, GradientEncoder encoder,
             Duration timeout) {
+        this(plan, links, null, step, shard, samples, encoder, timeout);
+    }
+
+    /**
+     * As above, handing the pieces of {@code local}'s partition (when not null) to it in memory; that
+     * partition's entry of {@code links} is not used.
+     */
+    public PieceSender(ParameterPartitions plan, List<PartitionLink> links, LocalPieces local, long step, int shard, int samples,
+            GradientEncoder encoder, Duration timeout) {
+        this.local = local;
         this.plan = plan;
         this.links = links;
         this.step = step;
@@ -45,11 +59,16 @@ public final class PieceSender {
     }
 
     /** Parameter {@code parameter}'s gradient of the shard is ready: its pieces go to their partitions. */
+    @Override
     public void ready(int parameter, Tensor gradient, double lossSum) {
         long start = System.nanoTime();
         for (Piece piece : plan.piecesOf(parameter)) {
             int j = piece.partition();
             boolean lastPiece = ++piecesSent[j] == plan.pieces(j).size();
+            if (local != null && j == local.partition()) {
+                local.accept(step, shard, samples, lossSum, piece, gradient.flatRange(piece.from(), piece.to()), lastPiece);
+                continue;
+            }
             List<TensorChunk> chunks = encoder.encode(piece.name(), gradient.flatRange(piece.from(), piece.to()));
             List<PartitionUpload> messages = GradientMessages.of(step, shard, samples, lossSum, chunks, lastPiece,
                     g -> PartitionUpload.newBuilder().setGradient(g).build());

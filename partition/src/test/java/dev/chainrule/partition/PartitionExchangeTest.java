@@ -249,7 +249,7 @@ class PartitionExchangeTest {
     private PartitionHost.Listener listener() {
         return new PartitionHost.Listener() {
             @Override
-            public void shardIn(int partition, long step, int shard) {
+            public void shardIn(int partition, long step, int shard, double lossSum, int samples) {
                 events.add("in " + partition + " " + step + " " + shard);
             }
 

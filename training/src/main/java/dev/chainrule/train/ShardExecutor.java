@@ -18,4 +18,12 @@ public interface ShardExecutor {
      * @param plan how the batch is cut into shards
      */
     double compute(long step, int[] batch, ShardPlan plan, StepReduction reduction);
+
+    /**
+     * Makes the model hold the weights of the steps computed so far, before the trainer evaluates or
+     * saves it. Executors whose steps update the model's parameters in place have nothing to do (the
+     * default); one whose weights live elsewhere (partitions) fetches them.
+     */
+    default void loadWeights() {
+    }
 }

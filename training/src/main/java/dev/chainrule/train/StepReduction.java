@@ -82,6 +82,16 @@ public final class StepReduction {
     }
 
     /**
+     * The learning rate of the step begun.
+     *
+     * @throws IllegalStateException when no step has begun
+     */
+    public double learningRate() {
+        checkStarted();
+        return learningRate;
+    }
+
+    /**
      * Shard {@code shard}'s gradient of the summed loss with respect to parameter {@code parameter};
      * adds it (and any later shards' that waited for it) to the parameter's sum. Returns whether this
      * call completed the parameter's sum.

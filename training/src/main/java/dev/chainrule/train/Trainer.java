@@ -145,6 +145,7 @@ public final class Trainer {
                 listener.onStep(step + 1, total, batches.epochOf(step) + 1, meanLoss, perSecond, eta);
                 boolean endOfEpoch = batches.batchOf(step) == batches.batchesPerEpoch() - 1;
                 if (endOfEpoch || step == total - 1) {
+                    executor.loadWeights();
                     test = Evaluation.of(model, data.test());
                     listener.onEpochEnd(batches.epochOf(step) + 1, step + 1, epochLoss / epochSamples, test);
                     if (step < total - 1) {
@@ -167,6 +168,7 @@ public final class Trainer {
             throw e;
         }
         if (test == null) {
+            executor.loadWeights();
             test = Evaluation.of(model, data.test()); // resumed at the end: no step ran
         }
         double wall = (System.nanoTime() - started) / 1e9;

@@ -114,7 +114,16 @@ public final class ReconnectingSessionRunner {
          * {@code timeline} ({@link Worker}'s constructor says what).
          */
         public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics, Timeline timeline, int threads) {
+            return run(channel, train, name, metrics, timeline, threads, null);
+        }
+
+        /** As above, taking part in a partitioned run as {@code partitions} says (null: reaching partitions over plaintext, hosting none). */
+        public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics, Timeline timeline, int threads,
+                PartitionAccess partitions) {
             Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed, timeline, threads);
+            if (partitions != null) {
+                worker.partitionAccess(partitions);
+            }
             try {
                 return worker.run();
             } finally {

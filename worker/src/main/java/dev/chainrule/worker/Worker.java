@@ -18,13 +18,18 @@ import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
 import dev.chainrule.train.ShardThreads;
+import dev.chainrule.partition.PieceSender;
+import dev.chainrule.proto.v1.PartitionPlan;
 import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
+import dev.chainrule.wire.Transport;
 import dev.chainrule.wire.SessionMethod;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
@@ -69,6 +74,10 @@ public final class Worker {
     private final WorkerTimeline timeline;
     private final int threads;
     private final AtomicBoolean started = new AtomicBoolean();
+    /** How the worker takes part in a partitioned run; reach-only plaintext channels unless set. */
+    private PartitionAccess partitionAccess = PartitionAccess.reachOnly(Worker::plaintextChannel);
+    /** The worker's side of a partitioned run, once its PartitionPlan arrived; null otherwise. */
+    private PartitionedSteps partitioned;
     /** The buffers of one shard's graph and gradients, recycled from shard to shard. */
     private final Workspace workspace = new Workspace();
     // written by the run() thread only; read by stats() and the heartbeat thread
@@ -131,6 +140,15 @@ public final class Worker {
     }
 
     /**
+     * How this worker reaches the partitions of a partitioned run and whether it offers to host one
+     * ({@link PartitionAccess}); call before {@link #run}. Returns this worker.
+     */
+    public Worker partitionAccess(PartitionAccess access) {
+        this.partitionAccess = Objects.requireNonNull(access, "access");
+        return this;
+    }
+
+    /**
      * Takes part in the run until the coordinator sends Stop.
      *
      * @throws WorkerException when a wait times out (naming the step waited for), when the stream
@@ -172,7 +190,8 @@ public final class Worker {
                 .setFeatures(train.features())
                 .setDataFingerprint(train.fingerprint())
                 .setDataSource(train.source())
-                .setKernel(Kernels.active())).build();
+                .setKernel(Kernels.active())
+                .setPartitionAddress(partitionAccess.address())).build();
         long joinSent = timeline.track().now();
         stream.send(join, connectTimeout, "Join");
         CoordinatorMessage first = stream.take(connectTimeout, "the Welcome");
@@ -196,14 +215,18 @@ public final class Worker {
         GradientEncoder encoder = new GradientEncoder(compression(welcome), chunkBytes);
         ScheduledExecutorService heartbeats = startHeartbeats(stream, heartbeatMillis);
         try (ShardThreads shardThreads = new ShardThreads(threads)) {
-            return loop(stream, welcome.getWorkerId(), model, receiveTimeout, encoder, shardThreads);
+            return loop(stream, welcome, model, receiveTimeout, encoder, shardThreads);
         } finally {
             heartbeats.shutdownNow();
+            if (partitioned != null) {
+                partitioned.close();
+            }
         }
     }
 
-    private WorkerResult loop(CallStream<WorkerMessage, CoordinatorMessage> stream, int workerId, Mlp model, Duration receiveTimeout, GradientEncoder encoder,
-            ShardThreads shardThreads) throws ProtocolViolation {
+    private WorkerResult loop(CallStream<WorkerMessage, CoordinatorMessage> stream, Welcome welcome, Mlp model, Duration receiveTimeout,
+            GradientEncoder encoder, ShardThreads shardThreads) throws ProtocolViolation {
+        int workerId = welcome.getWorkerId();
         long started = System.nanoTime();
         WeightsReceiver weights = new WeightsReceiver(model);
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
@@ -226,9 +249,15 @@ public final class Worker {
                     if (weights.inProgress()) {
                         throw new ProtocolViolation("the assignment of step " + step + " came while the worker waited for " + waitingFor);
                     }
-                    List<String> behind = weights.notAt(step);
-                    if (assignment.getShardsCount() > 0 && !behind.isEmpty()) {
-                        throw new ProtocolViolation("the assignment of step " + step + " came before its weights of " + behind);
+                    if (partitioned != null) {
+                        if (assignment.getShardsCount() > 0) {
+                            partitioned.awaitStep(step, receiveTimeout);
+                        }
+                    } else {
+                        List<String> behind = weights.notAt(step);
+                        if (assignment.getShardsCount() > 0 && !behind.isEmpty()) {
+                            throw new ProtocolViolation("the assignment of step " + step + " came before its weights of " + behind);
+                        }
                     }
                     // a further assignment of the same step is fine: shards the coordinator took from a lost worker
                     currentStep = step;
@@ -246,7 +275,29 @@ public final class Worker {
                     }
                     currentStep = step + 1;
                 }
+                case PARTITION_PLAN -> {
+                    if (partitioned != null) {
+                        throw new ProtocolViolation("a second PartitionPlan");
+                    }
+                    PartitionPlan plan = message.getPartitionPlan();
+                    if (plan.getHosted() >= 0 && !weights.notAt(plan.getStep()).isEmpty()) {
+                        throw new ProtocolViolation("the PartitionPlan came before the weights of step " + plan.getStep() + " of "
+                                + weights.notAt(plan.getStep()));
+                    }
+                    partitioned = PartitionedSteps.start(plan, model, welcome.getConfig().getShards(), partitionAccess, name,
+                            encoder.compression(), welcome.getConfig().getChunkBytes(),
+                            report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), receiveTimeout);
+                }
+                case PARTITION_STEP -> {
+                    if (partitioned == null) {
+                        throw new ProtocolViolation("a PartitionStep before the PartitionPlan");
+                    }
+                    partitioned.open(message.getPartitionStep());
+                }
                 case STOP -> {
+                    if (partitioned != null) {
+                        partitioned.stop(message.getStop().getReason(), message.getStop().getFinished());
+                    }
                     communicationNanos = System.nanoTime() - started - computeNanos;
                     metrics.communication(communicationNanos - recordedCommunication);
                     return stopped(stream, workerId, message.getStop());
@@ -268,12 +319,20 @@ public final class Worker {
     private void computeAndSend(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
-        ShardSender sender = new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout, timeline);
+        ShardSender sender = partitioned == null
+                ? new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout, timeline) : null;
+        PieceSender pieces = partitioned != null ? partitioned.sender(step, shard.getIndex(), indices.length, encoder, timeout) : null;
         try (Workspace.Scope ignored = workspace.open()) {
             long start = System.nanoTime();
-            LocalShardExecutor.shardGradient(model, train, indices, sender);
-            sender.finished();
-            long computed = System.nanoTime() - start - sender.sendingNanos();
+            LocalShardExecutor.shardGradient(model, train, indices, sender != null ? sender : pieces);
+            long sending;
+            if (sender != null) {
+                sender.finished();
+                sending = sender.sendingNanos();
+            } else {
+                sending = pieces.sendingNanos();
+            }
+            long computed = System.nanoTime() - start - sending;
             computeNanos += computed;
             metrics.computed(indices.length, computed);
         }
@@ -298,8 +357,16 @@ public final class Worker {
             long start = System.nanoTime();
             shardThreads.run(indices.length, i -> LocalShardExecutor.shardGradient(model, train, indices[i]), (i, gradient) -> {
                 // on this thread, in shard order: the timeline's track is this thread's
-                ShardSender sender = new ShardSender(stream, names, step, assigned.get(i).getIndex(), indices[i].length, encoder,
-                        timeout, timeline);
+                int index = assigned.get(i).getIndex();
+                if (partitioned != null) {
+                    PieceSender pieces = partitioned.sender(step, index, indices[i].length, encoder, timeout);
+                    for (int p = gradient.gradients().size() - 1; p >= 0; p--) {
+                        pieces.ready(p, gradient.gradients().get(p), gradient.lossSum());
+                    }
+                    sendingNanos[0] += pieces.sendingNanos();
+                    return;
+                }
+                ShardSender sender = new ShardSender(stream, names, step, index, indices[i].length, encoder, timeout, timeline);
                 for (int p = gradient.gradients().size() - 1; p >= 0; p--) {
                     sender.ready(p, gradient.gradients().get(p), gradient.lossSum());
                 }
@@ -389,5 +456,10 @@ public final class Worker {
 
     private static String kind(CoordinatorMessage message) {
         return message.getKindCase().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A plaintext channel to {@code address}: how a worker given no {@link PartitionAccess} reaches partitions. */
+    private static ManagedChannel plaintextChannel(String address) {
+        return NettyChannelBuilder.forTarget(address).usePlaintext().flowControlWindow(Transport.FLOW_CONTROL_WINDOW_BYTES).build();
     }
 }

@@ -1,0 +1,139 @@
+package dev.chainrule.cli;
+
+import static dev.chainrule.cli.TrainCommandTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chainrule.cli.TrainCommandTest.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Partitioned runs with real processes on loopback: {@code train --workers N --partitions K} and a
+ * {@code coordinator --partitions K} with {@code worker --partition-listen} processes save the bytes of
+ * one process; a worker that hosts no partition may be killed (kill -9) mid-run, and the run still
+ * saves those bytes; a host killed ends the run with a message naming its partition. Every wait is
+ * bounded; every process is killed at the end if it still runs.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class PartitionedRunCommandTest {
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(120);
+    private static final Pattern LISTENING = Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to .*");
+
+    @TempDir
+    Path dir;
+    Path train;
+    Path test;
+
+    @BeforeEach
+    void writeData() throws IOException {
+        train = TrainCommandTest.blobsCsv(dir.resolve("train.csv"), 300, 4, 3, 1);
+        test = TrainCommandTest.blobsCsv(dir.resolve("test.csv"), 100, 4, 3, 2);
+    }
+
+    @Test
+    void trainWithPartitionsInItsWorkersSavesTheBytesOfOneProcessForEveryK() throws IOException {
+        Path local = dir.resolve("local.safetensors");
+        Run uninterrupted = run(args("train", 20, "--shards", "3", "--save", local.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        for (int k : new int[] {1, 3}) {
+            Path partitioned = dir.resolve("k" + k + ".safetensors");
+            Run run = run(args("train", 20, "--workers", "3", "--shards", "3", "--partitions", String.valueOf(k), "--worker-wait", "120s",
+                    "--save", partitioned.toString()));
+            assertEquals(0, run.exitCode(), run.out() + run.err());
+            assertTrue(run.out().contains(", 3 shards on 3 worker processes, " + k + " of them hosting a partition each, "), run.out());
+            assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(partitioned), "K = " + k + " saves the bytes of one process");
+            assertEquals(lines(uninterrupted, "epoch "), lines(run, "epoch "), "the same losses and accuracies");
+        }
+    }
+
+    @Test
+    void aWorkerThatHostsNoPartitionIsKilledMidRunAndTheRunSavesTheBytesOfOneProcess() throws Exception {
+        Path distributed = dir.resolve("partitioned.safetensors");
+        try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0",
+                "--workers", "3", "--partitions", "2", "--shards", "3", "--worker-wait", "120s", "--step-timeout", "30s",
+                "--heartbeat-timeout", "5s", "--save", distributed.toString()))) {
+            String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
+            try (ChainruleProcess first = worker(address, "first", true); ChainruleProcess second = worker(address, "second", true);
+                    ChainruleProcess third = worker(address, "third", false)) {
+                coordinator.awaitOut(Pattern.compile("epoch 3  step .*"), EXIT_WAIT);
+                assertEquals(137, third.kill(), "128 + SIGKILL");
+                coordinator.awaitErr(Pattern.compile("coordinator: worker \\d \\(third\\) disconnected .*(during|after) step \\d+.*"),
+                        Duration.ofSeconds(30));
+                assertEquals(0, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
+                assertEquals(0, first.awaitExit(EXIT_WAIT), first.transcript());
+                assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
+                assertTrue(first.out().startsWith("first: finished after 300 steps, "), first.transcript());
+            }
+            assertTrue(coordinator.out().contains(", 3 shards on 3 workers, 300 steps"), coordinator.transcript());
+        }
+        Path local = dir.resolve("local.safetensors");
+        Run uninterrupted = run(args("train", 300, "--shards", "3", "--save", local.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(distributed),
+                "the partitioned run that lost a worker saves the bytes of train --shards 3");
+    }
+
+    @Test
+    void aWorkerThatHostsAPartitionKilledEndsTheRunNamingThePartition() throws Exception {
+        try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0",
+                "--workers", "2", "--partitions", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--heartbeat-timeout", "5s"))) {
+            String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
+            try (ChainruleProcess first = worker(address, "first", true); ChainruleProcess second = worker(address, "second", true)) {
+                coordinator.awaitOut(Pattern.compile("epoch 2  step .*"), EXIT_WAIT);
+                assertEquals(137, second.kill(), "128 + SIGKILL");
+                assertEquals(1, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
+                assertTrue(Pattern.compile("worker \\d \\(second\\) disconnected .*, and it hosted partition [01]; a partitioned run"
+                        + " cannot go on without one of its partitions").matcher(coordinator.err()).find(), coordinator.transcript());
+            }
+        }
+    }
+
+    @Test
+    void partitionOptionsThatCannotWorkExit2() {
+        TrainCommandTest.assertInputError(args("train", 20, "--partitions", "2"), "--partitions 2", "without --workers");
+        TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "3"), "--partitions 3 with 2 workers",
+                "at most one partition per worker");
+        TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "-1"), "--partitions -1", "expected: >= 0");
+        TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "2", "--checkpoint-dir",
+                dir.resolve("ckpt").toString()), "--partitions does not write checkpoints yet");
+        TrainCommandTest.assertInputError(new String[] {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test",
+            test.toString(), "--partition-listen", "0.0.0.0:0"}, "--partition-listen 0.0.0.0:0 listens on every address",
+                "--partition-advertise");
+        Run help = run("worker", "--help");
+        assertTrue(help.out().contains("--partition-listen") && help.out().contains("--partition-advertise"), help.out());
+        assertTrue(run("train", "--help").out().contains("--partitions"));
+    }
+
+    /** {@code command} with the data and the run's options ({@code steps} steps of batches of 32, a 4-64-64-3 MLP), then {@code more}. */
+    private String[] args(String command, long steps, String... more) {
+        List<String> all = new ArrayList<>(List.of(command, "--train", train.toString(), "--test", test.toString(),
+                "--model", "4-64-64-3", "--batch", "32", "--steps", String.valueOf(steps), "--lr", "0.01"));
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
+    }
+
+    private ChainruleProcess worker(String coordinator, String name, boolean hostsPartition) throws IOException {
+        List<String> args = new ArrayList<>(List.of("worker", "--coordinator", coordinator, "--name", name, "--connect-timeout", "120s",
+                "--train", train.toString(), "--test", test.toString()));
+        if (hostsPartition) {
+            args.addAll(List.of("--partition-listen", "127.0.0.1:0"));
+        }
+        return ChainruleProcess.start(args.toArray(new String[0]));
+    }
+
+    private static List<String> lines(Run run, String prefix) {
+        return run.outLines().stream().filter(l -> l.startsWith(prefix)).toList();
+    }
+}
