@@ -4,10 +4,10 @@ import dev.chainrule.coordinator.CoordinatorServer;
 import dev.chainrule.coordinator.CoordinatorSettings;
 import dev.chainrule.coordinator.PartitionSetup;
 import dev.chainrule.wire.GradientCompression;
+import dev.chainrule.worker.ChannelSecurity;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** The coordinator's waits and the workers' gradient compression, shared by {@code coordinator} and {@code train --workers}. */
@@ -40,8 +40,9 @@ final class ClusterOptions {
                     + " N starts its workers offering one each), instead of keeping them in the coordinator: each partition adds"
                     + " its slice of every shard's gradient in shard order, updates that slice and sends it to every worker, so"
                     + " that no process carries every byte. The weights are bit for bit those of 0 (one coordinator). 0 keeps"
-                    + " them in the coordinator (default: ${DEFAULT-VALUE}). Not yet with --checkpoint-dir, --token-file or TLS,"
-                    + " and a worker that hosts a partition cannot be lost.")
+                    + " them in the coordinator (default: ${DEFAULT-VALUE}). Partitions serve plaintext gRPC (with --token-file's"
+                    + " token when given); not yet with --checkpoint-dir or TLS, and a worker that hosts a partition cannot be"
+                    + " lost.")
     int partitions;
 
     /** The coordinator's settings for {@code workers} workers. */
@@ -56,11 +57,10 @@ final class ClusterOptions {
     }
 
     /**
-     * Checks --partitions for a run of {@code workers} workers; {@code checkpoints} and
-     * {@code protectedCalls} say whether the run writes checkpoints or guards its calls (a token, TLS),
-     * which partitions do not do yet.
+     * Checks --partitions for a run of {@code workers} workers; {@code checkpoints} and {@code tls}
+     * say whether the run writes checkpoints or serves TLS, which partitions do not do yet.
      */
-    void checkPartitions(int workers, boolean checkpoints, boolean protectedCalls) throws InputException {
+    void checkPartitions(int workers, boolean checkpoints, boolean tls) throws InputException {
         if (partitions < 0) {
             throw new InputException("--partitions " + partitions + " (expected: >= 0; 0 keeps the parameters in the coordinator)");
         }
@@ -74,15 +74,22 @@ final class ClusterOptions {
         if (checkpoints) {
             throw new InputException("--partitions does not write checkpoints yet: leave out --checkpoint-dir, or --partitions");
         }
-        if (protectedCalls) {
-            throw new InputException("--partitions does not carry tokens or TLS to the partitions yet: leave out --token-file and the"
-                    + " TLS options, or --partitions");
+        if (tls) {
+            throw new InputException("--partitions serves the partitions over plaintext gRPC (with the token of --token-file): leave"
+                    + " out the TLS options, or --partitions");
         }
     }
 
-    /** The partitioned run's setup for {@code options}' optimiser, when --partitions is set. */
-    Optional<PartitionSetup> partitionSetup(TrainingOptions options) {
-        return partitions == 0 ? Optional.empty() : Optional.of(new PartitionSetup(partitions, options.optimizer, options.optimizerSettings()));
+    /**
+     * Makes {@code server} the leader of a partitioned run when --partitions is set: the partitions
+     * apply {@code options}' optimiser, and the leader reaches them over plaintext channels that carry
+     * {@code token}'s token, if any.
+     */
+    void applyPartitions(CoordinatorServer server, TrainingOptions options, TokenFileOption token, PrintWriter err) throws InputException {
+        if (partitions > 0) {
+            ChannelSecurity channels = token.applyTo(ChannelSecurity.plaintext(), err);
+            server.partitioned(new PartitionSetup(partitions, options.optimizer, options.optimizerSettings()), channels::newChannel);
+        }
     }
 
     /**

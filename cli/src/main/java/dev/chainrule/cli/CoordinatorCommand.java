@@ -96,7 +96,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
-        cluster.checkPartitions(workers, options.checkpointDir != null, security.protectsCalls());
+        cluster.checkPartitions(workers, options.checkpointDir != null, security.servesTls());
         ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
@@ -105,7 +105,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
                         run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(),
                         new CoordinatorMetrics(endpoint.registry()), timeline)) {
-            cluster.partitionSetup(options).ifPresent(server::partitioned);
+            cluster.applyPartitions(server, options, security.token, spec.commandLine().getErr());
             server.start();
             CoordinatorMetrics metrics = server.metrics();
             printExposureWarning(serverSecurity, server.port());
@@ -115,7 +115,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     DurationConverter.describe(cluster.workerWait), workers, workers == 1 ? "" : "s");
             out.flush();
             ClusterOptions.awaitWorkers(server, workers, out);
-            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s"), metrics,
+            run.run(out, server.executor(), "on " + workers + " worker" + (workers == 1 ? "" : "s")
+                    + (cluster.partitions > 0 ? ", " + cluster.partitions + " of them hosting a partition each" : ""), metrics,
                     server.workerTimes()::snapshot);
         }
         timelineOptions.write(timeline, List.of(), out);

@@ -25,9 +25,9 @@ final class CoordinatorSecurityOptions {
     @Mixin
     TokenFileOption token = new TokenFileOption();
 
-    /** Whether the options guard the calls: a token, or TLS. */
-    boolean protectsCalls() {
-        return cert != null || token.tokenFile != null;
+    /** Whether the options serve TLS. */
+    boolean servesTls() {
+        return cert != null;
     }
 
     /**

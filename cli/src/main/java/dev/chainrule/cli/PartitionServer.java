@@ -1,13 +1,12 @@
 package dev.chainrule.cli;
 
+import dev.chainrule.coordinator.CoordinatorServer;
+import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.partition.PartitionService;
-import dev.chainrule.wire.Transport;
 import dev.chainrule.worker.PartitionAccess;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -28,12 +27,13 @@ final class PartitionServer implements AutoCloseable {
     }
 
     /**
-     * A server on {@code listen} ("host:port", port 0 picks one) advertised as {@code advertise} (null:
-     * the listen host with the bound port), or none when {@code listen} is null.
+     * A server on {@code listen} ("host:port", port 0 picks one) with {@code security} (plaintext, the
+     * token checked when it has one), advertised as {@code advertise} (null: the listen host with the
+     * bound port), or none when {@code listen} is null.
      *
      * @throws InputException for an address that does not parse, or an advertise without a listen
      */
-    static PartitionServer start(String listen, String advertise) throws InputException, IOException {
+    static PartitionServer start(String listen, String advertise, ServerSecurity security) throws InputException, IOException {
         if (listen == null) {
             if (advertise != null) {
                 throw new InputException("--partition-advertise " + advertise + " needs --partition-listen (where to serve the partition)");
@@ -56,8 +56,7 @@ final class PartitionServer implements AutoCloseable {
                     + " the address the other workers dial");
         }
         PartitionService service = new PartitionService();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .flowControlWindow(Transport.FLOW_CONTROL_WINDOW_BYTES).addService(service).build().start();
+        Server server = CoordinatorServer.tcp(host, port, security).addService(service).build().start();
         return new PartitionServer(server, service, advertise != null ? advertise : host + ":" + server.getPort());
     }
 

@@ -105,7 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new InputException("--partitions " + cluster.partitions + " splits the parameters over worker processes; without"
                     + " --workers there are none");
         }
-        cluster.checkPartitions(workers, options.checkpointDir != null, token.tokenFile != null);
+        cluster.checkPartitions(workers, options.checkpointDir != null, false);
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
@@ -132,7 +132,7 @@ public final class TrainCommand implements Callable<Integer> {
         Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "coordinator", false);
         CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0, security), run.model(),
                 run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(), metrics, timeline);
-        cluster.partitionSetup(options).ifPresent(server::partitioned);
+        cluster.applyPartitions(server, options, token, err);
         server.start();
         ClusterOptions.reportWorkerEvents(server, err);
         WorkerProcesses processes = null;

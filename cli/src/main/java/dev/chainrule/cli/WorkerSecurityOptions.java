@@ -24,6 +24,11 @@ final class WorkerSecurityOptions {
     @Mixin
     TokenFileOption token = new TokenFileOption();
 
+    /** Whether the options ask for TLS to the coordinator. */
+    boolean servesTls() {
+        return ca != null;
+    }
+
     /**
      * The channel's security, or an input error naming the options that do not go together or a file
      * that is unusable; warnings (a token file others may read) go to {@code err}.

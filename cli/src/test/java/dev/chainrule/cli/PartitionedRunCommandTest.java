@@ -9,6 +9,7 @@ import dev.chainrule.cli.TrainCommandTest.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,10 +48,16 @@ class PartitionedRunCommandTest {
         Path local = dir.resolve("local.safetensors");
         Run uninterrupted = run(args("train", 20, "--shards", "3", "--save", local.toString()));
         assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        Path token = Files.writeString(dir.resolve("token"), "partition-test-token\n");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
         for (int k : new int[] {1, 3}) {
             Path partitioned = dir.resolve("k" + k + ".safetensors");
-            Run run = run(args("train", 20, "--workers", "3", "--shards", "3", "--partitions", String.valueOf(k), "--worker-wait", "120s",
-                    "--save", partitioned.toString()));
+            // K = 3 with a token: every partition checks it, and the leader and the workers send it
+            List<String> tokenArgs = k == 3 ? List.of("--token-file", token.toString()) : List.of();
+            List<String> more = new ArrayList<>(List.of("--workers", "3", "--shards", "3", "--partitions", String.valueOf(k),
+                    "--worker-wait", "120s", "--save", partitioned.toString()));
+            more.addAll(tokenArgs);
+            Run run = run(args("train", 20, more.toArray(new String[0])));
             assertEquals(0, run.exitCode(), run.out() + run.err());
             assertTrue(run.out().contains(", 3 shards on 3 worker processes, " + k + " of them hosting a partition each, "), run.out());
             assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(partitioned), "K = " + k + " saves the bytes of one process");
@@ -76,7 +83,8 @@ class PartitionedRunCommandTest {
                 assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
                 assertTrue(first.out().startsWith("first: finished after 300 steps, "), first.transcript());
             }
-            assertTrue(coordinator.out().contains(", 3 shards on 3 workers, 300 steps"), coordinator.transcript());
+            assertTrue(coordinator.out().contains(", 3 shards on 3 workers, 2 of them hosting a partition each, 300 steps"),
+                    coordinator.transcript());
         }
         Path local = dir.resolve("local.safetensors");
         Run uninterrupted = run(args("train", 300, "--shards", "3", "--save", local.toString()));
@@ -108,6 +116,11 @@ class PartitionedRunCommandTest {
         TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "-1"), "--partitions -1", "expected: >= 0");
         TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "2", "--checkpoint-dir",
                 dir.resolve("ckpt").toString()), "--partitions does not write checkpoints yet");
+        TrainCommandTest.assertInputError(args("coordinator", 20, "--workers", "2", "--partitions", "2", "--tls-cert", "c.pem", "--tls-key",
+                "k.pem"), "--partitions serves the partitions over plaintext gRPC");
+        TrainCommandTest.assertInputError(new String[] {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test",
+            test.toString(), "--partition-listen", "127.0.0.1:0", "--tls-ca", "ca.pem"}, "--partition-listen serves the partition over"
+                + " plaintext gRPC");
         TrainCommandTest.assertInputError(new String[] {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test",
             test.toString(), "--partition-listen", "0.0.0.0:0"}, "--partition-listen 0.0.0.0:0 listens on every address",
                 "--partition-advertise");

@@ -8,6 +8,7 @@ import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.wire.Transport;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -143,18 +145,20 @@ public final class CoordinatorServer implements AutoCloseable {
      * workers that offer a partition address; this server keeps the sessions, the data order, the
      * step counter and the assignments, and takes every step's weights from the partitions into the
      * model, so that evaluations and the saved weights are the run's. The optimiser the trainer is
-     * given takes no step: its state is not the run's. Call before {@link #start}; returns this server.
+     * given takes no step: its state is not the run's. The leader reaches the partitions over
+     * {@code channels} (a new channel to an address, "host:port", with the security the workers'
+     * partitions check). Call before {@link #start}; returns this server.
      *
      * @throws IllegalStateException when the server has started
      */
-    public synchronized CoordinatorServer partitioned(PartitionSetup setup) {
+    public synchronized CoordinatorServer partitioned(PartitionSetup setup, Function<String, ManagedChannel> channels) {
         if (started) {
             throw new IllegalStateException("partitioned() after start()");
         }
         PartitionLeader leader = new PartitionLeader(setup);
         state.partitioned(leader);
         service.partitioned(true);
-        follower = new PartitionFollower(leader.addresses(), model, setup.partitions(), settings.receiveTimeout());
+        follower = new PartitionFollower(leader.addresses(), model, setup.partitions(), settings.receiveTimeout(), channels);
         executor.partitioned(follower);
         return this;
     }

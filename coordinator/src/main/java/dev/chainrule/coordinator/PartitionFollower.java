@@ -4,9 +4,7 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.partition.PartitionLink;
 import dev.chainrule.train.partition.ParameterPartitions;
-import dev.chainrule.wire.Transport;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The leader's own exchanges with a partitioned run's partitions: it sends them no gradient, and
@@ -31,13 +30,17 @@ final class PartitionFollower implements AutoCloseable {
     private final String modelSpec;
     private final ParameterPartitions plan;
     private final Duration timeout;
+    private final Function<String, ManagedChannel> channelTo;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     /**
      * A follower of the partitions at {@code addresses} (once placed) for {@code model}, whose
-     * parameters it overwrites, waiting at most {@code timeout} for each message.
+     * parameters it overwrites, waiting at most {@code timeout} for each message, over channels
+     * {@code channelTo} opens.
      */
-    PartitionFollower(CompletableFuture<List<String>> addresses, Mlp model, int partitions, Duration timeout) {
+    PartitionFollower(CompletableFuture<List<String>> addresses, Mlp model, int partitions, Duration timeout,
+            Function<String, ManagedChannel> channelTo) {
+        this.channelTo = channelTo;
         this.addresses = addresses;
         this.parameters = model.namedParameters();
         this.modelSpec = model.spec().toString();
@@ -77,7 +80,7 @@ final class PartitionFollower implements AutoCloseable {
             throw new IllegalStateException("the partitions were not placed within " + timeout);
         }
         for (String address : where) {
-            channels.add(NettyChannelBuilder.forTarget(address).usePlaintext().flowControlWindow(Transport.FLOW_CONTROL_WINDOW_BYTES).build());
+            channels.add(channelTo.apply(address));
         }
     }
 

@@ -65,13 +65,16 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
         final int samples;
         final double lossSum;
         final TensorAssembler pieces;
+        /** Where the pieces' elements go, by name, in the partition's order of pieces. */
+        final Map<String, Tensor> into;
 
-        Shard(long step, int index, int samples, double lossSum, TensorAssembler pieces) {
+        Shard(long step, int index, int samples, double lossSum, TensorAssembler pieces, Map<String, Tensor> into) {
             this.step = step;
             this.index = index;
             this.samples = samples;
             this.lossSum = lossSum;
             this.pieces = pieces;
+            this.into = into;
         }
     }
 
@@ -162,9 +165,8 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
             throw invalid(where() + e.getMessage());
         }
         if (chunk.getLast()) {
-            List<Tensor> pieces;
             try {
-                pieces = List.copyOf(current.pieces.complete().values());
+                current.pieces.complete();
             } catch (WireFormatException e) {
                 throw invalid(where() + "marked last, but " + e.getMessage());
             }
@@ -175,7 +177,7 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
                 sent.clear();
             }
             sent.add(done.index);
-            host.shardArrived(done.step, done.index, done.samples, done.lossSum, ordered(pieces));
+            host.shardArrived(done.step, done.index, done.samples, done.lossSum, done.into.values().toArray(new Tensor[0]));
         }
     }
 
@@ -207,22 +209,7 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
             buffers.add(host.newPieceBuffers());
         }
         Map<String, Tensor> into = buffers.get(buffersUsed++);
-        return new Shard(step, shard, chunk.getSampleCount(), chunk.getLossSum(), host.shardAssembler(into));
-    }
-
-    /** The pieces in the partition's order (the assembler returns them in arrival order). */
-    private Tensor[] ordered(List<Tensor> arrived) {
-        Tensor[] pieces = new Tensor[host.pieceShapes().size()];
-        int i = 0;
-        for (String name : host.pieceShapes().keySet()) {
-            for (Tensor t : arrived) {
-                if (name.equals(t.name())) {
-                    pieces[i] = t;
-                }
-            }
-            i++;
-        }
-        return pieces;
+        return new Shard(step, shard, chunk.getSampleCount(), chunk.getLossSum(), host.shardAssembler(into), into);
     }
 
     private String where() {

@@ -374,7 +374,7 @@ public final class PartitionHost {
                 .acceptEncoding(compression.encoding());
     }
 
-    /** A new set of buffers for one shard's pieces, by piece name, outliving any workspace. */
+    /** A new set of buffers for one shard's pieces, by piece name in the partition's order of pieces, outliving any workspace. */
     Map<String, Tensor> newPieceBuffers() {
         Map<String, Tensor> buffers = new LinkedHashMap<>();
         pieceShapes.forEach((name, shape) -> buffers.put(name, Tensor.lastingZeros(DType.FLOAT32, shape).named(name)));

@@ -48,8 +48,6 @@ public final class PartitionLink {
     private final Map<String, Tensor> destinations = new HashMap<>();
     private final Map<String, Tensor> parameterOf = new HashMap<>();
     private final Map<String, Long> steps = new HashMap<>();
-    /** A message of a step beyond the one asked for, taken from the stream and kept for later. */
-    private PartitionDownload held;
     private TensorAssembler assembler;
     private String receiving;
     private long receivingStep;
@@ -143,16 +141,15 @@ public final class PartitionLink {
 
     /**
      * Applies the weights the partition sent until every piece holds step {@code step}'s, waiting at
-     * most {@code timeout} for each message; a message of a later step is kept for a later call.
+     * most {@code timeout} for each message. Messages of later steps stay in the stream for a later
+     * call: a partition sends each step's weights after the step before's.
      *
      * @throws CallStreamException when a wait times out, the exchange ends, or the partition sends a
      *     malformed weights chunk or an unexpected message
      */
     public void awaitStep(long step, Duration timeout) {
         while (assembler != null || steps.values().stream().anyMatch(s -> s != step)) {
-            PartitionDownload next = held != null ? held : stream.take(timeout, "the weights of step " + step + " from partition "
-                    + partition);
-            held = null;
+            PartitionDownload next = stream.take(timeout, "the weights of step " + step + " from partition " + partition);
             if (next.hasStop()) {
                 throw new CallStreamException("partition " + partition + " stopped while the worker waited for the weights of step " + step
                         + ": " + next.getStop().getReason());
@@ -161,7 +158,6 @@ public final class PartitionLink {
                 throw broke("sent " + next.getKindCase() + " (expected: weights)");
             }
             if (next.getWeights().getStep() > step && assembler == null) {
-                held = next;
                 throw broke("sent the weights of step " + next.getWeights().getStep()
                         + " before every piece held those of step " + step + " (behind: " + behind(step) + ")");
             }

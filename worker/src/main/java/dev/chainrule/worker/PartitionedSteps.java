@@ -1,6 +1,7 @@
 package dev.chainrule.worker;
 
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.OptimizerSettings;
 import dev.chainrule.partition.LocalPieces;
@@ -63,7 +64,8 @@ final class PartitionedSteps implements AutoCloseable {
      *     model's elements, a hosted index outside it, an unknown optimiser)
      */
     static PartitionedSteps start(PartitionPlan message, Mlp model, int shards, PartitionAccess access, String workerName,
-            GradientCompression compression, int chunkBytes, Consumer<WorkerMessage> reports, Duration timeout) throws ProtocolViolation {
+            GradientCompression compression, int chunkBytes, Consumer<WorkerMessage> reports, WorkerMetrics metrics, Duration timeout)
+            throws ProtocolViolation {
         int k = message.getPartitions();
         if (message.getAddressesCount() != k) {
             throw new ProtocolViolation("PartitionPlan: " + message.getAddressesCount() + " addresses for " + k + " partitions");
@@ -83,7 +85,7 @@ final class PartitionedSteps implements AutoCloseable {
                         message.getEps(), message.getWeightDecay());
                 Partition partition = Partition.create(plan, message.getHosted(), model.parameters(), message.getOptimizer(), settings);
                 host = new PartitionHost(partition, plan, model.spec().toString(), message.getStep(), compression, chunkBytes,
-                        new Reports(reports));
+                        new Reports(reports, metrics));
                 access.service().install(host);
             }
         } catch (IllegalArgumentException e) {
@@ -159,16 +161,18 @@ final class PartitionedSteps implements AutoCloseable {
         channels.forEach(ManagedChannel::shutdownNow);
     }
 
-    /** The hosted partition's reports, as session messages. */
-    private record Reports(Consumer<WorkerMessage> out) implements PartitionHost.Listener {
+    /** The hosted partition's reports, as session messages, and its meters. */
+    private record Reports(Consumer<WorkerMessage> out, WorkerMetrics metrics) implements PartitionHost.Listener {
         @Override
         public void shardIn(int partition, long step, int shard, double lossSum, int samples) {
+            metrics.partitionShardIn(partition);
             send(PartitionReport.newBuilder().setPartition(partition).setStep(step).setShardIn(shard).setLossSum(lossSum)
                     .setSamples(samples));
         }
 
         @Override
         public void updated(int partition, long step, double meanLoss) {
+            metrics.partitionUpdated(partition);
             send(PartitionReport.newBuilder().setPartition(partition).setStep(step).setUpdatedMeanLoss(meanLoss));
         }
 

@@ -286,7 +286,7 @@ public final class Worker {
                     }
                     partitioned = PartitionedSteps.start(plan, model, welcome.getConfig().getShards(), partitionAccess, name,
                             encoder.compression(), welcome.getConfig().getChunkBytes(),
-                            report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), receiveTimeout);
+                            report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), metrics, receiveTimeout);
                 }
                 case PARTITION_STEP -> {
                     if (partitioned == null) {
