@@ -50,7 +50,10 @@ public final class RemoteShardExecutor implements ShardExecutor {
         this.metrics = metrics;
     }
 
-    /** Makes this a partitioned run's executor: {@code follower} brings the model's weights from the partitions when the trainer needs them. */
+    /**
+     * Makes this a partitioned run's executor: {@code follower} brings the model's weights from the
+     * partitions when the trainer needs them.
+     */
     void partitioned(PartitionFollower partitionFollower) {
         this.follower = partitionFollower;
     }

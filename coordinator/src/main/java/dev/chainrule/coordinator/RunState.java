@@ -31,6 +31,8 @@ import java.util.function.IntFunction;
  * protocol) or when it has sent nothing for the heartbeat timeout (checked at every tick; its session
  * then ends with DEADLINE_EXCEEDED); the step in progress reassigns its shards. Joins after the first
  * step, every removal and every worker refused are reported, one line each, to the event consumer.
+ * In a partitioned run the first step places the partitions ({@link PartitionLeader#place}), the
+ * hosts' reports go to the step in progress, and losing a host fails the run.
  */
 final class RunState {
     private final int capacity;

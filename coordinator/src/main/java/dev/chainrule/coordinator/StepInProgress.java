@@ -38,6 +38,13 @@ import java.util.concurrent.CompletableFuture;
  * afterwards is ignored. The step fails when some shard has had no worker for the worker wait, or the
  * step timeout runs out.
  *
+ * <p>In a partitioned run ({@link PartitionLeader}) the step holds no weights and sums nothing: it
+ * opens the step on every partition, sends the workers their plans (not weights) and assignments, and
+ * counts a shard as arrived once every partition reported it; the last one seals the step with the
+ * reported losses added in shard order, while the partitions update. Nothing is taken back there: a
+ * partition keeps the first copy of a shard it took in, so a worker that broke the protocol keeps
+ * the shards every partition has; its others are reassigned as a lost worker's.
+ *
  * <p>Threading: the event loop's alone (see {@link RunState}).
  */
 final class StepInProgress {

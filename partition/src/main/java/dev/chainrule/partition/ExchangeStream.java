@@ -157,7 +157,8 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
                     + ", as in the shard's first chunk)");
         }
         if (Double.doubleToLongBits(chunk.getLossSum()) != Double.doubleToLongBits(current.lossSum)) {
-            throw invalid(where() + "loss_sum " + chunk.getLossSum() + " (expected: " + current.lossSum + ", as in the shard's first chunk)");
+            throw invalid(where() + "loss_sum " + chunk.getLossSum() + " (expected: " + current.lossSum
+                    + ", as in the shard's first chunk)");
         }
         try {
             current.pieces.accept(chunk.getTensor());

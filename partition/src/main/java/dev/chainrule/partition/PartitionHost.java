@@ -68,7 +68,10 @@ public final class PartitionHost {
 
     /** What a host tells the run's leader. */
     public interface Listener {
-        /** Shard {@code shard} of step {@code step}, {@code samples} samples whose loss sums to {@code lossSum}, is in this partition's sums. */
+        /**
+         * Shard {@code shard} of step {@code step}, {@code samples} samples whose loss sums to
+         * {@code lossSum}, is in this partition's sums.
+         */
         void shardIn(int partition, long step, int shard, double lossSum, int samples);
 
         /** Step {@code step} is done here: the pieces hold the weights of step + 1, sent to every attached worker. */

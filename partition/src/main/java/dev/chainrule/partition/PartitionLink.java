@@ -191,7 +191,8 @@ public final class PartitionLink {
         }
         if (assembler.finished() != chunk.getLast()) {
             throw broke("weights of '" + name + "' for step " + receivingStep + ": "
-                    + (chunk.getLast() ? "a chunk marked last before the piece was complete" : "the piece's final chunk is not marked last"));
+                    + (chunk.getLast() ? "a chunk marked last before the piece was complete"
+                    : "the piece's final chunk is not marked last"));
         }
         if (chunk.getLast()) {
             try (GradMode.Scope ignored = GradMode.noGrad()) {

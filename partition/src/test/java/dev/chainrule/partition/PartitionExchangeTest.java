@@ -195,7 +195,10 @@ class PartitionExchangeTest {
                 gradient(0, 0, piece, nan, true));
     }
 
-    /** Sends {@code messages} to partition {@code partition} and expects the exchange to end with {@code code} and a description containing {@code text}. */
+    /**
+     * Sends {@code messages} to partition {@code partition} and expects the exchange to end with
+     * {@code code} and a description containing {@code text}.
+     */
     private void assertStatus(Status.Code code, String text, int partition, PartitionUpload... messages) throws InterruptedException {
         BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
         StreamObserver<PartitionUpload> requests = PartitionGrpc.newStub(channels.get(partition)).exchange(new StreamObserver<>() {

@@ -142,9 +142,20 @@ final class PartitionedSteps implements AutoCloseable {
         }
     }
 
-    /** A sender of one shard's gradient pieces to the partitions. */
-    PieceSender sender(long step, int shard, int samples, GradientEncoder encoder, Duration timeout) {
-        return new PieceSender(plan, links, local, step, shard, samples, encoder, timeout);
+    /** The way of one shard's gradient pieces to the partitions. */
+    ShardOutlet sender(long step, int shard, int samples, GradientEncoder encoder, Duration timeout) {
+        PieceSender pieces = new PieceSender(plan, links, local, step, shard, samples, encoder, timeout);
+        return new ShardOutlet() {
+            @Override
+            public void ready(int parameter, Tensor gradient, double lossSum) {
+                pieces.ready(parameter, gradient, lossSum);
+            }
+
+            @Override
+            public long sendingNanos() {
+                return pieces.sendingNanos();
+            }
+        };
     }
 
     /** Ends the exchanges and, when hosting, stops the partition with {@code reason}. */

@@ -117,7 +117,10 @@ public final class ReconnectingSessionRunner {
             return run(channel, train, name, metrics, timeline, threads, null);
         }
 
-        /** As above, taking part in a partitioned run as {@code partitions} says (null: reaching partitions over plaintext, hosting none). */
+        /**
+         * As above, taking part in a partitioned run as {@code partitions} says (null: reaching
+         * partitions over plaintext, hosting none).
+         */
         public WorkerResult run(Channel channel, Dataset train, String name, WorkerMetrics metrics, Timeline timeline, int threads,
                 PartitionAccess partitions) {
             Worker worker = new Worker(channel, train, name, connectTimeout, metrics, this::welcomed, timeline, threads);

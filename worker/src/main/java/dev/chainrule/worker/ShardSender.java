@@ -20,7 +20,7 @@ import java.util.List;
  * of the final parameter is marked last. Counts the time spent sending, which is communication, not
  * compute. Not thread-safe: one shard's differentiation uses it.
  */
-final class ShardSender implements ShardGradient.Listener {
+final class ShardSender implements ShardOutlet {
     private final CallStream<WorkerMessage, CoordinatorMessage> stream;
     private final List<String> names;
     private final long step;
@@ -39,7 +39,8 @@ final class ShardSender implements ShardGradient.Listener {
      * named {@code names}, encoding each gradient with {@code encoder} (the run's compression),
      * recording the forward and backward passes and each send in {@code timeline}.
      */
-    ShardSender(CallStream<WorkerMessage, CoordinatorMessage> stream, List<String> names, long step, int shard, int samples, GradientEncoder encoder, Duration timeout,
+    ShardSender(CallStream<WorkerMessage, CoordinatorMessage> stream, List<String> names, long step, int shard, int samples,
+            GradientEncoder encoder, Duration timeout,
             WorkerTimeline timeline) {
         this.timeline = timeline;
         this.started = timeline.track().now();
@@ -73,13 +74,14 @@ final class ShardSender implements ShardGradient.Listener {
     }
 
     /** Reverse differentiation is done: records the backward pass and the whole shard. */
-    void finished() {
+    @Override
+    public void finished() {
         timeline.track().span(WorkerTimeline.BACKWARD, backwardStart, step, shard, -1);
         timeline.track().span(WorkerTimeline.SHARD, started, step, shard, -1);
     }
 
-    /** The time spent sending so far. */
-    long sendingNanos() {
+    @Override
+    public long sendingNanos() {
         return sendingNanos;
     }
 }

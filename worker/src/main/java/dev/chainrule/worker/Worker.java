@@ -18,7 +18,6 @@ import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
 import dev.chainrule.train.ShardThreads;
-import dev.chainrule.partition.PieceSender;
 import dev.chainrule.proto.v1.PartitionPlan;
 import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.CallStreamException;
@@ -316,23 +315,16 @@ public final class Worker {
      * Computes shard {@code shard}'s gradient and streams it as backward produces it, each parameter's
      * gradient sent from the shard's recycled buffers before they are reused.
      */
-    private void computeAndSend(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, Shard shard, GradientEncoder encoder,
+    private void computeAndSend(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, Shard shard,
+            GradientEncoder encoder,
             Duration timeout) throws ProtocolViolation {
         int[] indices = sampleIndices(step, shard);
-        ShardSender sender = partitioned == null
-                ? new ShardSender(stream, names, step, shard.getIndex(), indices.length, encoder, timeout, timeline) : null;
-        PieceSender pieces = partitioned != null ? partitioned.sender(step, shard.getIndex(), indices.length, encoder, timeout) : null;
+        ShardOutlet outlet = outlet(stream, names, step, shard.getIndex(), indices.length, encoder, timeout);
         try (Workspace.Scope ignored = workspace.open()) {
             long start = System.nanoTime();
-            LocalShardExecutor.shardGradient(model, train, indices, sender != null ? sender : pieces);
-            long sending;
-            if (sender != null) {
-                sender.finished();
-                sending = sender.sendingNanos();
-            } else {
-                sending = pieces.sendingNanos();
-            }
-            long computed = System.nanoTime() - start - sending;
+            LocalShardExecutor.shardGradient(model, train, indices, outlet);
+            outlet.finished();
+            long computed = System.nanoTime() - start - outlet.sendingNanos();
             computeNanos += computed;
             metrics.computed(indices.length, computed);
         }
@@ -344,7 +336,8 @@ public final class Worker {
      * Computes the shards side by side and sends each whole (its last layer's gradient first, as
      * backward finishes them), in the given order, while the later ones are still being computed.
      */
-    private void computeSideBySide(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step, List<Shard> assigned,
+    private void computeSideBySide(CallStream<WorkerMessage, CoordinatorMessage> stream, Mlp model, List<String> names, long step,
+            List<Shard> assigned,
             GradientEncoder encoder, Duration timeout, ShardThreads shardThreads) throws ProtocolViolation {
         int[][] indices = new int[assigned.size()][];
         int total = 0;
@@ -357,20 +350,11 @@ public final class Worker {
             long start = System.nanoTime();
             shardThreads.run(indices.length, i -> LocalShardExecutor.shardGradient(model, train, indices[i]), (i, gradient) -> {
                 // on this thread, in shard order: the timeline's track is this thread's
-                int index = assigned.get(i).getIndex();
-                if (partitioned != null) {
-                    PieceSender pieces = partitioned.sender(step, index, indices[i].length, encoder, timeout);
-                    for (int p = gradient.gradients().size() - 1; p >= 0; p--) {
-                        pieces.ready(p, gradient.gradients().get(p), gradient.lossSum());
-                    }
-                    sendingNanos[0] += pieces.sendingNanos();
-                    return;
-                }
-                ShardSender sender = new ShardSender(stream, names, step, index, indices[i].length, encoder, timeout, timeline);
+                ShardOutlet outlet = outlet(stream, names, step, assigned.get(i).getIndex(), indices[i].length, encoder, timeout);
                 for (int p = gradient.gradients().size() - 1; p >= 0; p--) {
-                    sender.ready(p, gradient.gradients().get(p), gradient.lossSum());
+                    outlet.ready(p, gradient.gradients().get(p), gradient.lossSum());
                 }
-                sendingNanos[0] += sender.sendingNanos();
+                sendingNanos[0] += outlet.sendingNanos();
             });
             long computed = System.nanoTime() - start - sendingNanos[0];
             computeNanos += computed;
@@ -378,6 +362,13 @@ public final class Worker {
         }
         shards += indices.length;
         samples += total;
+    }
+
+    /** Where shard {@code shard}'s gradient goes: to the partitions in a partitioned run, otherwise on the session. */
+    private ShardOutlet outlet(CallStream<WorkerMessage, CoordinatorMessage> stream, List<String> names, long step, int shard, int samples,
+            GradientEncoder encoder, Duration timeout) {
+        return partitioned != null ? partitioned.sender(step, shard, samples, encoder, timeout)
+                : new ShardSender(stream, names, step, shard, samples, encoder, timeout, timeline);
     }
 
     private int[] sampleIndices(long step, Shard shard) throws ProtocolViolation {
