@@ -42,8 +42,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -56,7 +54,7 @@ class CoordinatorServiceTest {
     private static final TrainingConfig CONFIG = new TrainingConfig(10, 1, 15, true, 7, 3);
     private static final int CHUNK_BYTES = 256;
 
-    private final ExecutorService trainerThread = Executors.newSingleThreadExecutor();
+    private final TrainerThread trainerThread = new TrainerThread();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private CoordinatorServer server;
     private Mlp model;
@@ -97,15 +95,7 @@ class CoordinatorServiceTest {
      * every weight moves by minus its gradient sum; returns the mean loss.
      */
     private Future<Double> compute(long step, int[] batch, ShardPlan plan) {
-        return trainerThread.submit(() -> {
-            reduction.begin(plan, 1, 1.0);
-            try {
-                return server.executor().compute(step, batch, plan, reduction);
-            } catch (RuntimeException e) {
-                reduction.abandon();
-                throw e;
-            }
-        });
+        return trainerThread.compute(server, reduction, step, batch, plan, 1, 1.0);
     }
 
     @AfterEach
@@ -116,8 +106,7 @@ class CoordinatorServiceTest {
         for (ManagedChannel channel : channels) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        trainerThread.shutdownNow();
-        assertTrue(trainerThread.awaitTermination(5, TimeUnit.SECONDS));
+        trainerThread.close();
     }
 
     @Test
