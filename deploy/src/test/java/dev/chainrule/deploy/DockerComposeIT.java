@@ -1,6 +1,7 @@
 package dev.chainrule.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -19,17 +20,19 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * deploy/docker-compose.yml brought up for real with Debian's docker-compose (1.29) and without the
- * metrics profile: the image built by compose on the FROM-scratch runtime ({@code CHAINRULE_BASE_IMAGE}),
- * the first 10,000 training and 2,000 test images of the real Fashion-MNIST as {@code FASHION_MNIST_DIR},
- * 2 epochs, a token of the test's own, ports that are free. The coordinator must exit 0 after
- * training with the workers, which exit 0 too. The project is always taken down with its volumes
- * ({@code down -v}), also when the test fails.
+ * deploy/docker-compose.yml, alone and with its override docker-compose.partitions.yml, brought up for
+ * real with Debian's docker-compose (1.29) and without the metrics profile: the image built by compose on
+ * the FROM-scratch runtime ({@code CHAINRULE_BASE_IMAGE}), the first 10,000 training and 2,000 test
+ * images of the real Fashion-MNIST as {@code FASHION_MNIST_DIR}, 2 epochs, a token of the test's own,
+ * ports that are free. The coordinator must exit 0 after training with the workers, which exit 0 too;
+ * with the override, both workers host a partition of the parameters. The project is always taken down
+ * with its volumes ({@code down -v}), also when the test fails.
  */
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class DockerComposeIT {
     private static final String PROJECT = "chainrule-compose-it";
     private static final Path COMPOSE_FILE = Repository.deploy().resolve("docker-compose.yml");
+    private static final Path PARTITIONS_FILE = Repository.deploy().resolve("docker-compose.partitions.yml");
     private static final Duration UP = Duration.ofMinutes(5);
     private static final Duration RUN = Duration.ofMinutes(5);
     private static final Pattern DONE = Pattern.compile("(?m)^coordinator_1 +\\| done: (\\d+) steps in .*test accuracy (\\d+\\.\\d+)%\\s*$");
@@ -52,6 +55,23 @@ class DockerComposeIT {
 
     @Test
     void theComposeClusterTrainsOnFashionMnistAndTheCoordinatorExitsZero() throws Exception {
+        String logs = trainAndTakeDown(List.of(COMPOSE_FILE));
+        assertFalse(logs.contains("hosting a partition"), "no partitions without the override:\n" + logs);
+    }
+
+    @Test
+    void withThePartitionsOverrideTheWorkersHostTheParametersAndTheRunCompletes() throws Exception {
+        String logs = trainAndTakeDown(List.of(COMPOSE_FILE, PARTITIONS_FILE));
+        assertTrue(logs.contains("2 shards on 2 workers, 2 of them hosting a partition each"),
+                "the coordinator's training line (expected: both workers hosting a partition):\n" + logs);
+    }
+
+    /**
+     * {@code docker-compose up} of {@code files} on the Fashion-MNIST subset for 2 epochs: the coordinator
+     * exits 0 with its 'done:' line (steps, accuracy) and saved weights, both workers exit 0; the project is
+     * taken down with its volumes in any case. Returns every service's logs.
+     */
+    private String trainAndTakeDown(List<Path> files) throws Exception {
         Path token = Files.writeString(dir.resolve("token"), "compose-test-token-" + Long.toHexString(System.nanoTime()) + "\n");
         Map<String, String> environment = Map.of(
                 "CHAINRULE_IMAGE", Docker.IMAGE,
@@ -62,12 +82,12 @@ class DockerComposeIT {
                 "CHAINRULE_TOKEN_FILE", token.toString(),
                 "CHAINRULE_PORT", Integer.toString(LocalCluster.freePort()),
                 "CHAINRULE_METRICS_PORT", Integer.toString(LocalCluster.freePort()));
-        compose(environment, Duration.ofMinutes(2), "down", "--volumes", "--remove-orphans"); // a previous run's leftovers
+        Compose compose = new Compose(files, environment);
+        compose.run(Duration.ofMinutes(2), "down", "--volumes", "--remove-orphans"); // a previous run's leftovers
         try {
-            compose(environment, UP, "up", "--build", "--detach", "--no-color").requireSuccess();
-            String coordinator = containerOf(environment, "coordinator");
-            int exitCode = waitFor(coordinator, RUN);
-            String logs = compose(environment, Duration.ofMinutes(1), "logs", "--no-color").requireSuccess().output();
+            compose.run(UP, "up", "--build", "--detach", "--no-color").requireSuccess();
+            int exitCode = waitFor(compose.containerOf("coordinator"), RUN);
+            String logs = compose.run(Duration.ofMinutes(1), "logs", "--no-color").requireSuccess().output();
             assertEquals(0, exitCode, "the coordinator's exit code:\n" + logs);
             Matcher done = DONE.matcher(logs);
             assertTrue(done.find(), "no 'done:' line from the coordinator:\n" + logs);
@@ -77,25 +97,32 @@ class DockerComposeIT {
             assertTrue(Double.parseDouble(done.group(2)) >= 70, "test accuracy (expected: >= 70% after 2 epochs):\n" + logs);
             assertTrue(logs.contains("saved weights to /var/lib/chainrule/weights.safetensors"), "the weights in the volume:\n" + logs);
             for (String worker : List.of("worker-1", "worker-2")) {
-                assertEquals(0, waitFor(containerOf(environment, worker), Duration.ofMinutes(1)), worker + "'s exit code:\n" + logs);
+                assertEquals(0, waitFor(compose.containerOf(worker), Duration.ofMinutes(1)), worker + "'s exit code:\n" + logs);
             }
+            return logs;
         } finally {
-            compose(environment, Duration.ofMinutes(2), "down", "--volumes", "--remove-orphans").requireSuccess();
+            compose.run(Duration.ofMinutes(2), "down", "--volumes", "--remove-orphans").requireSuccess();
         }
     }
 
-    /** {@code docker-compose -p PROJECT -f deploy/docker-compose.yml args...} with {@code environment}, bounded by {@code timeout}. */
-    private static Docker.Result compose(Map<String, String> environment, Duration timeout, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("docker-compose", "--project-name", PROJECT, "--file", COMPOSE_FILE.toString()));
-        command.addAll(List.of(args));
-        return Docker.run(timeout, environment, command);
-    }
+    /** The project PROJECT of the compose {@code files} (base first, then overrides), run with {@code environment}. */
+    private record Compose(List<Path> files, Map<String, String> environment) {
+        /** {@code docker-compose -p PROJECT -f file... args...}, bounded by {@code timeout}. */
+        Docker.Result run(Duration timeout, String... args) throws Exception {
+            List<String> command = new ArrayList<>(List.of("docker-compose", "--project-name", PROJECT));
+            for (Path file : files) {
+                command.addAll(List.of("--file", file.toString()));
+            }
+            command.addAll(List.of(args));
+            return Docker.run(timeout, environment, command);
+        }
 
-    /** The id of {@code service}'s container. */
-    private static String containerOf(Map<String, String> environment, String service) throws Exception {
-        String id = compose(environment, Duration.ofSeconds(30), "ps", "--quiet", service).requireSuccess().output().strip();
-        assertTrue(id.matches("[0-9a-f]{12,64}"), "the container of " + service + ": '" + id + "'");
-        return id;
+        /** The id of {@code service}'s container. */
+        String containerOf(String service) throws Exception {
+            String id = run(Duration.ofSeconds(30), "ps", "--quiet", service).requireSuccess().output().strip();
+            assertTrue(id.matches("[0-9a-f]{12,64}"), "the container of " + service + ": '" + id + "'");
+            return id;
+        }
     }
 
     /** {@code docker wait}: the container's exit code, waiting at most {@code timeout}. */

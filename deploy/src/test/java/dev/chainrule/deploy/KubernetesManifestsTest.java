@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,15 +38,21 @@ import picocli.CommandLine.ParameterException;
  * container args against the picocli model of {@code chainrule} ({@link Main#commandLine}), with their
  * {@code $(VAR)}s expanded from the ConfigMap; the ports against the flags; the image against what
  * {@code deploy/build-image} tags and the Dockerfile exposes; the mounts against the paths in the flags.
+ * The same checks hold for the workloads of the overlay deploy/k8s-partitions, its patches applied to
+ * the base as kustomize merges them; and the overlay's args are the base's with the partition options.
  */
 class KubernetesManifestsTest {
     private static final Path K8S = Repository.deploy().resolve("k8s");
+    private static final Path PARTITIONS = Repository.deploy().resolve("k8s-partitions");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
     /** Options whose path the process writes: they need a writable volume under a read-only root file system. */
     private static final Set<String> WRITTEN_PATHS = Set.of("--checkpoint-dir", "--save", "--metrics-out");
 
     private static final Map<String, List<Map<String, Object>>> BY_KIND = new LinkedHashMap<>();
-    private static final Map<String, Path> FILE_OF = new HashMap<>();
+    /** Where each workload document comes from: its file, and the overlay's patch for a patched one. */
+    private static final Map<Map<String, Object>, String> SOURCE = new IdentityHashMap<>();
+    /** The overlay's workloads: the base's with its patches applied. */
+    private static final List<Workload> PARTITIONED = new ArrayList<>();
 
     @BeforeAll
     static void parseEveryManifest() throws IOException {
@@ -56,18 +63,30 @@ class KubernetesManifestsTest {
                 for (Map<String, Object> document : documents) {
                     String kind = Yamls.stringAt(document, "kind");
                     BY_KIND.computeIfAbsent(kind, k -> new ArrayList<>()).add(document);
-                    FILE_OF.put(kind + "/" + name(document), file);
+                    SOURCE.put(document, Repository.deploy().relativize(file).toString());
                 }
             }
         }
         for (String kind : List.of("ConfigMap", "Secret", "Service", "StatefulSet", "Deployment", "Kustomization")) {
             assertTrue(BY_KIND.containsKey(kind), "no " + kind + " in " + K8S + ": " + BY_KIND.keySet());
         }
+        for (Map<String, Object> entry : Yamls.mapsAt(partitionsKustomization(), "patches")) {
+            Path file = PARTITIONS.resolve(String.valueOf(entry.get("path")));
+            for (Map<String, Object> patch : Yamls.documents(file)) {
+                Map<String, Object> base = BY_KIND.getOrDefault(Yamls.stringAt(patch, "kind"), List.of()).stream()
+                        .filter(d -> name(d).equals(name(patch))).findFirst()
+                        .orElseThrow(() -> new AssertionError(file + " patches " + patch.get("kind") + "/" + name(patch)
+                                + ", which is not in " + K8S));
+                Map<String, Object> patched = Yamls.map(merged(base, patch, ""), file.toString());
+                SOURCE.put(patched, SOURCE.get(base) + " + " + Repository.deploy().relativize(file));
+                PARTITIONED.add(new Workload(patched));
+            }
+        }
     }
 
     @Test
     void everyContainerArgIsAnOptionOfItsSubcommandAndTheExpandedArgsParse() {
-        for (Workload workload : workloads()) {
+        for (Workload workload : everyWorkload()) {
             for (Map<String, Object> container : workload.containers()) {
                 String where = workload + " container " + container.get("name");
                 List<String> args = args(container);
@@ -111,7 +130,7 @@ class KubernetesManifestsTest {
 
     @Test
     void portsProbesAndScrapeAnnotationsMatchTheFlags() {
-        for (Workload workload : workloads()) {
+        for (Workload workload : everyWorkload()) {
             Map<String, Object> container = workload.containers().get(0);
             Map<String, String> options = options(args(container));
             CommandSpec command = subcommand(args(container).get(0), workload.toString());
@@ -131,6 +150,12 @@ class KubernetesManifestsTest {
                 assertEquals(Integer.parseInt(valueOf(options, command, "--port")), ports.get("grpc"),
                         workload + ": the 'grpc' containerPort (expected: --port)");
                 assertEquals("0.0.0.0", valueOf(options, command, "--bind"), workload + ": --bind (workers dial the pod's IP)");
+            }
+            if (options.containsKey("--partition-listen")) {
+                assertEquals(ports.get("partition"), portOf(options.get("--partition-listen")),
+                        workload + ": the 'partition' containerPort (expected: --partition-listen's port)");
+                assertEquals(ports.get("partition"), portOf(options.get("--partition-advertise")),
+                        workload + ": --partition-advertise's port (expected: the port it listens on)");
             }
             Object probePort = container.containsKey("readinessProbe") ? Yamls.at(container, "readinessProbe.tcpSocket.port") : null;
             if (probePort != null) {
@@ -171,7 +196,7 @@ class KubernetesManifestsTest {
     @Test
     void pathsInFlagsAreOnTheRightVolumesAndTheTokenIsTheSecretsKey() {
         Map<String, Object> secret = only("Secret");
-        for (Workload workload : workloads()) {
+        for (Workload workload : everyWorkload()) {
             Map<String, Object> container = workload.containers().get(0);
             List<String> args = args(container);
             CommandSpec command = subcommand(args.get(0), workload.toString());
@@ -226,7 +251,7 @@ class KubernetesManifestsTest {
         Matcher expose = Pattern.compile("(?m)^EXPOSE\\s+(.+)$").matcher(dockerfile);
         assertTrue(expose.find(), "deploy/Dockerfile exposes no port");
         Set<String> exposed = Set.of(expose.group(1).strip().split("\\s+"));
-        for (Workload workload : workloads()) {
+        for (Workload workload : everyWorkload()) {
             for (Map<String, Object> container : workload.containers()) {
                 String image = String.valueOf(container.get("image"));
                 assertEquals(tag.group(1), rename.getOrDefault(image, image.contains(":") ? image : image + ":latest"),
@@ -245,6 +270,55 @@ class KubernetesManifestsTest {
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(manifests, listed, "kustomization.yaml's resources (every manifest but the placeholder Secret)");
         }
+    }
+
+    @Test
+    void thePartitionsOverlayBuildsOnDeployK8sWithItsOwnPatchFiles() throws IOException {
+        Map<String, Object> kustomization = partitionsKustomization();
+        assertEquals(List.of("../k8s"), Yamls.at(kustomization, "resources"), "the overlay's resources (expected: the base)");
+        assertTrue(Files.isRegularFile(PARTITIONS.resolve("../k8s/kustomization.yaml")), "the overlay's base has no kustomization.yaml");
+        Set<String> patches = Yamls.mapsAt(kustomization, "patches").stream().map(p -> String.valueOf(p.get("path")))
+                .collect(Collectors.toCollection(TreeSet::new));
+        try (Stream<Path> files = Files.list(PARTITIONS)) {
+            Set<String> others = files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(".yaml") && !f.equals("kustomization.yaml"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(others, patches, "the overlay's patches (expected: every other file of " + PARTITIONS + ")");
+        }
+        assertEquals(Set.of("StatefulSet/chainrule-coordinator", "Deployment/chainrule-worker"),
+                PARTITIONED.stream().map(w -> w.document().get("kind") + "/" + name(w.document())).collect(Collectors.toSet()),
+                "what the overlay patches");
+    }
+
+    @Test
+    void thePartitionedCoordinatorHasTheBaseArgsWithAPartitionPerWorkerAndNoCheckpoints() {
+        List<String> base = args(new Workload(only("StatefulSet")).containers().get(0));
+        List<String> partitioned = args(partitioned("StatefulSet").containers().get(0));
+        assertTrue(base.stream().anyMatch(a -> a.startsWith("--checkpoint-dir=")), "the base coordinator writes checkpoints");
+        assertEquals(base.stream().filter(a -> !a.startsWith("--checkpoint-")).toList(),
+                partitioned.stream().filter(a -> !a.startsWith("--partitions=")).toList(),
+                "the overlay's coordinator args (expected: the base's with --partitions and without the checkpoint options)");
+        Map<String, String> options = options(partitioned);
+        assertEquals(options.get("--workers"), options.get("--partitions"), "--partitions (expected: one per worker, as --workers)");
+        assertEquals(configMap().get("CHAINRULE_WORKERS"), Yamls.stringAt(partitioned("Deployment").document(), "spec.replicas"),
+                "the overlay's worker replicas (expected: CHAINRULE_WORKERS, each hosting a partition)");
+    }
+
+    @Test
+    void thePartitionedWorkersHaveTheBaseArgsAndServeAPartitionAtTheirPodsIp() {
+        Map<String, Object> worker = partitioned("Deployment").containers().get(0);
+        List<String> args = args(worker);
+        assertEquals(args(new Workload(only("Deployment")).containers().get(0)),
+                args.stream().filter(a -> !a.startsWith("--partition-")).toList(),
+                "the overlay's worker args (expected: the base's with the --partition-* options)");
+        int port = containerPorts(worker).get("partition");
+        assertEquals(7071, port, "the workers' 'partition' containerPort");
+        assertEquals("0.0.0.0:" + port, options(args).get("--partition-listen"), "--partition-listen (the pod's every address)");
+        assertEquals("$(POD_IP):" + port, options(args).get("--partition-advertise"), "--partition-advertise (the pod's IP)");
+        Map<String, Object> podIp = Yamls.mapsAt(worker, "env").stream().filter(e -> "POD_IP".equals(e.get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("the overlay's worker has no env POD_IP"));
+        assertEquals("status.podIP", Yamls.stringAt(podIp, "valueFrom.fieldRef.fieldPath"), "POD_IP's field");
+        assertTrue(containerPorts(worker).containsKey("metrics"), "the base's ports stay: " + containerPorts(worker));
     }
 
     /** A StatefulSet or Deployment: its pod template's containers, labels, volumes and mounts. */
@@ -286,13 +360,69 @@ class KubernetesManifestsTest {
 
         @Override
         public String toString() {
-            return document.get("kind") + "/" + name(document) + " (" + FILE_OF.get(document.get("kind") + "/" + name(document))
-                    .getFileName() + ")";
+            return document.get("kind") + "/" + name(document) + " (" + SOURCE.get(document) + ")";
         }
     }
 
     private static List<Workload> workloads() {
         return Stream.of("StatefulSet", "Deployment").flatMap(kind -> BY_KIND.get(kind).stream()).map(Workload::new).toList();
+    }
+
+    /** The base's workloads and the overlay's. */
+    private static List<Workload> everyWorkload() {
+        return Stream.concat(workloads().stream(), PARTITIONED.stream()).toList();
+    }
+
+    /** The overlay's workload of {@code kind}. */
+    private static Workload partitioned(String kind) {
+        List<Workload> found = PARTITIONED.stream().filter(w -> kind.equals(w.document().get("kind"))).toList();
+        assertEquals(1, found.size(), kind + "s patched by " + PARTITIONS);
+        return found.get(0);
+    }
+
+    private static Map<String, Object> partitionsKustomization() throws IOException {
+        List<Map<String, Object>> documents = Yamls.documents(PARTITIONS.resolve("kustomization.yaml"));
+        assertEquals(1, documents.size(), PARTITIONS + "/kustomization.yaml's documents");
+        return documents.get(0);
+    }
+
+    /**
+     * {@code patch} applied to {@code base} as kustomize's strategic merge does for what the overlay
+     * patches: maps key by key; lists of maps item by item, matched on their merge key (containerPort in
+     * {@code ports}, name elsewhere: containers, env); any other list, such as args, replaced whole.
+     */
+    @SuppressWarnings("unchecked")
+    private static Object merged(Object base, Object patch, String field) {
+        if (base instanceof Map<?, ?> && patch instanceof Map<?, ?>) {
+            Map<String, Object> result = new LinkedHashMap<>((Map<String, Object>) base);
+            ((Map<String, Object>) patch).forEach((key, value) ->
+                    result.put(key, result.containsKey(key) ? merged(result.get(key), value, key) : value));
+            return result;
+        }
+        if (base instanceof List<?> items && patch instanceof List<?> patches && patches.stream().allMatch(Map.class::isInstance)) {
+            String mergeKey = field.equals("ports") ? "containerPort" : "name";
+            List<Object> result = new ArrayList<>(items);
+            for (Object item : patches) {
+                Object key = ((Map<?, ?>) item).get(mergeKey);
+                int at = 0;
+                while (at < result.size() && !(result.get(at) instanceof Map<?, ?> m && key != null && key.equals(m.get(mergeKey)))) {
+                    at++;
+                }
+                if (at < result.size()) {
+                    result.set(at, merged(result.get(at), item, field));
+                } else {
+                    result.add(item);
+                }
+            }
+            return result;
+        }
+        return patch;
+    }
+
+    /** The port of {@code HOST:PORT}. */
+    private static int portOf(String address) {
+        assertNotNull(address, "no HOST:PORT");
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
 
     private static Map<String, Object> only(String kind) {
