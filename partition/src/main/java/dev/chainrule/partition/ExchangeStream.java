@@ -42,6 +42,8 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
     private boolean attached;
     private boolean ended;
     private PartitionDownload finalMessage;
+    /** The piece whose weights are being written (some of its chunks are out, not the last), or null. */
+    private String writing;
     /** The shard whose chunks are arriving, or null between shards. */
     private Shard current;
     /** The shards this exchange completed in {@link #sentStep}. */
@@ -230,10 +232,21 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
         }
     }
 
-    /** Queues {@code messages}, written back to back as the transport is ready. */
+    /**
+     * Queues {@code messages}, written back to back as the transport is ready. A piece's weights not
+     * started yet are dropped when newer weights of that piece are queued: a worker needs only the
+     * newest, so one that reads slowly (it computes nothing in some steps) is owed at most one copy of
+     * each piece besides the one being written.
+     */
     synchronized void send(List<PartitionDownload> messages) {
         if (ended || finalMessage != null) {
             return;
+        }
+        Set<String> newer = new HashSet<>();
+        messages.stream().filter(PartitionDownload::hasWeights).forEach(m -> newer.add(m.getWeights().getTensor().getName()));
+        if (!newer.isEmpty()) {
+            queue.removeIf(m -> m.hasWeights() && newer.contains(m.getWeights().getTensor().getName())
+                    && !m.getWeights().getTensor().getName().equals(writing));
         }
         queue.addAll(messages);
         drain();
@@ -252,6 +265,7 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
     private synchronized void drain() {
         while (!ended && !queue.isEmpty() && out.isReady()) {
             PartitionDownload next = queue.poll();
+            writing = next.hasWeights() && !next.getWeights().getLast() ? next.getWeights().getTensor().getName() : null;
             out.onNext(next);
             if (next == finalMessage) {
                 ended = true;
