@@ -66,6 +66,21 @@ class PartitionedRunCommandTest {
     }
 
     @Test
+    void withBf16GradientsPartitionsSaveTheBytesOfOneCoordinatorWithBf16() throws IOException {
+        // bf16 rounds element by element and keeps each element's rounding error for the next step, so
+        // cutting a gradient into pieces (and the worker's own piece staying in memory) changes nothing
+        Path coordinator = dir.resolve("one-coordinator.safetensors");
+        Run one = run(args("train", 20, "--workers", "2", "--compression", "bf16", "--worker-wait", "120s", "--save",
+                coordinator.toString()));
+        assertEquals(0, one.exitCode(), one.out() + one.err());
+        Path partitioned = dir.resolve("partitioned.safetensors");
+        Run run = run(args("train", 20, "--workers", "2", "--partitions", "2", "--compression", "bf16", "--worker-wait", "120s",
+                "--save", partitioned.toString()));
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertArrayEquals(Files.readAllBytes(coordinator), Files.readAllBytes(partitioned), "bf16: the same bytes with partitions");
+    }
+
+    @Test
     void aWorkerThatHostsNoPartitionIsKilledMidRunAndTheRunSavesTheBytesOfOneProcess() throws Exception {
         Path distributed = dir.resolve("partitioned.safetensors");
         try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0",

@@ -1,37 +1,38 @@
 package dev.chainrule.partition;
 
-import dev.chainrule.autodiff.DType;
-import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.proto.v1.TensorChunk;
 import dev.chainrule.train.partition.Piece;
+import dev.chainrule.wire.GradientEncoder;
+import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.WireFormatException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The way from a worker to the partition it hosts itself, without the network: its pieces of each
- * shard's gradient are copied (the gradient's buffers are recycled) and handed to the
- * {@link PartitionHost} once the shard's last one is in, and each step's weights are copied from the
- * partition into the model. Only for runs whose gradients are not compressed: a compressed piece
- * must take the encoding (and its error feedback) that every other placement gives it, so it goes
- * through an exchange like any other. Not thread-safe: the worker's shard sending uses it.
+ * The way from a worker to the partition it hosts itself, without the network: each of its pieces of
+ * a shard's gradient is encoded as for the wire (the run's compression and its error feedback, so the
+ * bits are those of every other placement) and decoded into the partition's buffers with the checks
+ * an exchange makes, then handed to the {@link PartitionHost} once the shard's last piece is in; each
+ * step's weights are copied from the partition into the model. Not thread-safe: the worker's shard
+ * sending uses it.
  */
 public final class LocalPieces {
     private final PartitionHost host;
     private final int partition;
-    private final int pieceCount;
     /**
-     * The copies of each shard index's pieces, reused from step to step: the partition reads a step's
-     * pieces until its update, and the worker copies the next step's only after it took that update.
+     * The buffers of each shard index's pieces, by name, reused from step to step: the partition reads
+     * a step's pieces until its update, and the worker writes the next step's only after it took that
+     * update.
      */
-    private final Map<Integer, Tensor[]> buffers = new HashMap<>();
+    private final Map<Integer, Map<String, Tensor>> buffers = new HashMap<>();
 
     /** The way to {@code host}, this worker's partition. */
     public LocalPieces(PartitionHost host) {
         this.host = Objects.requireNonNull(host, "host");
         this.partition = host.index();
-        this.pieceCount = host.pieceShapes().size();
     }
 
     /** The partition's index. */
@@ -40,19 +41,25 @@ public final class LocalPieces {
     }
 
     /**
-     * Piece {@code piece} of shard {@code shard} of step {@code step}: {@code values}, which are copied;
-     * after the shard's last piece, the shard goes to the partition.
+     * Piece {@code piece} of shard {@code shard} of step {@code step}: {@code values}, encoded by
+     * {@code encoder} and decoded into the shard's buffer of the piece; after the shard's last piece,
+     * the shard goes to the partition.
      *
-     * @throws IllegalStateException when the partition refuses the shard
+     * @throws IllegalStateException when a value is not finite, or the partition refuses the shard
      */
-    void accept(long step, int shard, int samples, double lossSum, Piece piece, Tensor values, boolean lastOfShard) {
-        Tensor[] pieces = buffers.computeIfAbsent(shard, s -> new Tensor[pieceCount]);
-        if (pieces[piece.position()] == null) {
-            pieces[piece.position()] = Tensor.lastingZeros(DType.FLOAT32, Shape.of(piece.length())).named(piece.name());
+    void accept(long step, int shard, int samples, double lossSum, Piece piece, Tensor values, boolean lastOfShard,
+            GradientEncoder encoder) {
+        Map<String, Tensor> into = buffers.computeIfAbsent(shard, s -> host.newPieceBuffers());
+        TensorAssembler decoder = host.shardAssembler(into);
+        try {
+            for (TensorChunk chunk : encoder.encode(piece.name(), values)) {
+                decoder.accept(chunk);
+            }
+        } catch (WireFormatException e) {
+            throw new IllegalStateException("step " + step + ", shard " + shard + ", the worker's own partition: " + e.getMessage(), e);
         }
-        pieces[piece.position()].copyFrom(values);
         if (lastOfShard) {
-            host.localShard(step, shard, samples, lossSum, pieces.clone());
+            host.localShard(step, shard, samples, lossSum, into.values().toArray(new Tensor[0]));
         }
     }
 

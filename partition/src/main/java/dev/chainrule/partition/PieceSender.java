@@ -66,7 +66,7 @@ public final class PieceSender implements ShardGradient.Listener {
             int j = piece.partition();
             boolean lastPiece = ++piecesSent[j] == plan.pieces(j).size();
             if (local != null && j == local.partition()) {
-                local.accept(step, shard, samples, lossSum, piece, gradient.flatRange(piece.from(), piece.to()), lastPiece);
+                local.accept(step, shard, samples, lossSum, piece, gradient.flatRange(piece.from(), piece.to()), lastPiece, encoder);
                 continue;
             }
             List<TensorChunk> chunks = encoder.encode(piece.name(), gradient.flatRange(piece.from(), piece.to()));

@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  * A worker's side of a partitioned run: its exchanges with the K partitions (its pieces of each
  * shard's gradient go out on them, each step's weights come in on them), and the partition it hosts,
  * if the leader gave it one, whose steps the leader opens through the worker's session and whose
- * reports go back the same way. In a run without gradient compression, the worker's own pieces and
- * its partition's weights never touch the network ({@link LocalPieces}).
+ * reports go back the same way. The worker's own pieces and its partition's weights never touch the
+ * network ({@link LocalPieces}).
  *
  * <p>Lifecycle: {@link #start} once the PartitionPlan arrives, then per step {@link #open} (a host),
  * {@link #awaitStep} and a {@link #sender} per shard, and {@link #close} at the end. Used by the
@@ -91,7 +91,7 @@ final class PartitionedSteps implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ProtocolViolation("PartitionPlan: " + e.getMessage());
         }
-        LocalPieces local = host != null && compression.isLossless() ? new LocalPieces(host) : null;
+        LocalPieces local = host != null ? new LocalPieces(host) : null;
         PartitionedSteps steps = new PartitionedSteps(plan, shards, host, local, model.namedParameters());
         try {
             for (int j = 0; j < k; j++) {
