@@ -1,11 +1,13 @@
 package dev.chainrule.partition;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.PartitionAttach;
 import dev.chainrule.proto.v1.PartitionDownload;
 import dev.chainrule.proto.v1.PartitionUpload;
 import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.TensorChunks;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -30,9 +32,11 @@ import java.util.function.Supplier;
  * queues outbound messages from any thread, and the transport's readiness drains them; the outbound
  * side is guarded by this object's monitor, which is never held while calling the host.
  */
-final class ExchangeStream implements StreamObserver<PartitionUpload> {
+final class ExchangeStream implements StreamObserver<byte[]> {
     /** The version of the Partition contract this side speaks. */
     static final int PROTOCOL_VERSION = 1;
+    /** Room for a chunk's name, shape and the other fields of its message, on top of its element bytes. */
+    static final int MESSAGE_OVERHEAD_BYTES = 64 * 1024;
 
     private final Supplier<PartitionHost> hosts;
     private final ServerCallStreamObserver<PartitionDownload> out;
@@ -95,8 +99,14 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
     }
 
     @Override
-    public void onNext(PartitionUpload message) {
+    public void onNext(byte[] bytes) {
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+        }
         try {
+            PartitionUpload message = parsed(bytes);
             switch (message.getKindCase()) {
                 case ATTACH -> attach(message.getAttach());
                 case GRADIENT -> gradient(message.getGradient());
@@ -105,6 +115,24 @@ final class ExchangeStream implements StreamObserver<PartitionUpload> {
             }
         } catch (StatusException e) {
             fail(e.getStatus());
+        }
+    }
+
+    /**
+     * The message {@code bytes} hold: RESOURCE_EXHAUSTED beyond one chunk of the partition's
+     * chunk_bytes plus {@link #MESSAGE_OVERHEAD_BYTES}, INVALID_ARGUMENT when they do not parse.
+     */
+    private PartitionUpload parsed(byte[] bytes) throws StatusException {
+        PartitionHost known = host != null ? host : hosts.get();
+        long limit = (long) (known != null ? known.chunkBytes() : TensorChunks.DEFAULT_CHUNK_BYTES) + MESSAGE_OVERHEAD_BYTES;
+        if (bytes.length > limit) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("a message of " + bytes.length + " bytes (expected: at most " + limit
+                    + " bytes, a chunk of chunk_bytes plus " + MESSAGE_OVERHEAD_BYTES + " bytes for the other fields)").asException();
+        }
+        try {
+            return PartitionUpload.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw invalid("not a PartitionUpload: " + e.getMessage() + " (a message of " + bytes.length + " bytes)");
         }
     }
 

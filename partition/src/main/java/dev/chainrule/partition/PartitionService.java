@@ -2,9 +2,13 @@ package dev.chainrule.partition;
 
 import dev.chainrule.proto.v1.PartitionDownload;
 import dev.chainrule.proto.v1.PartitionGrpc;
-import dev.chainrule.proto.v1.PartitionUpload;
+import dev.chainrule.wire.RawBytesMarshaller;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ServerCalls;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -12,11 +16,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * The gRPC {@code Partition} service of one {@link PartitionHost}: each call is one worker's
  * {@link ExchangeStream}. A worker process serves it before it knows whether it will host a partition
  * (its address goes into its Join); until a host is {@link #install installed}, an attachment is
- * answered UNAVAILABLE ({@link #NOT_HOSTED_YET}), which a {@link PartitionLink} retries.
+ * answered UNAVAILABLE ({@link #NOT_HOSTED_YET}), which a {@link PartitionLink} retries. Requests
+ * are taken as bytes and parsed by the exchange, so that bytes that are not a PartitionUpload, or too
+ * many of them, are answered as the contract says rather than by gRPC's own parsing.
  */
-public final class PartitionService extends PartitionGrpc.PartitionImplBase {
+public final class PartitionService implements BindableService {
     /** The description of the UNAVAILABLE answer to an attachment before a host is installed. */
     public static final String NOT_HOSTED_YET = "no partition is hosted here yet";
+
+    /** {@code Partition/Exchange} as a partition serves it: requests as bytes, answers as messages. */
+    private static final MethodDescriptor<byte[], PartitionDownload> EXCHANGE = PartitionGrpc.getExchangeMethod()
+            .toBuilder(new RawBytesMarshaller(), ProtoUtils.marshaller(PartitionDownload.getDefaultInstance())).build();
 
     private final AtomicReference<PartitionHost> host = new AtomicReference<>();
 
@@ -35,7 +45,10 @@ public final class PartitionService extends PartitionGrpc.PartitionImplBase {
     }
 
     @Override
-    public StreamObserver<PartitionUpload> exchange(StreamObserver<PartitionDownload> responses) {
-        return new ExchangeStream(host::get, (ServerCallStreamObserver<PartitionDownload>) responses);
+    public ServerServiceDefinition bindService() {
+        return ServerServiceDefinition.builder(PartitionGrpc.SERVICE_NAME)
+                .addMethod(EXCHANGE, ServerCalls.asyncBidiStreamingCall(
+                        responses -> new ExchangeStream(host::get, (ServerCallStreamObserver<PartitionDownload>) responses)))
+                .build();
     }
 }

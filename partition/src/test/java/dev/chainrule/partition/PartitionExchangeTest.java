@@ -29,12 +29,16 @@ import dev.chainrule.train.partition.Partition;
 import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
+import dev.chainrule.wire.RawBytesMarshaller;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -193,6 +197,49 @@ class PartitionExchangeTest {
         nan[1] = Float.NaN;
         assertStatus(Status.Code.INVALID_ARGUMENT, "NaN", 1, PartitionUpload.newBuilder().setAttach(attach).build(),
                 gradient(0, 0, piece, nan, true));
+    }
+
+    @Test
+    void bytesThatAreNotAPartitionUploadOrTooManyOfThemEndTheExchangeAsTheContractSays() throws Exception {
+        Mlp reference = Mlp.initialized(SPEC, Activation.RELU, 3);
+        startPartitions(ParameterPartitions.of(Mlp.parameterShapes(SPEC), 2), reference, "sgd");
+        Status garbage = rawExchange(0, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff});
+        assertEquals(Status.Code.INVALID_ARGUMENT, garbage.getCode(), garbage.toString());
+        assertTrue(garbage.getDescription().startsWith("not a PartitionUpload: "), garbage.getDescription());
+        // the partitions of this test take chunks of 64 bytes: a message may have 64 + 65,536
+        Status large = rawExchange(1, PartitionUpload.newBuilder().setAttach(PartitionAttach.newBuilder()
+                .setWorkerName("x".repeat(70_000))).build().toByteArray());
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, large.getCode(), large.toString());
+        assertTrue(large.getDescription().contains("(expected: at most 65600 bytes, a chunk of chunk_bytes plus 65536 bytes"),
+                large.getDescription());
+    }
+
+    /** Sends {@code bytes} as one message of an exchange with partition {@code partition}; the status the exchange ends with. */
+    private Status rawExchange(int partition, byte[] bytes) throws InterruptedException {
+        MethodDescriptor<byte[], byte[]> raw = PartitionGrpc.getExchangeMethod()
+                .toBuilder(new RawBytesMarshaller(), new RawBytesMarshaller()).build();
+        BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+        StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(channels.get(partition).newCall(raw, CallOptions.DEFAULT),
+                new StreamObserver<byte[]>() {
+                    @Override
+                    public void onNext(byte[] value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answers.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answers.add("completed");
+                    }
+                });
+        requests.onNext(bytes);
+        Object end = answers.poll(10, TimeUnit.SECONDS);
+        requests.onCompleted();
+        assertTrue(end instanceof StatusRuntimeException, "the exchange fails: " + end);
+        return ((StatusRuntimeException) end).getStatus();
     }
 
     /**
