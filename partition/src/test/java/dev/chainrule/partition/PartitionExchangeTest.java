@@ -16,7 +16,6 @@ import dev.chainrule.optim.Optimizers;
 import dev.chainrule.optim.OptimizerSettings;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.PartitionAttach;
-import dev.chainrule.proto.v1.PartitionDownload;
 import dev.chainrule.proto.v1.PartitionGrpc;
 import dev.chainrule.proto.v1.PartitionUpload;
 import dev.chainrule.proto.v1.TensorChunk;
@@ -214,8 +213,8 @@ class PartitionExchangeTest {
                 large.getDescription());
     }
 
-    /** Sends {@code bytes} as one message of an exchange with partition {@code partition}; the status the exchange ends with. */
-    private Status rawExchange(int partition, byte[] bytes) throws InterruptedException {
+    /** Sends {@code messages}, each as it is, on an exchange with partition {@code partition}; the status the exchange ends with. */
+    private Status rawExchange(int partition, byte[]... messages) throws InterruptedException {
         MethodDescriptor<byte[], byte[]> raw = PartitionGrpc.getExchangeMethod()
                 .toBuilder(new RawBytesMarshaller(), new RawBytesMarshaller()).build();
         BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
@@ -235,7 +234,9 @@ class PartitionExchangeTest {
                         answers.add("completed");
                     }
                 });
-        requests.onNext(bytes);
+        for (byte[] message : messages) {
+            requests.onNext(message);
+        }
         Object end = answers.poll(10, TimeUnit.SECONDS);
         requests.onCompleted();
         assertTrue(end instanceof StatusRuntimeException, "the exchange fails: " + end);
@@ -247,29 +248,11 @@ class PartitionExchangeTest {
      * {@code code} and a description containing {@code text}.
      */
     private void assertStatus(Status.Code code, String text, int partition, PartitionUpload... messages) throws InterruptedException {
-        BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-        StreamObserver<PartitionUpload> requests = PartitionGrpc.newStub(channels.get(partition)).exchange(new StreamObserver<>() {
-            @Override
-            public void onNext(PartitionDownload value) {
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answers.add(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                answers.add("completed");
-            }
-        });
-        for (PartitionUpload m : messages) {
-            requests.onNext(m);
+        byte[][] bytes = new byte[messages.length][];
+        for (int i = 0; i < messages.length; i++) {
+            bytes[i] = messages[i].toByteArray();
         }
-        Object end = answers.poll(10, TimeUnit.SECONDS);
-        requests.onCompleted();
-        assertTrue(end instanceof StatusRuntimeException, "the exchange fails: " + end);
-        Status status = ((StatusRuntimeException) end).getStatus();
+        Status status = rawExchange(partition, bytes);
         assertEquals(code, status.getCode(), status.toString());
         assertTrue(status.getDescription().contains(text), status.getDescription());
     }
