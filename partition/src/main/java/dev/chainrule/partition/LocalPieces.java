@@ -8,6 +8,7 @@ import dev.chainrule.wire.TensorAssembler;
 import dev.chainrule.wire.WireFormatException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -63,8 +64,11 @@ public final class LocalPieces {
         }
     }
 
-    /** Waits, at most {@code timeout}, for the partition's weights of step {@code step}, and copies them into {@code parameters}. */
-    public void awaitStep(long step, Map<String, Tensor> parameters, Duration timeout) {
+    /**
+     * Waits, at most {@code timeout}, for the partition's weights of step {@code step}, and copies them
+     * into {@code parameters} (the model's, in model order).
+     */
+    public void awaitStep(long step, List<Tensor> parameters, Duration timeout) {
         host.copyWeightsInto(step, parameters, timeout);
     }
 }

@@ -19,7 +19,6 @@ import dev.chainrule.proto.v1.TensorChunk;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusException;
-import dev.chainrule.autodiff.GradMode;
 import dev.chainrule.wire.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -323,12 +322,13 @@ public final class PartitionHost {
 
     /**
      * Waits, at most {@code timeout}, until the partition's weights are those of step {@code step},
-     * then copies them into their places in {@code parameters} (by name), bumping each parameter's
-     * version: how the worker that hosts the partition takes its slice, without the network.
+     * then copies them into their places in {@code parameters} (the plan's parameters, in model order),
+     * as {@link Partition#writeInto} does: how the worker that hosts the partition takes its slice,
+     * without the network.
      *
      * @throws IllegalStateException when the wait times out, or the weights are already past {@code step}
      */
-    public synchronized void copyWeightsInto(long step, Map<String, Tensor> parameters, Duration timeout) {
+    public synchronized void copyWeightsInto(long step, List<Tensor> parameters, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (weightsStep < step) {
             long left = deadline - System.nanoTime();
@@ -347,14 +347,7 @@ public final class PartitionHost {
             throw new IllegalStateException("partition " + index() + " holds the weights of step " + weightsStep + " (expected: step "
                     + step + ")");
         }
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (int i = 0; i < partition.pieces().size(); i++) {
-                Piece piece = partition.pieces().get(i);
-                Tensor parameter = parameters.get(piece.parameterName());
-                parameter.flatRange(piece.from(), piece.to()).copyFrom(partition.weights().get(i));
-                parameter.markModified();
-            }
-        }
+        partition.writeInto(parameters);
     }
 
     /**

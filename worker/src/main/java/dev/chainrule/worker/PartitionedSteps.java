@@ -21,7 +21,6 @@ import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -42,12 +41,12 @@ final class PartitionedSteps implements AutoCloseable {
     private final PartitionHost host;
     /** The way to the hosted partition in memory (uncompressed runs), or null. */
     private final LocalPieces local;
-    private final Map<String, Tensor> parameters;
+    private final List<Tensor> parameters;
     /** Partition j's exchange at index j; null for the one reached through {@link #local}. */
     private final List<PartitionLink> links = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
-    private PartitionedSteps(ParameterPartitions plan, int shards, PartitionHost host, LocalPieces local, Map<String, Tensor> parameters) {
+    private PartitionedSteps(ParameterPartitions plan, int shards, PartitionHost host, LocalPieces local, List<Tensor> parameters) {
         this.plan = plan;
         this.shards = shards;
         this.host = host;
@@ -92,7 +91,7 @@ final class PartitionedSteps implements AutoCloseable {
             throw new ProtocolViolation("PartitionPlan: " + e.getMessage());
         }
         LocalPieces local = host != null ? new LocalPieces(host) : null;
-        PartitionedSteps steps = new PartitionedSteps(plan, shards, host, local, model.namedParameters());
+        PartitionedSteps steps = new PartitionedSteps(plan, shards, host, local, model.parameters());
         try {
             for (int j = 0; j < k; j++) {
                 if (local != null && j == local.partition()) {
