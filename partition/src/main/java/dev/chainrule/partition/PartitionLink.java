@@ -1,7 +1,5 @@
 package dev.chainrule.partition;
 
-import dev.chainrule.autodiff.GradMode;
-import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.PartitionAttach;
 import dev.chainrule.proto.v1.PartitionAttached;
@@ -9,12 +7,11 @@ import dev.chainrule.proto.v1.PartitionDownload;
 import dev.chainrule.proto.v1.PartitionGrpc;
 import dev.chainrule.proto.v1.PartitionUpload;
 import dev.chainrule.proto.v1.PieceRange;
-import dev.chainrule.proto.v1.WeightsChunk;
 import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Piece;
 import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.CallStreamException;
-import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.WeightsAssembly;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -44,25 +41,21 @@ public final class PartitionLink {
 
     private final int partition;
     private final CallStream<PartitionUpload, PartitionDownload> stream;
-    private final Map<String, Shape> shapes = new LinkedHashMap<>();
-    private final Map<String, Tensor> destinations = new HashMap<>();
-    private final Map<String, Tensor> parameterOf = new HashMap<>();
-    private final Map<String, Long> steps = new HashMap<>();
-    private TensorAssembler assembler;
-    private String receiving;
-    private long receivingStep;
+    /** Each piece's weights, written into its range of its parameter. */
+    private final WeightsAssembly weights;
 
     private PartitionLink(int partition, CallStream<PartitionUpload, PartitionDownload> stream, List<Piece> pieces,
             Map<String, Tensor> parameters) {
         this.partition = partition;
         this.stream = stream;
+        Map<String, Tensor> ranges = new LinkedHashMap<>();
+        Map<String, Tensor> owners = new HashMap<>();
         for (Piece piece : pieces) {
             Tensor parameter = parameters.get(piece.parameterName());
-            shapes.put(piece.name(), Shape.of(piece.length()));
-            destinations.put(piece.name(), parameter.flatRange(piece.from(), piece.to()));
-            parameterOf.put(piece.name(), parameter);
-            steps.put(piece.name(), -1L);
+            ranges.put(piece.name(), parameter.flatRange(piece.from(), piece.to()));
+            owners.put(piece.name(), parameter);
         }
+        this.weights = new WeightsAssembly(ranges, owners);
     }
 
     /**
@@ -148,7 +141,7 @@ public final class PartitionLink {
      *     malformed weights chunk or an unexpected message
      */
     public void awaitStep(long step, Duration timeout) {
-        while (assembler != null || steps.values().stream().anyMatch(s -> s != step)) {
+        while (weights.inProgress() || !weights.notAt(step).isEmpty()) {
             PartitionDownload next = stream.take(timeout, "the weights of step " + step + " from partition " + partition);
             if (next.hasStop()) {
                 throw new CallStreamException("partition " + partition + " stopped while the worker waited for the weights of step " + step
@@ -157,49 +150,15 @@ public final class PartitionLink {
             if (!next.hasWeights()) {
                 throw broke("sent " + next.getKindCase() + " (expected: weights)");
             }
-            if (next.getWeights().getStep() > step && assembler == null) {
+            if (next.getWeights().getStep() > step && !weights.inProgress()) {
                 throw broke("sent the weights of step " + next.getWeights().getStep()
-                        + " before every piece held those of step " + step + " (behind: " + behind(step) + ")");
+                        + " before every piece held those of step " + step + " (behind: " + weights.notAt(step) + ")");
             }
-            apply(next.getWeights());
-        }
-    }
-
-    private List<String> behind(long step) {
-        return steps.entrySet().stream().filter(e -> e.getValue() != step).map(e -> e.getKey() + " (step " + e.getValue() + ")").toList();
-    }
-
-    private void apply(WeightsChunk chunk) {
-        String name = chunk.getTensor().getName();
-        if (assembler == null) {
-            Shape shape = shapes.get(name);
-            if (shape == null) {
-                throw broke("sent weights of step " + chunk.getStep() + " for '" + name
-                        + "', not one of its pieces " + shapes.keySet());
+            try {
+                weights.accept(next.getWeights());
+            } catch (WireFormatException e) {
+                throw broke(e.getMessage());
             }
-            assembler = new TensorAssembler(Map.of(name, shape)).into(Map.of(name, destinations.get(name)));
-            receiving = name;
-            receivingStep = chunk.getStep();
-        } else if (chunk.getStep() != receivingStep || !name.equals(receiving)) {
-            throw broke("sent a weights chunk of '" + name + "' for step " + chunk.getStep()
-                    + " before the weights of '" + receiving + "' for step " + receivingStep + " were complete");
-        }
-        try {
-            assembler.accept(chunk.getTensor());
-        } catch (WireFormatException e) {
-            throw broke("weights of step " + receivingStep + ": " + e.getMessage());
-        }
-        if (assembler.finished() != chunk.getLast()) {
-            throw broke("weights of '" + name + "' for step " + receivingStep + ": "
-                    + (chunk.getLast() ? "a chunk marked last before the piece was complete"
-                    : "the piece's final chunk is not marked last"));
-        }
-        if (chunk.getLast()) {
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
-                parameterOf.get(name).markModified();
-            }
-            steps.put(name, receivingStep);
-            assembler = null;
         }
     }
 

@@ -24,6 +24,8 @@ import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
 import dev.chainrule.wire.Transport;
+import dev.chainrule.wire.WeightsAssembly;
+import dev.chainrule.wire.WireFormatException;
 import dev.chainrule.wire.SessionMethod;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
@@ -227,7 +229,7 @@ public final class Worker {
             GradientEncoder encoder, ShardThreads shardThreads) throws ProtocolViolation {
         int workerId = welcome.getWorkerId();
         long started = System.nanoTime();
-        WeightsReceiver weights = new WeightsReceiver(model);
+        WeightsAssembly weights = new WeightsAssembly(model.namedParameters(), model.namedParameters());
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         long lastStepWithShards = -1;
         long recordedCommunication = 0;
@@ -240,7 +242,11 @@ public final class Worker {
             switch (message.getKindCase()) {
                 case WEIGHTS -> {
                     timeline.weights(message.getWeights(), timeline.track().now());
-                    weights.accept(message.getWeights());
+                    try {
+                        weights.accept(message.getWeights());
+                    } catch (WireFormatException e) {
+                        throw new ProtocolViolation(e.getMessage());
+                    }
                 }
                 case ASSIGNMENT -> {
                     StepAssignment assignment = message.getAssignment();
