@@ -9,6 +9,8 @@ import dev.chainrule.proto.v1.Heartbeat;
 import dev.chainrule.proto.v1.PartitionReport;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.wire.ReceivedMessage;
+import dev.chainrule.wire.ShardAssembly;
+import dev.chainrule.wire.WireFormatException;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -282,7 +284,12 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
             track = service.timeline().track("session of " + w.label());
         }
         long start = track.now();
-        Tensor parameterGradient = current.accept(chunk);
+        Tensor parameterGradient;
+        try {
+            parameterGradient = current.accept(chunk);
+        } catch (WireFormatException e) {
+            throw ProtocolException.invalid(e.getMessage());
+        }
         service.metrics().gradientBytesReceived(w.id(), chunk.getSerializedSize());
         if (parameterGradient != null) {
             int parameter = service.parameterIndex(parameterGradient.name());
@@ -290,7 +297,12 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
             track.spanWithFlow(TimelineNames.RECEIVE, start, duty.step(), shard, parameter, false);
         }
         if (chunk.getLast()) {
-            double lossSum = current.complete();
+            double lossSum;
+            try {
+                lossSum = current.complete();
+            } catch (WireFormatException e) {
+                throw ProtocolException.invalid(e.getMessage());
+            }
             assembly = null;
             delivered.add(shard);
             service.loop().post(new RunEvent.ShardArrived(w, duty.step(), shard, lossSum, current.samples()));

@@ -6,7 +6,7 @@ import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.PartitionAttach;
 import dev.chainrule.proto.v1.PartitionDownload;
 import dev.chainrule.proto.v1.PartitionUpload;
-import dev.chainrule.wire.TensorAssembler;
+import dev.chainrule.wire.ShardAssembly;
 import dev.chainrule.wire.TensorChunks;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.Status;
@@ -49,7 +49,9 @@ final class ExchangeStream implements StreamObserver<byte[]> {
     /** The piece whose weights are being written (some of its chunks are out, not the last), or null. */
     private String writing;
     /** The shard whose chunks are arriving, or null between shards. */
-    private Shard current;
+    private ShardAssembly current;
+    /** Where {@link #current}'s pieces go, by name, in the partition's order of pieces. */
+    private Map<String, Tensor> currentPieces;
     /** The shards this exchange completed in {@link #sentStep}. */
     private final Set<Integer> sent = new HashSet<>();
     private long sentStep = -1;
@@ -63,26 +65,6 @@ final class ExchangeStream implements StreamObserver<byte[]> {
     /** The step of {@link #buffersUsed}. */
     private long buffersStep = -1;
     private int buffersUsed;
-
-    /** One shard's pieces as their chunks arrive. */
-    private static final class Shard {
-        final long step;
-        final int index;
-        final int samples;
-        final double lossSum;
-        final TensorAssembler pieces;
-        /** Where the pieces' elements go, by name, in the partition's order of pieces. */
-        final Map<String, Tensor> into;
-
-        Shard(long step, int index, int samples, double lossSum, TensorAssembler pieces, Map<String, Tensor> into) {
-            this.step = step;
-            this.index = index;
-            this.samples = samples;
-            this.lossSum = lossSum;
-            this.pieces = pieces;
-            this.into = into;
-        }
-    }
 
     /** The exchange on {@code out} with the host {@code hosts} gives when the worker attaches (null: none yet). */
     ExchangeStream(Supplier<PartitionHost> hosts, ServerCallStreamObserver<PartitionDownload> out) {
@@ -177,42 +159,33 @@ final class ExchangeStream implements StreamObserver<byte[]> {
             throw invalid("GradientChunk.tensor is missing");
         }
         if (current == null) {
-            current = begin(chunk);
-        } else if (chunk.getStep() != current.step || chunk.getShardIndex() != current.index) {
-            throw invalid("a chunk of shard " + chunk.getShardIndex() + " of step " + chunk.getStep() + " before shard " + current.index
-                    + " of step " + current.step + " was complete");
+            begin(chunk);
+        } else if (chunk.getStep() != current.step() || chunk.getShardIndex() != current.shard()) {
+            throw invalid("a chunk of shard " + chunk.getShardIndex() + " of step " + chunk.getStep() + " before shard " + current.shard()
+                    + " of step " + current.step() + " was complete (expected: " + current.awaiting() + ")");
         }
-        if (chunk.getSampleCount() != current.samples) {
-            throw invalid(where() + "sample_count " + chunk.getSampleCount() + " (expected: " + current.samples
-                    + ", as in the shard's first chunk)");
-        }
-        if (Double.doubleToLongBits(chunk.getLossSum()) != Double.doubleToLongBits(current.lossSum)) {
-            throw invalid(where() + "loss_sum " + chunk.getLossSum() + " (expected: " + current.lossSum
-                    + ", as in the shard's first chunk)");
-        }
+        double lossSum;
         try {
-            current.pieces.accept(chunk.getTensor());
+            current.accept(chunk);
+            if (!chunk.getLast()) {
+                return;
+            }
+            lossSum = current.complete();
         } catch (WireFormatException e) {
-            throw invalid(where() + e.getMessage());
+            throw invalid(e.getMessage());
         }
-        if (chunk.getLast()) {
-            try {
-                current.pieces.complete();
-            } catch (WireFormatException e) {
-                throw invalid(where() + "marked last, but " + e.getMessage());
-            }
-            Shard done = current;
-            current = null;
-            if (done.step != sentStep) {
-                sentStep = done.step;
-                sent.clear();
-            }
-            sent.add(done.index);
-            host.shardArrived(done.step, done.index, done.samples, done.lossSum, done.into.values().toArray(new Tensor[0]));
+        ShardAssembly done = current;
+        current = null;
+        if (done.step() != sentStep) {
+            sentStep = done.step();
+            sent.clear();
         }
+        sent.add(done.shard());
+        host.shardArrived(done.step(), done.shard(), done.samples(), lossSum, currentPieces.values().toArray(new Tensor[0]));
     }
 
-    private Shard begin(GradientChunk chunk) throws StatusException {
+    /** Checks a shard's first chunk against the partition and starts assembling the shard into the exchange's next buffers. */
+    private void begin(GradientChunk chunk) throws StatusException {
         long step = chunk.getStep();
         int shard = chunk.getShardIndex();
         if (step < 0) {
@@ -220,9 +193,6 @@ final class ExchangeStream implements StreamObserver<byte[]> {
         }
         if (shard < 0) {
             throw invalid("shard " + shard + " (expected: >= 0)");
-        }
-        if (!Double.isFinite(chunk.getLossSum())) {
-            throw invalid("step " + step + ", shard " + shard + ": loss_sum is " + chunk.getLossSum() + " (expected: a finite number)");
         }
         if (chunk.getSampleCount() < 1) {
             throw invalid("step " + step + ", shard " + shard + ": sample_count " + chunk.getSampleCount() + " (expected: >= 1)");
@@ -239,13 +209,11 @@ final class ExchangeStream implements StreamObserver<byte[]> {
         if (buffersUsed == buffers.size()) {
             buffers.add(host.newPieceBuffers());
         }
-        Map<String, Tensor> into = buffers.get(buffersUsed++);
-        return new Shard(step, shard, chunk.getSampleCount(), chunk.getLossSum(), host.shardAssembler(into), into);
+        currentPieces = buffers.get(buffersUsed++);
+        current = new ShardAssembly(step, shard, chunk.getSampleCount(), host.pieceShapes(), host.chunkBytes(), host.compression(),
+                currentPieces);
     }
 
-    private String where() {
-        return "step " + current.step + ", shard " + current.index + ": ";
-    }
 
     /** The exchange is over from the worker's side: a shard in the middle of its chunks is dropped. */
     private void end() {

@@ -13,6 +13,7 @@ import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Partition;
 import dev.chainrule.train.partition.Piece;
 import dev.chainrule.wire.GradientCompression;
+import dev.chainrule.wire.ShardAssembly;
 import dev.chainrule.wire.TensorChunks;
 import dev.chainrule.wire.TensorAssembler;
 import dev.chainrule.proto.v1.TensorChunk;
@@ -366,8 +367,7 @@ public final class PartitionHost {
 
     /** An assembler for one shard's pieces as this partition accepts them, writing their elements into {@code into} (by piece name). */
     TensorAssembler shardAssembler(Map<String, Tensor> into) {
-        return new TensorAssembler(pieceShapes).into(into).requireFinite().maxChunkBytes(chunkBytes)
-                .acceptEncoding(compression.encoding());
+        return ShardAssembly.gradients(pieceShapes, chunkBytes, compression, into);
     }
 
     /** A new set of buffers for one shard's pieces, by piece name in the partition's order of pieces, outliving any workspace. */

@@ -1,11 +1,8 @@
-package dev.chainrule.coordinator;
+package dev.chainrule.wire;
 
 import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.GradientChunk;
-import dev.chainrule.wire.GradientCompression;
-import dev.chainrule.wire.TensorAssembler;
-import dev.chainrule.wire.WireFormatException;
 import java.util.Map;
 
 /**
@@ -15,12 +12,14 @@ import java.util.Map;
  * count and loss sum, which every chunk must repeat (the loss sum finite). A parameter's gradient
  * leaves this class only once all of its chunks have arrived and passed (so a rejected chunk never
  * reaches a sum), and the shard's loss once {@link #complete} has checked the whole shard. Every
- * failure is INVALID_ARGUMENT, naming the step, the shard, what was expected and what arrived.
+ * failure is a {@link WireFormatException} (the receiver answers INVALID_ARGUMENT) naming the step,
+ * the shard, what was expected and what arrived. The coordinator's sessions and a partition's
+ * exchanges both take shards through it.
  *
  * <p>Lifecycle: {@link #accept} each chunk, then {@link #complete} after the one marked last. Not
  * thread-safe: one session's inbound thread uses it.
  */
-final class ShardAssembly {
+public final class ShardAssembly {
     private final long step;
     private final int shard;
     private final int samples;
@@ -33,29 +32,38 @@ final class ShardAssembly {
      * elements, encoded as {@code compression} says, are written straight into {@code into} (one
      * float32 tensor per parameter, by name).
      */
-    ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes, GradientCompression compression,
+    public ShardAssembly(long step, int shard, int samples, Map<String, Shape> shapes, int chunkBytes, GradientCompression compression,
             Map<String, Tensor> into) {
         this.step = step;
         this.shard = shard;
         this.samples = samples;
-        this.tensors = new TensorAssembler(shapes).into(into).requireFinite().maxChunkBytes(chunkBytes)
-                .acceptEncoding(compression.encoding());
+        this.tensors = gradients(shapes, chunkBytes, compression, into);
     }
 
-    long step() {
+    /**
+     * An assembler of gradient tensors shaped like {@code shapes}, as a receiver of a run's gradients
+     * takes them: float32, finite, in chunks of at most {@code chunkBytes}, encoded as
+     * {@code compression} says, written into {@code into}.
+     */
+    public static TensorAssembler gradients(Map<String, Shape> shapes, int chunkBytes, GradientCompression compression,
+            Map<String, Tensor> into) {
+        return new TensorAssembler(shapes).into(into).requireFinite().maxChunkBytes(chunkBytes).acceptEncoding(compression.encoding());
+    }
+
+    public long step() {
         return step;
     }
 
-    int shard() {
+    public int shard() {
         return shard;
     }
 
-    int samples() {
+    public int samples() {
         return samples;
     }
 
     /** Takes the next chunk of the shard; returns the parameter's gradient when this chunk completed it, else null. */
-    Tensor accept(GradientChunk chunk) throws ProtocolException {
+    public Tensor accept(GradientChunk chunk) {
         if (chunk.getSampleCount() != samples) {
             throw invalid("sample_count " + chunk.getSampleCount() + " (expected: " + samples + ", the shard's samples)");
         }
@@ -76,7 +84,7 @@ final class ShardAssembly {
     }
 
     /** The shard's loss sum, once the chunk marked last arrived; fails unless every tensor arrived whole. */
-    double complete() throws ProtocolException {
+    public double complete() {
         try {
             tensors.complete();
         } catch (WireFormatException e) {
@@ -86,11 +94,11 @@ final class ShardAssembly {
     }
 
     /** What the shard still waits for: "the rest of tensor 'fc1.weight' from byte offset 256 of 512", or "the chunk marked last". */
-    String awaiting() {
+    public String awaiting() {
         return tensors.finished() ? "the chunk marked last" : tensors.awaiting();
     }
 
-    private ProtocolException invalid(String problem) {
-        return ProtocolException.invalid("step " + step + ", shard " + shard + ": " + problem);
+    private WireFormatException invalid(String problem) {
+        return new WireFormatException("step " + step + ", shard " + shard + ": " + problem);
     }
 }
