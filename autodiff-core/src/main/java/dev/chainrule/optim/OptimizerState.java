@@ -2,6 +2,8 @@ package dev.chainrule.optim;
 
 import dev.chainrule.autodiff.Tensor;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -46,6 +48,17 @@ public final class OptimizerState {
     /** The number of steps taken when the state was exported. */
     public long stepCount() {
         return stepCount;
+    }
+
+    /**
+     * The names of the buffers each parameter has, the part of each key after its last dot (buffer
+     * names have none), in the order they first appear: {@code [exp_avg, exp_avg_sq]} for Adam, none
+     * before the first step.
+     */
+    public List<String> bufferNames() {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        buffers.keySet().forEach(key -> names.add(key.substring(key.lastIndexOf('.') + 1)));
+        return List.copyOf(names);
     }
 
     /** A fresh deep copy of the buffers, in order, each tensor named after its key. */

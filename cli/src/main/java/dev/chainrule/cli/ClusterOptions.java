@@ -41,8 +41,9 @@ final class ClusterOptions {
                     + " its slice of every shard's gradient in shard order, updates that slice and sends it to every worker, so"
                     + " that no process carries every byte. The weights are bit for bit those of 0 (one coordinator). 0 keeps"
                     + " them in the coordinator (default: ${DEFAULT-VALUE}). Partitions serve plaintext gRPC (with --token-file's"
-                    + " token when given); not yet with --checkpoint-dir or TLS, and a worker that hosts a partition cannot be"
-                    + " lost.")
+                    + " token when given), not yet with TLS. With --checkpoint-dir the coordinator gathers the partitions'"
+                    + " weights and optimiser state into its checkpoints, which any K resumes; a worker that hosts a partition"
+                    + " cannot be lost yet: the run stops, and the same command resumes it.")
     int partitions;
 
     /** The coordinator's settings for {@code workers} workers. */
@@ -57,10 +58,10 @@ final class ClusterOptions {
     }
 
     /**
-     * Checks --partitions for a run of {@code workers} workers; {@code checkpoints} and {@code tls}
-     * say whether the run writes checkpoints or serves TLS, which partitions do not do yet.
+     * Checks --partitions for a run of {@code workers} workers; {@code tls} says whether the run serves
+     * TLS, which partitions do not do yet.
      */
-    void checkPartitions(int workers, boolean checkpoints, boolean tls) throws InputException {
+    void checkPartitions(int workers, boolean tls) throws InputException {
         if (partitions < 0) {
             throw new InputException("--partitions " + partitions + " (expected: >= 0; 0 keeps the parameters in the coordinator)");
         }
@@ -70,9 +71,6 @@ final class ClusterOptions {
         if (partitions > workers) {
             throw new InputException("--partitions " + partitions + " with " + workers + " workers (expected: at most one partition per"
                     + " worker, since workers host them)");
-        }
-        if (checkpoints) {
-            throw new InputException("--partitions does not write checkpoints yet: leave out --checkpoint-dir, or --partitions");
         }
         if (tls) {
             throw new InputException("--partitions serves the partitions over plaintext gRPC (with the token of --token-file): leave"

@@ -96,7 +96,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
-        cluster.checkPartitions(workers, options.checkpointDir != null, security.servesTls());
+        cluster.checkPartitions(workers, security.servesTls());
         ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);

@@ -105,7 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new InputException("--partitions " + cluster.partitions + " splits the parameters over worker processes; without"
                     + " --workers there are none");
         }
-        cluster.checkPartitions(workers, options.checkpointDir != null, false);
+        cluster.checkPartitions(workers, false);
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Partitioned runs with real processes on loopback: {@code train --workers N --partitions K} and a
  * {@code coordinator --partitions K} with {@code worker --partition-listen} processes save the bytes of
  * one process; a worker that hosts no partition may be killed (kill -9) mid-run, and the run still
- * saves those bytes; a host killed ends the run with a message naming its partition. Every wait is
+ * saves those bytes; a host killed ends the run with a message naming its partition, and with
+ * checkpoints the same command resumes the run and saves the bytes of one process. Every wait is
  * bounded; every process is killed at the end if it still runs.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -124,13 +126,46 @@ class PartitionedRunCommandTest {
     }
 
     @Test
+    void aHostKilledMidRunStopsTheRunAndTheSameCommandResumesFromItsCheckpointToTheBytesOfOneProcess() throws Exception {
+        Path checkpoints = dir.resolve("checkpoints");
+        Path resumed = dir.resolve("resumed.safetensors");
+        String[] command = args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0", "--workers", "2", "--shards", "2",
+                "--partitions", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--heartbeat-timeout", "5s", "--checkpoint-dir",
+                checkpoints.toString(), "--checkpoint-every", "20", "--save", resumed.toString());
+        try (ChainruleProcess coordinator = ChainruleProcess.start(command)) {
+            String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
+            try (ChainruleProcess first = worker(address, "first", true); ChainruleProcess second = worker(address, "second", true)) {
+                awaitFile(checkpoints.resolve("checkpoint-000000040.ckpt"), EXIT_WAIT);
+                assertEquals(137, second.kill(), "128 + SIGKILL");
+                assertEquals(1, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
+                assertTrue(coordinator.out().contains("run the same command again to resume from it"), coordinator.transcript());
+            }
+        }
+        try (ChainruleProcess coordinator = ChainruleProcess.start(command)) {
+            String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
+            try (ChainruleProcess first = worker(address, "third", true); ChainruleProcess second = worker(address, "fourth", true)) {
+                assertEquals(0, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
+                assertEquals(0, first.awaitExit(EXIT_WAIT), first.transcript());
+                assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
+            }
+            Matcher resuming = Pattern.compile("resuming from \\S+checkpoint-(\\d+)\\.ckpt at step (\\d+)")
+                    .matcher(coordinator.out());
+            assertTrue(resuming.find(), coordinator.transcript());
+            assertTrue(Long.parseLong(resuming.group(2)) >= 40, coordinator.transcript());
+        }
+        Path local = dir.resolve("local.safetensors");
+        Run uninterrupted = run(args("train", 300, "--shards", "2", "--save", local.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(resumed),
+                "the partitioned run resumed from its checkpoint saves the bytes of train --shards 2");
+    }
+
+    @Test
     void partitionOptionsThatCannotWorkExit2() {
         TrainCommandTest.assertInputError(args("train", 20, "--partitions", "2"), "--partitions 2", "without --workers");
         TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "3"), "--partitions 3 with 2 workers",
                 "at most one partition per worker");
         TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "-1"), "--partitions -1", "expected: >= 0");
-        TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "2", "--checkpoint-dir",
-                dir.resolve("ckpt").toString()), "--partitions does not write checkpoints yet");
         TrainCommandTest.assertInputError(args("coordinator", 20, "--workers", "2", "--partitions", "2", "--tls-cert", "c.pem", "--tls-key",
                 "k.pem"), "--partitions serves the partitions over plaintext gRPC");
         TrainCommandTest.assertInputError(new String[] {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test",
@@ -159,6 +194,15 @@ class PartitionedRunCommandTest {
             args.addAll(List.of("--partition-listen", "127.0.0.1:0"));
         }
         return ChainruleProcess.start(args.toArray(new String[0]));
+    }
+
+    /** Waits, at most {@code patience}, until {@code file} exists. */
+    private static void awaitFile(Path file, Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!Files.exists(file)) {
+            assertTrue(System.nanoTime() < deadline, file + " did not appear within " + patience);
+            Thread.sleep(50);
+        }
     }
 
     private static List<String> lines(Run run, String prefix) {

@@ -2,8 +2,10 @@ package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.nn.Mlp;
+import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.partition.PartitionLink;
 import dev.chainrule.train.partition.ParameterPartitions;
+import dev.chainrule.train.partition.PartitionStates;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +20,8 @@ import java.util.function.Function;
 /**
  * The leader's own exchanges with a partitioned run's partitions: it sends them no gradient, and
  * takes their weights into its model when the trainer is about to evaluate or save it (at the end of
- * an epoch and of the run), so that it evaluates, reports and saves the run's weights as in a run
- * without partitions. Each time it attaches to every partition, takes the weights the answer carries,
+ * an epoch and of the run), and their optimiser states too before a checkpoint, so that it
+ * evaluates, reports, saves and checkpoints the run as in a run without partitions. Each time it attaches to every partition, takes the weights the answer carries,
  * and detaches; between steps they are those of the last step.
  *
  * <p>Used by the training thread only; {@link #close} from any thread.
@@ -53,17 +55,34 @@ final class PartitionFollower implements AutoCloseable {
      * carries the weights it holds (those of {@code step}, between two steps), and detaches.
      */
     void snapshot(long step) {
+        take(step, false);
+    }
+
+    /**
+     * As {@link #snapshot}, and returns the whole model's optimiser state of the same moment, joined
+     * from the partitions' states ({@link PartitionStates#merge}): what a checkpoint holds.
+     *
+     * @throws IllegalArgumentException when the partitions' states do not join (a bug, or a partition
+     *     that broke the contract)
+     */
+    OptimizerState snapshotWithState(long step) {
+        return PartitionStates.merge(plan, take(step, true).stream().map(PartitionLink::state).toList());
+    }
+
+    /** Attaches to every partition, asking for its state too when {@code includeState}, takes the weights of {@code step}, detaches. */
+    private List<PartitionLink> take(long step, boolean includeState) {
         if (channels.isEmpty()) {
             connect();
         }
         List<PartitionLink> links = new ArrayList<>();
         try {
             for (int j = 0; j < channels.size(); j++) {
-                links.add(PartitionLink.attach(channels.get(j), j, plan, parameters, "the leader", modelSpec, timeout));
+                links.add(PartitionLink.attach(channels.get(j), j, plan, parameters, "the leader", modelSpec, includeState, timeout));
             }
             for (PartitionLink link : links) {
                 link.awaitStep(step, timeout);
             }
+            return links;
         } finally {
             links.forEach(PartitionLink::complete);
         }

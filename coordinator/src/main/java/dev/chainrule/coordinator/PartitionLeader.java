@@ -1,12 +1,14 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.proto.v1.CoordinatorMessage;
 import dev.chainrule.proto.v1.PartitionPlan;
 import dev.chainrule.proto.v1.PartitionStep;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
@@ -48,9 +50,10 @@ final class PartitionLeader {
     /**
      * Places the partitions on the first K of {@code live} (in join order) that offered an address, and
      * sends each its plan, after the weights of step {@code step} ({@code values} gives parameter p's)
-     * through {@code weights}. Returns null, or why the partitions cannot be placed.
+     * through {@code weights}, and then the optimiser state {@code state} the step starts from, when
+     * the optimiser has taken steps (a resumed run). Returns null, or why the partitions cannot be placed.
      */
-    String place(List<WorkerHandle> live, long step, WeightsSender weights, IntFunction<Tensor> values) {
+    String place(List<WorkerHandle> live, long step, WeightsSender weights, IntFunction<Tensor> values, OptimizerState state) {
         List<WorkerHandle> offered = live.stream().filter(w -> !w.partitionAddress().isEmpty()).toList();
         if (offered.size() < setup.partitions()) {
             return "the run has " + setup.partitions() + " partitions but " + offered.size() + " of its " + live.size()
@@ -60,9 +63,11 @@ final class PartitionLeader {
             hosts.add(offered.get(j));
             addresses.add(offered.get(j).partitionAddress());
         }
+        Map<String, Tensor> buffers = state.buffers();
         for (WorkerHandle host : hosts) {
             weights.sendMissing(host, step, values);
-            sendPlan(host, step);
+            sendPlan(host, step, state);
+            weights.sendTensors(host, step, buffers);
         }
         placed.complete(List.copyOf(addresses));
         return null;
@@ -70,6 +75,11 @@ final class PartitionLeader {
 
     /** Sends {@code worker} the plan if it has not had it (before its first assignment); {@code step} is the step in progress. */
     void sendPlan(WorkerHandle worker, long step) {
+        sendPlan(worker, step, null);
+    }
+
+    /** As above; a host's plan says how many steps {@code state}, its optimiser's starting state, has taken, and its buffers. */
+    private void sendPlan(WorkerHandle worker, long step, OptimizerState state) {
         if (!planned.add(worker)) {
             return;
         }
@@ -80,9 +90,13 @@ final class PartitionLeader {
             plan.setStep(step).setOptimizer(setup.optimizer()).setMomentum(setup.settings().momentum())
                     .setBeta1(setup.settings().beta1()).setBeta2(setup.settings().beta2()).setEps(setup.settings().eps())
                     .setWeightDecay(setup.settings().weightDecay());
+            if (state != null) {
+                plan.setOptimizerStepCount(state.stepCount()).addAllOptimizerBuffers(state.bufferNames());
+            }
         }
         worker.outbox().send(CoordinatorMessage.newBuilder().setPartitionPlan(plan).build());
     }
+
 
     /** The partition {@code worker} hosts, or -1. */
     int hostedBy(WorkerHandle worker) {

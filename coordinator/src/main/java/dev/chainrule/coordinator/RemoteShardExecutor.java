@@ -3,6 +3,7 @@ package dev.chainrule.coordinator;
 import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.metrics.CoordinatorMetrics;
+import dev.chainrule.optim.Optimizer;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
@@ -38,8 +39,13 @@ public final class RemoteShardExecutor implements ShardExecutor {
     private boolean workersJoined;
     /** In a partitioned run: the leader's exchanges with the partitions, which keep its model's weights current. */
     private PartitionFollower follower;
-    /** The step after the last one this executor computed: the step whose weights the partitions hold between steps. */
-    private long nextStep;
+    /**
+     * The step after the last one this executor computed: the step whose weights the partitions hold
+     * between steps; -1 before the first, when the model and the optimiser hold the run's starting point.
+     */
+    private long nextStep = -1;
+    /** Whether a step failed: the run is over, and the partitions are not asked for their state. */
+    private boolean stepFailed;
 
     RemoteShardExecutor(CoordinatorLoop loop, RunState state, CoordinatorSettings settings, CoordinatorMetrics metrics, Timeline timeline) {
         this.timeline = timeline;
@@ -67,7 +73,13 @@ public final class RemoteShardExecutor implements ShardExecutor {
         long start = track.now();
         CompletableFuture<Double> result = new CompletableFuture<>();
         loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result));
-        double meanLoss = await(result, settings.stepTimeout().plus(LOOP_GRACE), "step " + step);
+        double meanLoss;
+        try {
+            meanLoss = await(result, settings.stepTimeout().plus(LOOP_GRACE), "step " + step);
+        } catch (DistributedTrainingException e) {
+            stepFailed = true;
+            throw e;
+        }
         nextStep = step + 1;
         if (follower != null) {
             reduction.abandon(); // the partitions applied the update; the leader's optimiser takes no step
@@ -85,7 +97,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
      */
     @Override
     public void loadWeights() {
-        if (follower == null) {
+        if (follower == null || nextStep < 0) {
             return;
         }
         long step = nextStep;
@@ -93,6 +105,34 @@ public final class RemoteShardExecutor implements ShardExecutor {
             follower.snapshot(step);
         } catch (RuntimeException e) {
             DistributedTrainingException failure = new DistributedTrainingException("the leader could not take the weights of step " + step
+                    + " from the partitions: " + e.getMessage());
+            loop.post(new RunEvent.RunFailed(failure.getMessage()));
+            throw failure;
+        }
+    }
+
+    /**
+     * In a partitioned run, brings the weights and the optimiser state after the last completed step
+     * from the partitions into the model and {@code optimizer}; otherwise the steps updated both
+     * already. After a failed step it does not try: the partitions may be what failed, and the run's
+     * newest checkpoint stays the one before.
+     *
+     * @throws DistributedTrainingException when the partitions do not give them (the run fails)
+     */
+    @Override
+    public void loadCheckpointState(Optimizer optimizer) {
+        if (follower == null || nextStep < 0) {
+            return;
+        }
+        if (stepFailed) {
+            throw new DistributedTrainingException("a step failed, so the state after step " + nextStep
+                    + " is not taken from the partitions for a checkpoint");
+        }
+        long step = nextStep;
+        try {
+            optimizer.importState(follower.snapshotWithState(step));
+        } catch (RuntimeException e) {
+            DistributedTrainingException failure = new DistributedTrainingException("the leader could not take the state of step " + step
                     + " from the partitions: " + e.getMessage());
             loop.post(new RunEvent.RunFailed(failure.getMessage()));
             throw failure;

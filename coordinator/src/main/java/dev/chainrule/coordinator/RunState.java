@@ -213,7 +213,8 @@ final class RunState {
         }
         expireSilent();
         if (partitions != null && !partitions.placed()) {
-            String unplaced = partitions.place(live, request.step(), weights, parameters::get);
+            String unplaced = partitions.place(live, request.step(), weights, parameters::get,
+                    request.reduction().optimizerState());
             if (unplaced != null) {
                 fail("step " + request.step() + ": " + unplaced);
                 request.result().completeExceptionally(new DistributedTrainingException(whyOver()));

@@ -4,6 +4,7 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
@@ -44,6 +45,18 @@ final class WeightsSender {
                 send(worker, p, step, messages, serializedSize(messages));
             }
         }
+    }
+
+    /**
+     * Sends {@code worker} tensors that are not parameters, by name, labelled with step {@code step}, as
+     * weights are sent: a resumed partition's optimiser buffers.
+     */
+    void sendTensors(WorkerHandle worker, long step, Map<String, Tensor> tensors) {
+        tensors.forEach((name, values) -> {
+            List<byte[]> messages = Messages.weights(step, name, values, chunkBytes, stamp);
+            worker.outbox().sendWeights(name, messages);
+            metrics.weightsBytesSent(worker.id(), serializedSize(messages));
+        });
     }
 
     /** Sends parameter {@code parameter}'s weights of step {@code step}, {@code values}, to each of {@code workers}. */

@@ -146,7 +146,7 @@ final class ExchangeStream implements StreamObserver<byte[]> {
         if (found == null) {
             throw Status.UNAVAILABLE.withDescription(PartitionService.NOT_HOSTED_YET).asException();
         }
-        found.attach(this, attach.getPartition(), attach.getPartitions(), attach.getModelSpec());
+        found.attach(this, attach.getPartition(), attach.getPartitions(), attach.getModelSpec(), attach.getIncludeState());
         host = found;
         attached = true;
     }

@@ -5,6 +5,8 @@ import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.proto.v1.PartitionAttached;
 import dev.chainrule.proto.v1.PartitionDownload;
+import dev.chainrule.proto.v1.PartitionState;
+import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.proto.v1.PieceRange;
 import dev.chainrule.proto.v1.Stop;
 import dev.chainrule.proto.v1.WeightsChunk;
@@ -170,12 +172,14 @@ public final class PartitionHost {
 
     /**
      * Attaches {@code stream}: checks what its worker expects, then queues the Attached answer and the
-     * current weights on it.
+     * current weights on it, followed, when {@code includeState}, by the optimiser's state of the same
+     * moment (the leader writing a checkpoint).
      *
      * @throws StatusException FAILED_PRECONDITION when the worker means another partition or model,
      *     UNAVAILABLE when the host has stopped
      */
-    synchronized void attach(ExchangeStream stream, int partitionIndex, int partitions, String workerModel) throws StatusException {
+    synchronized void attach(ExchangeStream stream, int partitionIndex, int partitions, String workerModel, boolean includeState)
+            throws StatusException {
         if (stopped) {
             throw Status.UNAVAILABLE.withDescription("partition " + index() + " has stopped").asException();
         }
@@ -192,10 +196,19 @@ public final class PartitionHost {
         for (Piece piece : partition.pieces()) {
             answer.addPieces(PieceRange.newBuilder().setParameter(piece.parameterName()).setFrom(piece.from()).setTo(piece.to()));
         }
+        OptimizerState state = includeState ? partition.exportState() : null;
+        if (state != null) {
+            answer.setState(PartitionState.newBuilder().setOptimizer(state.kind()).setStepCount(state.stepCount())
+                    .addAllBuffers(state.bufferNames()));
+        }
         stream.send(List.of(PartitionDownload.newBuilder().setAttached(answer).build()));
         stream.send(weightsMessages);
+        if (state != null) {
+            stream.send(tensorMessages(state.buffers()));
+        }
         attached.add(stream);
     }
+
 
     /** {@code stream} has ended: it gets nothing more. */
     synchronized void detach(ExchangeStream stream) {
@@ -305,11 +318,18 @@ public final class PartitionHost {
 
     /** The pieces' weights for {@link #weightsStep}, as the messages every worker is sent. */
     private List<PartitionDownload> weightsMessages() {
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        for (int i = 0; i < partition.weights().size(); i++) {
+            weights.put(partition.pieces().get(i).name(), partition.weights().get(i));
+        }
+        return tensorMessages(weights);
+    }
+
+    /** {@code tensors} (by name) as WeightsChunk messages labelled {@link #weightsStep}, their bytes copied. */
+    private List<PartitionDownload> tensorMessages(Map<String, Tensor> tensors) {
         List<PartitionDownload> messages = new ArrayList<>();
-        List<Tensor> weights = partition.weights();
-        for (int i = 0; i < weights.size(); i++) {
-            String name = partition.pieces().get(i).name();
-            List<TensorChunk> chunks = TensorChunks.of(name, weights.get(i), chunkBytes);
+        for (Map.Entry<String, Tensor> tensor : tensors.entrySet()) {
+            List<TensorChunk> chunks = TensorChunks.of(tensor.getKey(), tensor.getValue(), chunkBytes);
             for (int c = 0; c < chunks.size(); c++) {
                 // copied out of the weights now: the next update changes them in place while these may still be queued
                 TensorChunk chunk = chunks.get(c).toBuilder().setData(ByteString.copyFrom(

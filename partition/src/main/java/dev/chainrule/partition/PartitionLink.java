@@ -1,10 +1,14 @@
 package dev.chainrule.partition;
 
+import dev.chainrule.autodiff.DType;
+import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
+import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.proto.v1.PartitionAttach;
 import dev.chainrule.proto.v1.PartitionAttached;
 import dev.chainrule.proto.v1.PartitionDownload;
 import dev.chainrule.proto.v1.PartitionGrpc;
+import dev.chainrule.proto.v1.PartitionState;
 import dev.chainrule.proto.v1.PartitionUpload;
 import dev.chainrule.proto.v1.PieceRange;
 import dev.chainrule.train.partition.ParameterPartitions;
@@ -41,21 +45,48 @@ public final class PartitionLink {
 
     private final int partition;
     private final CallStream<PartitionUpload, PartitionDownload> stream;
-    /** Each piece's weights, written into its range of its parameter. */
-    private final WeightsAssembly weights;
+    private final List<Piece> pieces;
+    private final Map<String, Tensor> parameters;
+    /** Each piece's weights, written into its range of its parameter, and the optimiser state's buffers when asked for. */
+    private WeightsAssembly weights;
+    /** The optimiser state's buffers by {@code <piece>.<buffer>}, for a link that asked for them, or null. */
+    private Map<String, Tensor> stateBuffers;
+    private PartitionState stateHeader;
 
     private PartitionLink(int partition, CallStream<PartitionUpload, PartitionDownload> stream, List<Piece> pieces,
             Map<String, Tensor> parameters) {
         this.partition = partition;
         this.stream = stream;
-        Map<String, Tensor> ranges = new LinkedHashMap<>();
+        this.pieces = pieces;
+        this.parameters = parameters;
+    }
+
+    /** Sets up the weights' destinations, and those of the optimiser state the partition announced in {@code state} (null: none). */
+    private void expect(PartitionState state) {
+        Map<String, Tensor> destinations = new LinkedHashMap<>();
         Map<String, Tensor> owners = new HashMap<>();
         for (Piece piece : pieces) {
             Tensor parameter = parameters.get(piece.parameterName());
-            ranges.put(piece.name(), parameter.flatRange(piece.from(), piece.to()));
+            destinations.put(piece.name(), parameter.flatRange(piece.from(), piece.to()));
             owners.put(piece.name(), parameter);
         }
-        this.weights = new WeightsAssembly(ranges, owners);
+        if (state != null) {
+            stateHeader = state;
+            stateBuffers = new LinkedHashMap<>();
+            for (Piece piece : pieces) {
+                for (String buffer : state.getBuffersList()) {
+                    String key = piece.name() + "." + buffer;
+                    Tensor tensor = Tensor.lastingZeros(DType.FLOAT32, Shape.of(piece.length())).named(key);
+                    stateBuffers.put(key, tensor);
+                    if (destinations.put(key, tensor) != null) {
+                        throw broke("announced the optimiser buffer '" + buffer + "', whose name repeats another (expected: unique"
+                                + " names without '.')");
+                    }
+                    owners.put(key, tensor);
+                }
+            }
+        }
+        weights = new WeightsAssembly(destinations, owners);
     }
 
     /**
@@ -71,11 +102,22 @@ public final class PartitionLink {
      */
     public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
             String workerName, String modelSpec, Duration timeout) {
+        return attach(channel, partition, plan, parameters, workerName, modelSpec, false, timeout);
+    }
+
+    /**
+     * As above; with {@code includeState}, the partition also sends its optimiser state of the moment
+     * its weights are from, which the first {@link #awaitStep} takes and {@link #state} then gives (a
+     * reader that asks for the state, the leader writing a checkpoint, detaches after that one step:
+     * later steps bring no state).
+     */
+    public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
+            String workerName, String modelSpec, boolean includeState, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
             try {
-                return attachOnce(channel, partition, plan, parameters, workerName, modelSpec, left);
+                return attachOnce(channel, partition, plan, parameters, workerName, modelSpec, includeState, left);
             } catch (CallStreamException e) {
                 Status status = e.getCause() == null ? null : Status.fromThrowable(e.getCause());
                 boolean notYet = status != null && status.getCode() == Status.Code.UNAVAILABLE
@@ -94,20 +136,26 @@ public final class PartitionLink {
     }
 
     private static PartitionLink attachOnce(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
-            String workerName, String modelSpec, Duration timeout) {
+            String workerName, String modelSpec, boolean includeState, Duration timeout) {
         CallStream<PartitionUpload, PartitionDownload> stream = new CallStream<>("exchange", "partition " + partition);
         ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT.withWaitForReady()),
                 stream);
         PartitionLink link = new PartitionLink(partition, stream, plan.pieces(partition), parameters);
         try {
             stream.send(PartitionUpload.newBuilder().setAttach(PartitionAttach.newBuilder().setWorkerName(workerName)
-                    .setProtocolVersion(1).setPartition(partition).setPartitions(plan.partitions()).setModelSpec(modelSpec)).build(),
+                    .setProtocolVersion(1).setPartition(partition).setPartitions(plan.partitions()).setModelSpec(modelSpec)
+                    .setIncludeState(includeState)).build(),
                     timeout, "PartitionAttach");
             PartitionDownload first = stream.take(timeout, "partition " + partition + "'s answer to PartitionAttach");
             if (!first.hasAttached()) {
                 throw link.broke("answered PartitionAttach with " + first.getKindCase() + " (expected: attached)");
             }
             link.check(first.getAttached(), plan.pieces(partition));
+            if (includeState != first.getAttached().hasState()) {
+                throw link.broke(includeState ? "sent no optimiser state (expected: PartitionAttached.state, as asked)"
+                        : "sent its optimiser state, which was not asked for");
+            }
+            link.expect(includeState ? first.getAttached().getState() : null);
             return link;
         } catch (RuntimeException e) {
             stream.cancel("the worker could not attach: " + e.getMessage(), null);
@@ -159,6 +207,26 @@ public final class PartitionLink {
             } catch (WireFormatException e) {
                 throw broke(e.getMessage());
             }
+        }
+    }
+
+    /**
+     * The partition's optimiser state, of the step the first {@link #awaitStep} reached, for a link
+     * that asked for it: kind, step count and each piece's buffers keyed {@code <piece>.<buffer>}.
+     *
+     * @throws IllegalStateException for a link that did not ask for it, or before that step's state arrived
+     */
+    public OptimizerState state() {
+        if (stateBuffers == null) {
+            throw new IllegalStateException("partition " + partition + "'s link did not ask for the optimiser state");
+        }
+        if (weights.inProgress() || stateBuffers.keySet().stream().anyMatch(key -> weights.stepOf(key) < 0)) {
+            throw new IllegalStateException("partition " + partition + "'s optimiser state has not arrived yet");
+        }
+        try {
+            return OptimizerState.of(stateHeader.getOptimizer(), stateHeader.getStepCount(), stateBuffers);
+        } catch (IllegalArgumentException e) {
+            throw broke("sent an optimiser state that does not hold: " + e.getMessage());
         }
     }
 

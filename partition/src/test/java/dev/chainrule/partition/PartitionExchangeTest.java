@@ -14,6 +14,9 @@ import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
 import dev.chainrule.optim.Optimizers;
 import dev.chainrule.optim.OptimizerSettings;
+import dev.chainrule.train.partition.PartitionStates;
+import dev.chainrule.optim.OptimizerState;
+import dev.chainrule.optim.Optimizer;
 import dev.chainrule.proto.v1.GradientChunk;
 import dev.chainrule.proto.v1.PartitionAttach;
 import dev.chainrule.proto.v1.PartitionGrpc;
@@ -84,8 +87,8 @@ class PartitionExchangeTest {
         Mlp reference = Mlp.initialized(SPEC, Activation.RELU, 3);
         ParameterPartitions plan = ParameterPartitions.of(Mlp.parameterShapes(SPEC), k);
         List<PartitionHost> hosts = startPartitions(plan, reference, "adam");
-        StepReduction whole = new StepReduction(new ArrayList<>(reference.namedParameters().values()),
-                Optimizers.create("adam", OptimizerSettings.defaults()));
+        Optimizer adam = Optimizers.create("adam", OptimizerSettings.defaults());
+        StepReduction whole = new StepReduction(new ArrayList<>(reference.namedParameters().values()), adam);
         List<Mlp> workers = List.of(Mlp.initialized(SPEC, Activation.RELU, 11), Mlp.initialized(SPEC, Activation.RELU, 12));
         List<List<PartitionLink>> links = new ArrayList<>();
         for (int w = 0; w < workers.size(); w++) {
@@ -140,6 +143,28 @@ class PartitionExchangeTest {
             }
             assertSameBits(reference, workers.get(w), "K=" + k + " worker " + w);
         }
+        // a reader that asks for the state too (the leader, checkpointing) gets the weights and the
+        // optimiser state of one reduction, joined from the partitions' pieces
+        Mlp reader = Mlp.initialized(SPEC, Activation.RELU, 13);
+        List<OptimizerState> parts = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            PartitionLink link = PartitionLink.attach(channels.get(j), j, plan, reader.namedParameters(), "reader", SPEC.toString(), true,
+                    TIMEOUT);
+            assertThrows(IllegalStateException.class, link::state, "no state before the step's weights and state arrived");
+            link.awaitStep(BATCHES.length, TIMEOUT);
+            parts.add(link.state());
+            link.complete();
+        }
+        assertSameBits(reference, reader, "K=" + k + " reader");
+        OptimizerState expected = adam.exportState();
+        OptimizerState joined = PartitionStates.merge(plan, parts);
+        assertEquals(expected.kind(), joined.kind());
+        assertEquals(BATCHES.length, joined.stepCount());
+        assertEquals(expected.buffers().keySet(), joined.buffers().keySet());
+        expected.buffers().forEach((key, buffer) -> assertArrayEquals(bits(buffer), bits(joined.buffers().get(key)), key));
+        PartitionLink plain = attachAll(plan, reader, "plain reader").get(0);
+        assertThrows(IllegalStateException.class, plain::state, "a link that did not ask has no state");
+        plain.complete();
     }
 
     @Test

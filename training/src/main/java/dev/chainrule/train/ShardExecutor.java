@@ -1,5 +1,7 @@
 package dev.chainrule.train;
 
+import dev.chainrule.optim.Optimizer;
+
 /**
  * Computes the gradients of one step's shards from the model's current weights, in this process
  * ({@link LocalShardExecutor}) or on remote workers, hands them to the step's {@link StepReduction},
@@ -25,5 +27,14 @@ public interface ShardExecutor {
      * default); one whose weights live elsewhere (partitions) fetches them.
      */
     default void loadWeights() {
+    }
+
+    /**
+     * Makes the model hold the weights, and {@code optimizer} the state, of the steps computed so far,
+     * before the trainer writes a checkpoint of them. Executors whose steps update both in place have
+     * nothing to do (the default); one whose weights and optimiser state live elsewhere (partitions)
+     * fetches them.
+     */
+    default void loadCheckpointState(Optimizer optimizer) {
     }
 }

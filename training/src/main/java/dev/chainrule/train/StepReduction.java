@@ -4,6 +4,7 @@ import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Storage;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.optim.Optimizer;
+import dev.chainrule.optim.OptimizerState;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,6 +80,14 @@ public final class StepReduction {
         samples = new int[plan.shards()];
         restartSums();
         begun = true;
+    }
+
+    /**
+     * A copy of the optimiser's state, before the update of a step begun and not finished: the
+     * starting point a partitioned run's leader hands its partitions.
+     */
+    public OptimizerState optimizerState() {
+        return optimizer.exportState();
     }
 
     /**

@@ -181,6 +181,7 @@ public final class Trainer {
     private void writeCheckpoint(long step, BatchSchedule batches) {
         long start = System.nanoTime();
         try {
+            executor.loadCheckpointState(optimizer);
             lastCheckpoint = checkpoints.save(step, step / batches.batchesPerEpoch(), (int) (step % batches.batchesPerEpoch()),
                     model.namedParameters(), optimizer.exportState());
             lastCheckpointStep = step;

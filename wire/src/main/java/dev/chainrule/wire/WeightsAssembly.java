@@ -91,6 +91,15 @@ public final class WeightsAssembly {
         return "'" + receivingName + "' for step " + receivingStep;
     }
 
+    /** The step whose weights tensor {@code name} holds, or -1 for none yet. */
+    public long stepOf(String name) {
+        Long held = steps.get(name);
+        if (held == null) {
+            throw new IllegalArgumentException("no tensor is named '" + name + "' (expected one of " + destinations.keySet() + ")");
+        }
+        return held;
+    }
+
     /** The tensors that do not hold the weights of step {@code step}, with the step they hold: "fc1.weight (step 2)". */
     public List<String> notAt(long step) {
         List<String> behind = new ArrayList<>();

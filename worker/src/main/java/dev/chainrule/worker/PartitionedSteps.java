@@ -4,6 +4,7 @@ import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.OptimizerSettings;
+import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.partition.LocalPieces;
 import dev.chainrule.partition.PartitionHost;
 import dev.chainrule.partition.PartitionLink;
@@ -15,6 +16,7 @@ import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Partition;
+import dev.chainrule.train.partition.PartitionStates;
 import dev.chainrule.wire.GradientCompression;
 import dev.chainrule.wire.GradientEncoder;
 import io.grpc.ManagedChannel;
@@ -56,15 +58,16 @@ final class PartitionedSteps implements AutoCloseable {
 
     /**
      * Takes part as {@code message} says: hosts its partition, if any, starting from {@code model}'s
-     * weights (which hold the plan's step), and attaches to every partition, waiting at most
+     * weights (which hold the plan's step) and its pieces of {@code state}, the whole model's
+     * optimiser state (null for a new optimiser), and attaches to every partition, waiting at most
      * {@code timeout} for each. Reports of the hosted partition go to {@code reports}.
      *
      * @throws ProtocolViolation for a plan that does not fit the run (a partition count beyond the
      *     model's elements, a hosted index outside it, an unknown optimiser)
      */
-    static PartitionedSteps start(PartitionPlan message, Mlp model, int shards, PartitionAccess access, String workerName,
-            GradientCompression compression, int chunkBytes, Consumer<WorkerMessage> reports, WorkerMetrics metrics, Duration timeout)
-            throws ProtocolViolation {
+    static PartitionedSteps start(PartitionPlan message, OptimizerState state, Mlp model, int shards, PartitionAccess access,
+            String workerName, GradientCompression compression, int chunkBytes, Consumer<WorkerMessage> reports, WorkerMetrics metrics,
+            Duration timeout) throws ProtocolViolation {
         int k = message.getPartitions();
         if (message.getAddressesCount() != k) {
             throw new ProtocolViolation("PartitionPlan: " + message.getAddressesCount() + " addresses for " + k + " partitions");
@@ -83,6 +86,9 @@ final class PartitionedSteps implements AutoCloseable {
                 OptimizerSettings settings = new OptimizerSettings(message.getMomentum(), message.getBeta1(), message.getBeta2(),
                         message.getEps(), message.getWeightDecay());
                 Partition partition = Partition.create(plan, message.getHosted(), model.parameters(), message.getOptimizer(), settings);
+                if (state != null) {
+                    partition.importState(PartitionStates.split(plan, state).get(message.getHosted()));
+                }
                 host = new PartitionHost(partition, plan, model.spec().toString(), message.getStep(), compression, chunkBytes,
                         new Reports(reports, metrics));
                 access.service().install(host);

@@ -18,6 +18,7 @@ import dev.chainrule.proto.v1.Welcome;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.LocalShardExecutor;
 import dev.chainrule.train.ShardThreads;
+import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.proto.v1.PartitionPlan;
 import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.CallStreamException;
@@ -233,14 +234,23 @@ public final class Worker {
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         long lastStepWithShards = -1;
         long recordedCommunication = 0;
+        PlanAwaitingState awaitingState = null;
         while (true) {
-            String waitingFor = weights.inProgress() ? "the rest of the weights of " + weights.receiving()
-                    : "the weights or the assignment of step " + currentStep;
+            String waitingFor = awaitingState != null ? awaitingState.missing() : weights.inProgress()
+                    ? "the rest of the weights of " + weights.receiving() : "the weights or the assignment of step " + currentStep;
             long waitStart = timeline.track().now();
             CoordinatorMessage message = stream.take(receiveTimeout, waitingFor);
             timeline.waited(waitStart, currentStep);
             switch (message.getKindCase()) {
                 case WEIGHTS -> {
+                    if (awaitingState != null) {
+                        awaitingState.accept(message.getWeights());
+                        if (awaitingState.complete()) {
+                            startPartitioned(stream, awaitingState.plan(), awaitingState.state(), welcome, model, encoder, receiveTimeout);
+                            awaitingState = null;
+                        }
+                        continue;
+                    }
                     timeline.weights(message.getWeights(), timeline.track().now());
                     try {
                         weights.accept(message.getWeights());
@@ -251,7 +261,7 @@ public final class Worker {
                 case ASSIGNMENT -> {
                     StepAssignment assignment = message.getAssignment();
                     long step = assignment.getStep();
-                    if (weights.inProgress()) {
+                    if (weights.inProgress() || awaitingState != null) {
                         throw new ProtocolViolation("the assignment of step " + step + " came while the worker waited for " + waitingFor);
                     }
                     if (partitioned != null) {
@@ -281,7 +291,7 @@ public final class Worker {
                     currentStep = step + 1;
                 }
                 case PARTITION_PLAN -> {
-                    if (partitioned != null) {
+                    if (partitioned != null || awaitingState != null) {
                         throw new ProtocolViolation("a second PartitionPlan");
                     }
                     PartitionPlan plan = message.getPartitionPlan();
@@ -289,9 +299,11 @@ public final class Worker {
                         throw new ProtocolViolation("the PartitionPlan came before the weights of step " + plan.getStep() + " of "
                                 + weights.notAt(plan.getStep()));
                     }
-                    partitioned = PartitionedSteps.start(plan, model, welcome.getConfig().getShards(), partitionAccess, name,
-                            encoder.compression(), welcome.getConfig().getChunkBytes(),
-                            report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), metrics, receiveTimeout);
+                    if (plan.getHosted() >= 0 && plan.getOptimizerStepCount() > 0) {
+                        awaitingState = new PlanAwaitingState(plan, model);
+                    } else {
+                        startPartitioned(stream, plan, null, welcome, model, encoder, receiveTimeout);
+                    }
                 }
                 case PARTITION_STEP -> {
                     if (partitioned == null) {
@@ -315,6 +327,14 @@ public final class Worker {
                 recordedCommunication = communicationNanos;
             }
         }
+    }
+
+    /** Takes part in the partitioned run {@code plan} describes; a host's partition starts from {@code state} (null: a new optimiser). */
+    private void startPartitioned(CallStream<WorkerMessage, CoordinatorMessage> stream, PartitionPlan plan, OptimizerState state,
+            Welcome welcome, Mlp model, GradientEncoder encoder, Duration receiveTimeout) throws ProtocolViolation {
+        partitioned = PartitionedSteps.start(plan, state, model, welcome.getConfig().getShards(), partitionAccess, name,
+                encoder.compression(), welcome.getConfig().getChunkBytes(),
+                report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), metrics, receiveTimeout);
     }
 
     /**
