@@ -42,8 +42,9 @@ final class ClusterOptions {
                     + " that no process carries every byte. The weights are bit for bit those of 0 (one coordinator). 0 keeps"
                     + " them in the coordinator (default: ${DEFAULT-VALUE}). Partitions serve plaintext gRPC (with --token-file's"
                     + " token when given), not yet with TLS. With --checkpoint-dir the coordinator gathers the partitions'"
-                    + " weights and optimiser state into its checkpoints, which any K resumes; a worker that hosts a partition"
-                    + " cannot be lost yet: the run stops, and the same command resumes it.")
+                    + " weights and optimiser state into its checkpoints, and a worker that hosts a partition may be lost: the"
+                    + " run goes back to its newest checkpoint and places the partitions again on the workers left (as many as"
+                    + " offer, up to K), with the same final bytes; without it, losing a host ends the run.")
     int partitions;
 
     /** The coordinator's settings for {@code workers} workers. */
@@ -80,13 +81,15 @@ final class ClusterOptions {
 
     /**
      * Makes {@code server} the leader of a partitioned run when --partitions is set: the partitions
-     * apply {@code options}' optimiser, and the leader reaches them over plaintext channels that carry
-     * {@code token}'s token, if any.
+     * apply {@code options}' optimiser, the leader reaches them over plaintext channels that carry
+     * {@code token}'s token, if any, and a lost host sends the run back to its newest checkpoint when
+     * it writes checkpoints.
      */
     void applyPartitions(CoordinatorServer server, TrainingOptions options, TokenFileOption token, PrintWriter err) throws InputException {
         if (partitions > 0) {
             ChannelSecurity channels = token.applyTo(ChannelSecurity.plaintext(), err);
-            server.partitioned(new PartitionSetup(partitions, options.optimizer, options.optimizerSettings()), channels::newChannel);
+            server.partitioned(new PartitionSetup(partitions, options.optimizer, options.optimizerSettings(),
+                    options.checkpointDir != null), channels::newChannel);
         }
     }
 

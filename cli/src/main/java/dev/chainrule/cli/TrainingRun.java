@@ -144,6 +144,12 @@ record TrainingRun(TrainingOptions options, Mlp model, DataSplit data, TrainingC
             }
 
             @Override
+            public void onWentBack(long step, String source, String why) {
+                first.onWentBack(step, source, why);
+                second.onWentBack(step, source, why);
+            }
+
+            @Override
             public void onFinish(TrainingResult result) {
                 first.onFinish(result);
                 second.onFinish(result);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chainrule.cli.TrainCommandTest.Run;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Partitioned runs with real processes on loopback: {@code train --workers N --partitions K} and a
  * {@code coordinator --partitions K} with {@code worker --partition-listen} processes save the bytes of
  * one process; a worker that hosts no partition may be killed (kill -9) mid-run, and the run still
- * saves those bytes; a host killed ends the run with a message naming its partition, and with
- * checkpoints the same command resumes the run and saves the bytes of one process. Every wait is
- * bounded; every process is killed at the end if it still runs.
+ * saves those bytes; a host killed ends the run with a message naming its partition, or, with
+ * checkpoints, sends it back to its newest checkpoint to go on with the workers left; a leader killed
+ * and started again resumes from its checkpoint with the same workers. Every way saves the bytes of
+ * one process. Every wait is bounded; every process is killed at the end if it still runs.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PartitionedRunCommandTest {
@@ -103,11 +106,7 @@ class PartitionedRunCommandTest {
             assertTrue(coordinator.out().contains(", 3 shards on 3 workers, 2 of them hosting a partition each, 300 steps"),
                     coordinator.transcript());
         }
-        Path local = dir.resolve("local.safetensors");
-        Run uninterrupted = run(args("train", 300, "--shards", "3", "--save", local.toString()));
-        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
-        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(distributed),
-                "the partitioned run that lost a worker saves the bytes of train --shards 3");
+        assertBytesOfOneProcess(3, distributed, "the partitioned run that lost a worker saves the bytes of train --shards 3");
     }
 
     @Test
@@ -126,38 +125,93 @@ class PartitionedRunCommandTest {
     }
 
     @Test
-    void aHostKilledMidRunStopsTheRunAndTheSameCommandResumesFromItsCheckpointToTheBytesOfOneProcess() throws Exception {
+    void theLeaderKilledMidRunIsStartedAgainAndResumesFromItsCheckpointWithTheWorkersToTheBytesOfOneProcess() throws Exception {
         Path checkpoints = dir.resolve("checkpoints");
         Path resumed = dir.resolve("resumed.safetensors");
-        String[] command = args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0", "--workers", "2", "--shards", "2",
-                "--partitions", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--heartbeat-timeout", "5s", "--checkpoint-dir",
-                checkpoints.toString(), "--checkpoint-every", "20", "--save", resumed.toString());
-        try (ChainruleProcess coordinator = ChainruleProcess.start(command)) {
-            String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
-            try (ChainruleProcess first = worker(address, "first", true); ChainruleProcess second = worker(address, "second", true)) {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort(); // free now; the coordinator takes it again after the kill, and the workers dial it
+        }
+        String[] command = args("coordinator", 300, "--bind", "127.0.0.1", "--port", String.valueOf(port), "--workers", "2",
+                "--shards", "2", "--partitions", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--heartbeat-timeout", "5s",
+                "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "20", "--save", resumed.toString());
+        String address = "127.0.0.1:" + port;
+        try (ChainruleProcess first = worker(address, "first", true); ChainruleProcess second = worker(address, "second", true)) {
+            try (ChainruleProcess leader = ChainruleProcess.start(command)) {
                 awaitFile(checkpoints.resolve("checkpoint-000000040.ckpt"), EXIT_WAIT);
-                assertEquals(137, second.kill(), "128 + SIGKILL");
-                assertEquals(1, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
-                assertTrue(coordinator.out().contains("run the same command again to resume from it"), coordinator.transcript());
+                assertEquals(137, leader.kill(), "128 + SIGKILL");
             }
+            try (ChainruleProcess leader = ChainruleProcess.start(command)) {
+                assertEquals(0, leader.awaitExit(EXIT_WAIT), leader.transcript());
+                Matcher resuming = Pattern.compile("resuming from \\S+checkpoint-(\\d+)\\.ckpt at step (\\d+)").matcher(leader.out());
+                assertTrue(resuming.find(), leader.transcript());
+                assertTrue(Long.parseLong(resuming.group(2)) >= 40, leader.transcript());
+            }
+            assertEquals(0, first.awaitExit(EXIT_WAIT), first.transcript());
+            assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
+            assertTrue(first.out().startsWith("first: finished after ") && first.out().contains(" sessions"), first.transcript());
         }
-        try (ChainruleProcess coordinator = ChainruleProcess.start(command)) {
+        assertBytesOfOneProcess(2, resumed, "the partitioned run resumed by a new leader saves the bytes of train --shards 2");
+    }
+
+    @Test
+    void aHostKilledRightAfterACheckpointSendsTheRunBackToItAndTheWorkerLeftFinishesItWithTheBytesOfOneProcess() throws Exception {
+        // two workers, both hosts: the one left hosts the one partition of the next placement
+        killAHostAndCompare(2, Pattern.compile("epoch 4  step 40 .*"));
+    }
+
+    @Test
+    void aHostKilledMidEpochSendsTheRunBackToItsCheckpointAndTheWorkersLeftFinishItWithTheBytesOfOneProcess() throws Exception {
+        // three workers, two hosts: the worker that hosted none takes over a partition
+        killAHostAndCompare(3, Pattern.compile("epoch 5  step 50 .*"));
+    }
+
+    /**
+     * Runs a coordinator with {@code workers} workers, two partitions and a checkpoint every 20 steps,
+     * kills the host of partition 1 with kill -9 once the checkpoint of step 40 is written and the
+     * coordinator printed a line {@code when} matches, and checks that the run goes back to a
+     * checkpoint, finishes with the workers left, and saves the bytes of {@code train --shards 2}.
+     */
+    private void killAHostAndCompare(int workers, Pattern when) throws Exception {
+        Path checkpoints = dir.resolve("checkpoints");
+        Path saved = dir.resolve("went-back.safetensors");
+        try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0",
+                "--workers", String.valueOf(workers), "--shards", "2", "--partitions", "2", "--worker-wait", "120s", "--step-timeout",
+                "30s", "--heartbeat-timeout", "5s", "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "20", "--save",
+                saved.toString()))) {
             String address = "127.0.0.1:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
-            try (ChainruleProcess first = worker(address, "third", true); ChainruleProcess second = worker(address, "fourth", true)) {
+            List<ChainruleProcess> started = new ArrayList<>();
+            try {
+                for (int w = 0; w < workers; w++) {
+                    started.add(worker(address, "w" + w, true));
+                }
+                int host = Integer.parseInt(coordinator.awaitErr(Pattern.compile("coordinator: placement 0 of the partitions: partition 0"
+                        + " on worker \\d \\(w\\d\\) at \\S+, partition 1 on worker \\d \\(w(\\d)\\) at \\S+"), EXIT_WAIT).group(1));
+                awaitFile(checkpoints.resolve("checkpoint-000000040.ckpt"), EXIT_WAIT);
+                coordinator.awaitOut(when, EXIT_WAIT);
+                assertEquals(137, started.get(host).kill(), "128 + SIGKILL");
                 assertEquals(0, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
-                assertEquals(0, first.awaitExit(EXIT_WAIT), first.transcript());
-                assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
+                assertTrue(Pattern.compile("worker \\d \\(w" + host + "\\) disconnected .*, and it hosted partition 1; the run goes back to"
+                        + " its newest checkpoint").matcher(coordinator.err()).find(), coordinator.transcript());
+                String partition = "partition \\d on worker \\d \\(w\\d\\) at \\S+";
+                String secondPlacement = "^coordinator: placement 1 of the partitions: " + partition + (workers > 2 ? ", " + partition : "")
+                        + "$";
+                assertTrue(Pattern.compile(secondPlacement, Pattern.MULTILINE).matcher(coordinator.err()).find(),
+                        "placed again on as many workers as are left, up to 2: " + coordinator.transcript());
+                for (int w = 0; w < workers; w++) {
+                    if (w != host) {
+                        assertEquals(0, started.get(w).awaitExit(EXIT_WAIT), started.get(w).transcript());
+                        assertTrue(started.get(w).out().startsWith("w" + w + ": finished after "), started.get(w).transcript());
+                    }
+                }
+            } finally {
+                started.forEach(ChainruleProcess::close);
             }
-            Matcher resuming = Pattern.compile("resuming from \\S+checkpoint-(\\d+)\\.ckpt at step (\\d+)")
-                    .matcher(coordinator.out());
-            assertTrue(resuming.find(), coordinator.transcript());
-            assertTrue(Long.parseLong(resuming.group(2)) >= 40, coordinator.transcript());
+            Matcher wentBack = Pattern.compile("went back to step (\\d+) \\(\\S+checkpoint-(\\d+)\\.ckpt\\)").matcher(coordinator.out());
+            assertTrue(wentBack.find(), coordinator.transcript());
+            assertTrue(Long.parseLong(wentBack.group(1)) >= 40, coordinator.transcript());
         }
-        Path local = dir.resolve("local.safetensors");
-        Run uninterrupted = run(args("train", 300, "--shards", "2", "--save", local.toString()));
-        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
-        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(resumed),
-                "the partitioned run resumed from its checkpoint saves the bytes of train --shards 2");
+        assertBytesOfOneProcess(2, saved, "the run that went back to its checkpoint saves the bytes of train --shards 2");
     }
 
     @Test
@@ -194,6 +248,14 @@ class PartitionedRunCommandTest {
             args.addAll(List.of("--partition-listen", "127.0.0.1:0"));
         }
         return ChainruleProcess.start(args.toArray(new String[0]));
+    }
+
+    /** Checks that {@code saved} holds the bytes {@code train --shards shards} saves after 300 steps; {@code what} says whose they are. */
+    private void assertBytesOfOneProcess(int shards, Path saved, String what) throws IOException {
+        Path local = dir.resolve("local.safetensors");
+        Run uninterrupted = run(args("train", 300, "--shards", String.valueOf(shards), "--save", local.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(saved), what);
     }
 
     /** Waits, at most {@code patience}, until {@code file} exists. */

@@ -158,8 +158,9 @@ public final class CoordinatorServer implements AutoCloseable {
         PartitionLeader leader = new PartitionLeader(setup);
         state.partitioned(leader);
         service.partitioned(true);
-        follower = new PartitionFollower(leader.addresses(), model, setup.partitions(), settings.receiveTimeout(), channels);
-        executor.partitioned(follower);
+        follower = new PartitionFollower(leader::placement, model, settings.receiveTimeout(), channels);
+        leader.onReset(follower::abandon);
+        executor.partitioned(follower, leader);
         return this;
     }
 

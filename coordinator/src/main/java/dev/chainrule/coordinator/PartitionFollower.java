@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.autodiff.Shape;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.optim.OptimizerState;
@@ -11,42 +12,49 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The leader's own exchanges with a partitioned run's partitions: it sends them no gradient, and
  * takes their weights into its model when the trainer is about to evaluate or save it (at the end of
  * an epoch and of the run), and their optimiser states too before a checkpoint, so that it
- * evaluates, reports, saves and checkpoints the run as in a run without partitions. Each time it attaches to every partition, takes the weights the answer carries,
- * and detaches; between steps they are those of the last step.
+ * evaluates, reports, saves and checkpoints the run as in a run without partitions. Each time it
+ * attaches to every partition of the current placement, takes the weights (and state) the answer
+ * carries, and detaches; between steps they are those of the last step. When the placement is given
+ * up ({@link #abandon}, from the event loop), its channels are shut down, so that a wait on them ends
+ * at once, and the next call connects to the next placement.
  *
- * <p>Used by the training thread only; {@link #close} from any thread.
+ * <p>Used by the training thread, except {@link #abandon} and {@link #close}, which any thread may call.
  */
 final class PartitionFollower implements AutoCloseable {
-    private final CompletableFuture<List<String>> addresses;
+    private final Supplier<PartitionLeader.Placement> placements;
     private final Map<String, Tensor> parameters;
     private final String modelSpec;
-    private final ParameterPartitions plan;
+    private final Map<String, Shape> shapes;
     private final Duration timeout;
     private final Function<String, ManagedChannel> channelTo;
+    /** The channels to the connected placement's partitions, partition j's at index j; guarded by this. */
     private final List<ManagedChannel> channels = new ArrayList<>();
+    /** The placement {@link #channels} lead to, or null. */
+    private PartitionLeader.Placement connected;
+    private ParameterPartitions plan;
 
     /**
-     * A follower of the partitions at {@code addresses} (once placed) for {@code model}, whose
-     * parameters it overwrites, waiting at most {@code timeout} for each message, over channels
+     * A follower of the partitions of the current placement {@code placements} gives, for {@code model},
+     * whose parameters it overwrites, waiting at most {@code timeout} for each message, over channels
      * {@code channelTo} opens.
      */
-    PartitionFollower(CompletableFuture<List<String>> addresses, Mlp model, int partitions, Duration timeout,
+    PartitionFollower(Supplier<PartitionLeader.Placement> placements, Mlp model, Duration timeout,
             Function<String, ManagedChannel> channelTo) {
+        this.placements = placements;
         this.channelTo = channelTo;
-        this.addresses = addresses;
         this.parameters = model.namedParameters();
         this.modelSpec = model.spec().toString();
-        this.plan = ParameterPartitions.of(Mlp.parameterShapes(model.spec()), partitions);
+        this.shapes = Mlp.parameterShapes(model.spec());
         this.timeout = timeout;
     }
 
@@ -66,18 +74,19 @@ final class PartitionFollower implements AutoCloseable {
      *     that broke the contract)
      */
     OptimizerState snapshotWithState(long step) {
-        return PartitionStates.merge(plan, take(step, true).stream().map(PartitionLink::state).toList());
+        List<PartitionLink> links = take(step, true);
+        return PartitionStates.merge(plan, links.stream().map(PartitionLink::state).toList());
     }
 
     /** Attaches to every partition, asking for its state too when {@code includeState}, takes the weights of {@code step}, detaches. */
     private List<PartitionLink> take(long step, boolean includeState) {
-        if (channels.isEmpty()) {
-            connect();
-        }
+        List<ManagedChannel> open = connect();
+        long placement = connected.id();
         List<PartitionLink> links = new ArrayList<>();
         try {
-            for (int j = 0; j < channels.size(); j++) {
-                links.add(PartitionLink.attach(channels.get(j), j, plan, parameters, "the leader", modelSpec, includeState, timeout));
+            for (int j = 0; j < open.size(); j++) {
+                links.add(PartitionLink.attach(open.get(j), placement, j, plan, parameters, "the leader", modelSpec, includeState,
+                        timeout));
             }
             for (PartitionLink link : links) {
                 link.awaitStep(step, timeout);
@@ -88,23 +97,44 @@ final class PartitionFollower implements AutoCloseable {
         }
     }
 
-    private void connect() {
+    /** The channels to the current placement's partitions, connecting to them first if it is a new one. */
+    private List<ManagedChannel> connect() {
+        PartitionLeader.Placement current = placements.get();
+        synchronized (this) {
+            if (current == connected) {
+                return List.copyOf(channels);
+            }
+        }
         List<String> where;
         try {
-            where = addresses.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            where = current.addresses().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the partitions to be placed");
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage());
+        } catch (TimeoutException e) {
             throw new IllegalStateException("the partitions were not placed within " + timeout);
         }
-        for (String address : where) {
-            channels.add(channelTo.apply(address));
+        synchronized (this) {
+            channels.forEach(ManagedChannel::shutdownNow);
+            channels.clear();
+            for (String address : where) {
+                channels.add(channelTo.apply(address));
+            }
+            connected = current;
+            plan = ParameterPartitions.of(shapes, where.size());
+            return List.copyOf(channels);
         }
     }
 
+    /** The placement is given up: shuts its channels down, ending any wait on them. */
+    synchronized void abandon() {
+        channels.forEach(ManagedChannel::shutdownNow);
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         channels.forEach(ManagedChannel::shutdownNow);
     }
 }

@@ -7,6 +7,7 @@ import dev.chainrule.optim.Optimizer;
 import dev.chainrule.train.ShardExecutor;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
+import dev.chainrule.train.StepsLostException;
 import dev.chainrule.wire.Durations;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeoutException;
 public final class RemoteShardExecutor implements ShardExecutor {
     /** How much longer than its own deadlines the training thread waits for the loop's answer before it gives up on the loop. */
     private static final Duration LOOP_GRACE = Duration.ofSeconds(30);
+    /** How often a failed exchange with the partitions looks whether the loop gave up their placement. */
+    private static final Duration PLACEMENT_POLL = Duration.ofMillis(20);
     private final CoordinatorLoop loop;
     private final RunState state;
     private final CoordinatorSettings settings;
@@ -37,8 +40,14 @@ public final class RemoteShardExecutor implements ShardExecutor {
     private final Timeline timeline;
     private final Track track;
     private boolean workersJoined;
+    /** After the run went back to its checkpoint: how many workers the leader asked to join again; -1 before. */
+    private int rejoining = -1;
+    /** In a partitioned run: the placement of the partitions this thread knows of; the leader's changes when a host is lost. */
+    private long knownPlacement;
     /** In a partitioned run: the leader's exchanges with the partitions, which keep its model's weights current. */
     private PartitionFollower follower;
+    /** In a partitioned run: the leader's partitions, whose placement changes when the run goes back to its checkpoint. */
+    private PartitionLeader leader;
     /**
      * The step after the last one this executor computed: the step whose weights the partitions hold
      * between steps; -1 before the first, when the model and the optimiser hold the run's starting point.
@@ -58,10 +67,12 @@ public final class RemoteShardExecutor implements ShardExecutor {
 
     /**
      * Makes this a partitioned run's executor: {@code follower} brings the model's weights from the
-     * partitions when the trainer needs them.
+     * partitions when the trainer needs them, and a new placement of {@code leader}'s partitions
+     * during a call means the run went back to its checkpoint ({@link StepsLostException}).
      */
-    void partitioned(PartitionFollower partitionFollower) {
+    void partitioned(PartitionFollower partitionFollower, PartitionLeader partitionLeader) {
         this.follower = partitionFollower;
+        this.leader = partitionLeader;
     }
 
     @Override
@@ -72,7 +83,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
         timeline.stepStarted(step);
         long start = track.now();
         CompletableFuture<Double> result = new CompletableFuture<>();
-        loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result));
+        loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result, knownPlacement));
         double meanLoss;
         try {
             meanLoss = await(result, settings.stepTimeout().plus(LOOP_GRACE), "step " + step);
@@ -104,10 +115,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
         try {
             follower.snapshot(step);
         } catch (RuntimeException e) {
-            DistributedTrainingException failure = new DistributedTrainingException("the leader could not take the weights of step " + step
-                    + " from the partitions: " + e.getMessage());
-            loop.post(new RunEvent.RunFailed(failure.getMessage()));
-            throw failure;
+            throw partitionsFailed("the leader could not take the weights of step " + step + " from the partitions: " + e.getMessage());
         }
     }
 
@@ -132,17 +140,16 @@ public final class RemoteShardExecutor implements ShardExecutor {
         try {
             optimizer.importState(follower.snapshotWithState(step));
         } catch (RuntimeException e) {
-            DistributedTrainingException failure = new DistributedTrainingException("the leader could not take the state of step " + step
-                    + " from the partitions: " + e.getMessage());
-            loop.post(new RunEvent.RunFailed(failure.getMessage()));
-            throw failure;
+            throw partitionsFailed("the leader could not take the state of step " + step + " from the partitions: " + e.getMessage());
         }
     }
 
     /**
      * Waits, at most the worker wait, until the expected workers have joined, once: the first step
      * does this itself when nothing called it, so a caller may keep the workers' start-up out of the
-     * first step's time.
+     * first step's time. After the run went back to its checkpoint, the next step waits, at most the
+     * heartbeat timeout, for the workers whose sessions the leader ended to join again, and then goes
+     * on with those that did (at least one).
      *
      * @throws DistributedTrainingException when they did not all join in time (the run fails)
      */
@@ -151,10 +158,55 @@ public final class RemoteShardExecutor implements ShardExecutor {
             return;
         }
         CompletableFuture<Void> joined = new CompletableFuture<>();
-        Duration wait = settings.workerWait();
-        loop.post(new RunEvent.WorkersAwaited(settings.expectedWorkers(), wait, System.nanoTime() + wait.toNanos(), joined));
+        Duration wait;
+        if (rejoining < 0) {
+            wait = settings.workerWait();
+            loop.post(new RunEvent.WorkersAwaited(settings.expectedWorkers(), wait, System.nanoTime() + wait.toNanos(), joined));
+        } else {
+            // some of the workers asked to join again may have died with the host: one will do once the heartbeat timeout is up
+            wait = settings.heartbeatTimeout();
+            loop.post(new RunEvent.WorkersAwaited(Math.max(1, rejoining), wait, System.nanoTime() + wait.toNanos(), joined, 1));
+        }
         await(joined, wait.plus(LOOP_GRACE), "the workers to join");
         workersJoined = true;
+    }
+
+    /**
+     * As {@link #failed}, for the leader's own exchange with the partitions, which may break (a host
+     * died) before the event loop has seen the host's session end: in a run that goes back to its
+     * checkpoint, it first waits, at most the heartbeat timeout, for the loop to give up the placement.
+     */
+    private RuntimeException partitionsFailed(String message) {
+        if (leader != null && leader.rollsBack()) {
+            long deadline = System.nanoTime() + settings.heartbeatTimeout().plusSeconds(1).toNanos(); // a tick past it
+            while (leader.placement().id() == knownPlacement && System.nanoTime() - deadline < 0) {
+                try {
+                    Thread.sleep(PLACEMENT_POLL.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return failed(message);
+    }
+
+    /**
+     * The exception for a call that failed with {@code message}: when the leader gave up the placement
+     * of the partitions this thread knew of (a host was lost and the run goes back to its
+     * checkpoint), a {@link StepsLostException}, after which the next step waits for the workers to
+     * join again; otherwise a {@link DistributedTrainingException} that fails the run.
+     */
+    private RuntimeException failed(String message) {
+        if (leader != null && leader.placement().id() != knownPlacement) {
+            knownPlacement = leader.placement().id();
+            workersJoined = false;
+            rejoining = state.rejoining();
+            nextStep = -1;
+            return new StepsLostException(message);
+        }
+        loop.post(new RunEvent.RunFailed(message));
+        return new DistributedTrainingException(message);
     }
 
     /**
@@ -174,10 +226,8 @@ public final class RemoteShardExecutor implements ShardExecutor {
         try {
             return result.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            DistributedTrainingException failure = e.getCause() instanceof DistributedTrainingException d ? d
-                    : new DistributedTrainingException("the coordinator failed waiting for " + what + ": " + e.getCause());
-            loop.post(new RunEvent.RunFailed(failure.getMessage()));
-            throw failure;
+            throw failed(e.getCause() instanceof DistributedTrainingException d ? d.getMessage()
+                    : "the coordinator failed waiting for " + what + ": " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw abandon(result, "interrupted while waiting for " + what);

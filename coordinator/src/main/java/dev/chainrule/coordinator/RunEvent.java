@@ -50,13 +50,30 @@ sealed interface RunEvent {
     record RunFailed(String message) implements RunEvent {
     }
 
-    /** The training thread asks for step {@code step}: {@code batch} cut by {@code plan}; the mean loss completes {@code result}. */
-    record StepRequested(long step, int[] batch, ShardPlan plan, StepReduction reduction, CompletableFuture<Double> result)
-            implements RunEvent {
+    /**
+     * The training thread asks for step {@code step}: {@code batch} cut by {@code plan}; the mean loss
+     * completes {@code result}. In a partitioned run, {@code placement} is the placement of the
+     * partitions the training thread last knew of: an older one than the leader's means the run went
+     * back to its checkpoint, which the training thread has yet to learn.
+     */
+    record StepRequested(long step, int[] batch, ShardPlan plan, StepReduction reduction, CompletableFuture<Double> result,
+            long placement) implements RunEvent {
+        /** A request in a run without partitions. */
+        StepRequested(long step, int[] batch, ShardPlan plan, StepReduction reduction, CompletableFuture<Double> result) {
+            this(step, batch, plan, reduction, result, 0);
+        }
     }
 
-    /** The training thread waits {@code patience}, until {@code deadlineNanos} (System.nanoTime()), for {@code count} live workers. */
-    record WorkersAwaited(int count, Duration patience, long deadlineNanos, CompletableFuture<Void> result) implements RunEvent {
+    /**
+     * The training thread waits {@code patience}, until {@code deadlineNanos} (System.nanoTime()), for
+     * {@code count} live workers; when the time is up, {@code enough} live workers will do.
+     */
+    record WorkersAwaited(int count, Duration patience, long deadlineNanos, CompletableFuture<Void> result, int enough)
+            implements RunEvent {
+        /** A wait that fails unless all {@code count} workers joined in time. */
+        WorkersAwaited(int count, Duration patience, long deadlineNanos, CompletableFuture<Void> result) {
+            this(count, patience, deadlineNanos, result, count);
+        }
     }
 
     /** The server closes after {@code totalSteps} were planned: every live worker is sent Stop; {@code done} completes after. */

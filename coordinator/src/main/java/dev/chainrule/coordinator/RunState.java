@@ -32,7 +32,8 @@ import java.util.function.IntFunction;
  * then ends with DEADLINE_EXCEEDED); the step in progress reassigns its shards. Joins after the first
  * step, every removal and every worker refused are reported, one line each, to the event consumer.
  * In a partitioned run the first step places the partitions ({@link PartitionLeader#place}), the
- * hosts' reports go to the step in progress, and losing a host fails the run.
+ * hosts' reports go to the step in progress, and losing a host fails the run, or, when the run
+ * writes checkpoints, sends it back to its newest one ({@link #rollBack}).
  */
 final class RunState {
     private final int capacity;
@@ -53,6 +54,7 @@ final class RunState {
     private String failure;
     private volatile int liveCount;
     private volatile long stepsCompleted;
+    private volatile int rejoining;
     private String lastWorkerLost;
     private StepInProgress current;
     /** A partitioned run's partitions, or null when this coordinator holds the weights. */
@@ -163,7 +165,9 @@ final class RunState {
         live.add(worker);
         liveCount = live.size();
         String event = null;
-        if (current != null) {
+        if (current == null && rejoining > 0) {
+            event = worker.label() + " joined after the run went back to its newest checkpoint";
+        } else if (current != null) {
             event = current.workerJoined(worker);
             if (event == null) {
                 event = worker.label() + " joined " + (current.ended() ? "after" : "during") + " step " + current.step()
@@ -212,6 +216,11 @@ final class RunState {
             return;
         }
         expireSilent();
+        if (partitions != null && request.placement() != partitions.placement().id()) {
+            request.result().completeExceptionally(new DistributedTrainingException("step " + request.step() + " was asked for after the"
+                    + " run went back to its newest checkpoint"));
+            return;
+        }
         if (partitions != null && !partitions.placed()) {
             String unplaced = partitions.place(live, request.step(), weights, parameters::get,
                     request.reduction().optimizerState());
@@ -220,6 +229,7 @@ final class RunState {
                 request.result().completeExceptionally(new DistributedTrainingException(whyOver()));
                 return;
             }
+            report(partitions.describe());
         }
         current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics, loopTrack, partitions);
         current.start();
@@ -227,6 +237,9 @@ final class RunState {
 
     /** A host's report of its partition: to the step it belongs to; a report of a partition the worker does not host ends its session. */
     private void partitionReported(RunEvent.PartitionReported r) {
+        if (!live.contains(r.worker())) {
+            return; // a report from before the run went back to its checkpoint, or from a worker already gone
+        }
         int partition = r.report().getPartition();
         if (partitions == null || partitions.hostedBy(r.worker()) != partition) {
             Status status = Status.FAILED_PRECONDITION.withDescription("a report of partition " + partition + " from "
@@ -264,9 +277,14 @@ final class RunState {
         worker.markRemoved();
         lastWorkerLost = worker.label() + " " + why;
         if (partitions != null && partitions.hostedBy(worker) >= 0 && !over()) {
-            String message = lastWorkerLost + (current == null ? "" : (current.ended() ? " after step " : " during step ") + current.step())
-                    + ", and it hosted partition " + partitions.hostedBy(worker) + "; a partitioned run cannot go on without one of its"
-                    + " partitions";
+            String lost = lastWorkerLost + (current == null ? "" : (current.ended() ? " after step " : " during step ") + current.step())
+                    + ", and it hosted partition " + partitions.hostedBy(worker);
+            if (partitions.rollsBack()) {
+                rollBack(lost);
+                return;
+            }
+            String message = lost + "; a partitioned run cannot go on without one of its partitions (with --checkpoint-dir it goes back"
+                    + " to its newest checkpoint instead)";
             report(message);
             fail(message);
             return;
@@ -278,6 +296,37 @@ final class RunState {
             return;
         }
         report(current == null ? lastWorkerLost + " before the first step" : current.workerLost(worker, why, live, brokeProtocol));
+    }
+
+    /**
+     * A host was lost ({@code lost} says which, and when): the run goes back to its newest checkpoint.
+     * Forgets the partitions' placement, ends every live worker's session with Stop (not finished, so
+     * that each joins again, as a new worker, and its process may host a partition of the next
+     * placement) and fails the step in progress; the training thread sees the new placement, goes back
+     * to the checkpoint and waits for {@link #rejoining} workers before its next step.
+     */
+    private void rollBack(String lost) {
+        String message = lost + "; the run goes back to its newest checkpoint and places its partitions again on the " + live.size()
+                + " workers left, which join again";
+        report(message);
+        partitions.reset();
+        rejoining = live.size();
+        CoordinatorMessage stop = Messages.stop(message, false);
+        for (WorkerHandle other : List.copyOf(live)) {
+            live.remove(other);
+            other.markRemoved();
+            other.outbox().finish(stop);
+        }
+        liveCount = 0;
+        if (current != null) {
+            current.fail(message);
+            current = null;
+        }
+    }
+
+    /** How many workers the last {@link #rollBack} asked to join again; readable from any thread. */
+    int rejoining() {
+        return rejoining;
     }
 
     /** Fails the run with {@code message} (the first failure wins): the step in progress and whoever waits for workers fail. */
@@ -324,6 +373,8 @@ final class RunState {
                 w.result().complete(null);
             } else if (over()) {
                 w.result().completeExceptionally(new DistributedTrainingException(whyOver()));
+            } else if (now - w.deadlineNanos() >= 0 && live.size() >= w.enough()) {
+                w.result().complete(null);
             } else if (now - w.deadlineNanos() >= 0) {
                 w.result().completeExceptionally(new DistributedTrainingException("waited " + Durations.describe(w.patience())
                         + " for " + w.count() + " workers to join; " + live.size() + " joined" + (live.isEmpty() ? "" : ": " + live)));

@@ -130,7 +130,7 @@ final class StepInProgress {
         if (workers.isEmpty() && missing > 0) {
             unownedSince = startedNanos;
         }
-        int k = partitions == null ? 0 : partitions.partitions();
+        int k = partitions == null ? 0 : partitions.placedPartitions();
         this.shardInPartition = new boolean[k][plan.shards()];
         this.shardLossSums = new double[plan.shards()];
         this.shardSamples = new int[plan.shards()];

@@ -60,7 +60,7 @@ class PartitionLeaderTest {
                 .withReceiveTimeout(Duration.ofSeconds(20));
         server = new CoordinatorServer(InProcessServerBuilder.forName(name), model, TRAIN, CONFIG, settings);
         if (partitions > 0) {
-            server.partitioned(new PartitionSetup(partitions, "adam", OptimizerSettings.defaults()), address -> {
+            server.partitioned(new PartitionSetup(partitions, "adam", OptimizerSettings.defaults(), false), address -> {
                 throw new AssertionError("the leader dials no partition unless it evaluates or saves");
             });
         }

@@ -143,8 +143,12 @@ final class ExchangeStream implements StreamObserver<byte[]> {
             throw invalid("protocol_version " + attach.getProtocolVersion() + " (expected: " + PROTOCOL_VERSION + ")");
         }
         PartitionHost found = hosts.get();
-        if (found == null) {
+        if (found == null || found.placement() < attach.getPlacement()) {
             throw Status.UNAVAILABLE.withDescription(PartitionService.NOT_HOSTED_YET).asException();
+        }
+        if (found.placement() > attach.getPlacement()) {
+            throw Status.FAILED_PRECONDITION.withDescription("placement " + attach.getPlacement() + " of the run's partitions (expected: "
+                    + found.placement() + ", the placement of the partition hosted here)").asException();
         }
         found.attach(this, attach.getPartition(), attach.getPartitions(), attach.getModelSpec(), attach.getIncludeState());
         host = found;

@@ -55,6 +55,7 @@ public final class PartitionHost {
     private final GradientCompression compression;
     private final int chunkBytes;
     private final Listener listener;
+    private final long placement;
     private final Map<String, Shape> pieceShapes = new LinkedHashMap<>();
     private final List<ExchangeStream> attached = new ArrayList<>();
     /** The step the partition's weights are the starting point of. */
@@ -94,6 +95,13 @@ public final class PartitionHost {
      */
     public PartitionHost(Partition partition, ParameterPartitions plan, String modelSpec, long step, GradientCompression compression,
             int chunkBytes, Listener listener) {
+        this(partition, plan, modelSpec, step, compression, chunkBytes, listener, 0);
+    }
+
+    /** As above, for the run's placement {@code placement} of its partitions (PartitionPlan.placement). */
+    public PartitionHost(Partition partition, ParameterPartitions plan, String modelSpec, long step, GradientCompression compression,
+            int chunkBytes, Listener listener, long placement) {
+        this.placement = placement;
         this.partition = Objects.requireNonNull(partition, "partition");
         this.plan = Objects.requireNonNull(plan, "plan");
         this.modelSpec = Objects.requireNonNull(modelSpec, "modelSpec");
@@ -105,6 +113,11 @@ public final class PartitionHost {
             pieceShapes.put(piece.name(), Shape.of(piece.length()));
         }
         this.weightsMessages = weightsMessages();
+    }
+
+    /** The placement of the run's partitions this host belongs to. */
+    public long placement() {
+        return placement;
     }
 
     /** The partition's index. */

@@ -102,22 +102,23 @@ public final class PartitionLink {
      */
     public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
             String workerName, String modelSpec, Duration timeout) {
-        return attach(channel, partition, plan, parameters, workerName, modelSpec, false, timeout);
+        return attach(channel, 0, partition, plan, parameters, workerName, modelSpec, false, timeout);
     }
 
     /**
-     * As above; with {@code includeState}, the partition also sends its optimiser state of the moment
+     * As above, to a partition of placement {@code placement} (PartitionPlan.placement); with
+     * {@code includeState}, the partition also sends its optimiser state of the moment
      * its weights are from, which the first {@link #awaitStep} takes and {@link #state} then gives (a
      * reader that asks for the state, the leader writing a checkpoint, detaches after that one step:
      * later steps bring no state).
      */
-    public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
-            String workerName, String modelSpec, boolean includeState, Duration timeout) {
+    public static PartitionLink attach(Channel channel, long placement, int partition, ParameterPartitions plan,
+            Map<String, Tensor> parameters, String workerName, String modelSpec, boolean includeState, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
             try {
-                return attachOnce(channel, partition, plan, parameters, workerName, modelSpec, includeState, left);
+                return attachOnce(channel, placement, partition, plan, parameters, workerName, modelSpec, includeState, left);
             } catch (CallStreamException e) {
                 Status status = e.getCause() == null ? null : Status.fromThrowable(e.getCause());
                 boolean notYet = status != null && status.getCode() == Status.Code.UNAVAILABLE
@@ -135,8 +136,8 @@ public final class PartitionLink {
         }
     }
 
-    private static PartitionLink attachOnce(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
-            String workerName, String modelSpec, boolean includeState, Duration timeout) {
+    private static PartitionLink attachOnce(Channel channel, long placement, int partition, ParameterPartitions plan,
+            Map<String, Tensor> parameters, String workerName, String modelSpec, boolean includeState, Duration timeout) {
         CallStream<PartitionUpload, PartitionDownload> stream = new CallStream<>("exchange", "partition " + partition);
         ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT.withWaitForReady()),
                 stream);
@@ -144,7 +145,7 @@ public final class PartitionLink {
         try {
             stream.send(PartitionUpload.newBuilder().setAttach(PartitionAttach.newBuilder().setWorkerName(workerName)
                     .setProtocolVersion(1).setPartition(partition).setPartitions(plan.partitions()).setModelSpec(modelSpec)
-                    .setIncludeState(includeState)).build(),
+                    .setIncludeState(includeState).setPlacement(placement)).build(),
                     timeout, "PartitionAttach");
             PartitionDownload first = stream.take(timeout, "partition " + partition + "'s answer to PartitionAttach");
             if (!first.hasAttached()) {

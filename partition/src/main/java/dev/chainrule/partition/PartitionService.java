@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * many of them, are answered as the contract says rather than by gRPC's own parsing.
  */
 public final class PartitionService implements BindableService {
-    /** The description of the UNAVAILABLE answer to an attachment before a host is installed. */
+    /**
+     * The description of the UNAVAILABLE answer to an attachment before a host is installed, or while
+     * the host installed belongs to an earlier placement than the attachment's.
+     */
     public static final String NOT_HOSTED_YET = "no partition is hosted here yet";
 
     /** {@code Partition/Exchange} as a partition serves it: requests as bytes, answers as messages. */
@@ -39,9 +42,14 @@ public final class PartitionService implements BindableService {
         install(host);
     }
 
-    /** From now on, attachments reach {@code host}. */
+    /** From now on, attachments reach {@code host}, which replaces the host of an earlier placement, if any. */
     public void install(PartitionHost host) {
         this.host.set(Objects.requireNonNull(host, "host"));
+    }
+
+    /** From now on, attachments reach no host, unless another than {@code host} was installed since. */
+    public void uninstall(PartitionHost host) {
+        this.host.compareAndSet(host, null);
     }
 
     @Override

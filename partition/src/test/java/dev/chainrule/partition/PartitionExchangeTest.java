@@ -148,8 +148,8 @@ class PartitionExchangeTest {
         Mlp reader = Mlp.initialized(SPEC, Activation.RELU, 13);
         List<OptimizerState> parts = new ArrayList<>();
         for (int j = 0; j < k; j++) {
-            PartitionLink link = PartitionLink.attach(channels.get(j), j, plan, reader.namedParameters(), "reader", SPEC.toString(), true,
-                    TIMEOUT);
+            PartitionLink link = PartitionLink.attach(channels.get(j), 0, j, plan, reader.namedParameters(), "reader", SPEC.toString(),
+                    true, TIMEOUT);
             assertThrows(IllegalStateException.class, link::state, "no state before the step's weights and state arrived");
             link.awaitStep(BATCHES.length, TIMEOUT);
             parts.add(link.state());

@@ -3,7 +3,7 @@ package dev.chainrule.train;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-/** Progress for logs and pipes: one plain line per epoch, nothing per step. */
+/** Progress for logs and pipes: one plain line per epoch, and one when the run goes back to a checkpoint; nothing per step. */
 public final class PlainProgress implements TrainingListener {
     private final PrintWriter out;
 
@@ -24,8 +24,18 @@ public final class PlainProgress implements TrainingListener {
     }
 
     @Override
+    public void onWentBack(long step, String source, String why) {
+        out.println(wentBackLine(step, source));
+        out.flush();
+    }
+
+    @Override
     public void onFinish(TrainingResult result) {
         out.flush();
+    }
+
+    static String wentBackLine(long step, String source) {
+        return "went back to step " + step + " (" + source + ") and goes on from there";
     }
 
     static String epochLine(long epoch, long step, double trainLoss, Evaluation test) {

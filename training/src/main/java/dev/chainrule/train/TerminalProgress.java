@@ -41,6 +41,13 @@ public final class TerminalProgress implements TrainingListener {
     }
 
     @Override
+    public void onWentBack(long step, String source, String why) {
+        out.print("\r\033[K");
+        out.println(PlainProgress.wentBackLine(step, source));
+        out.flush();
+    }
+
+    @Override
     public void onFinish(TrainingResult result) {
         out.print("\r\033[K");
         out.flush();

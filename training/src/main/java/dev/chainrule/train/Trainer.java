@@ -1,5 +1,7 @@
 package dev.chainrule.train;
 
+import dev.chainrule.autodiff.GradMode;
+import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.checkpoint.Checkpoint;
 import dev.chainrule.checkpoint.CheckpointStore;
 import dev.chainrule.data.BatchSchedule;
@@ -12,6 +14,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -30,7 +34,11 @@ import java.util.Optional;
  * written before the exception is rethrown, so the run can be resumed from there. A run resumed from
  * a checkpoint ({@link #resumeFrom}) starts at the checkpoint's step with its weights and optimiser
  * state; since the batch order, the learning rate and the optimiser's bias corrections are functions
- * of the step, it ends with the same bits as a run that never stopped. Its listener sees only the
+ * of the step, it ends with the same bits as a run that never stopped. The same holds within a run:
+ * when the executor loses the steps since the newest checkpoint ({@link StepsLostException}, e.g. a
+ * process that held a partition of the parameters died), a run with checkpoints goes back to the
+ * newest one that can continue it (or to its own start, kept in memory, if it wrote none yet) and
+ * goes on from there. Its listener sees only the
  * steps it runs: the train loss of the epoch it resumes in covers the steps after the resume, and its
  * throughput and ETA count only them.
  *
@@ -128,33 +136,44 @@ public final class Trainer {
         long epochSamples = 0;
         Evaluation test = null;
         long completed = firstStep;
+        long stepsRun = 0;
+        Checkpoint start = checkpoints == null ? null : startingPoint(batches);
         try {
-            for (long step = firstStep; step < total; step++) {
-                long stepStart = System.nanoTime();
-                int count = batches.indicesFor(step, indices);
-                double meanLoss = trainingStep.run(step, indices, count, rates.rate(step));
-                completed = step + 1;
-                stepNanos += System.nanoTime() - stepStart;
-                samplesSeen += count;
-                epochLoss += meanLoss * count;
-                epochSamples += count;
+            long step = firstStep;
+            while (step < total) {
+                try {
+                    long stepStart = System.nanoTime();
+                    int count = batches.indicesFor(step, indices);
+                    double meanLoss = trainingStep.run(step, indices, count, rates.rate(step));
+                    completed = step + 1;
+                    stepNanos += System.nanoTime() - stepStart;
+                    samplesSeen += count;
+                    epochLoss += meanLoss * count;
+                    epochSamples += count;
+                    stepsRun++;
 
-                long done = step + 1 - firstStep;
-                double perSecond = samplesSeen / (stepNanos / 1e9);
-                double eta = (total - step - 1) * (stepNanos / 1e9) / done;
-                listener.onStep(step + 1, total, batches.epochOf(step) + 1, meanLoss, perSecond, eta);
-                boolean endOfEpoch = batches.batchOf(step) == batches.batchesPerEpoch() - 1;
-                if (endOfEpoch || step == total - 1) {
-                    executor.loadWeights();
-                    test = Evaluation.of(model, data.test());
-                    listener.onEpochEnd(batches.epochOf(step) + 1, step + 1, epochLoss / epochSamples, test);
-                    if (step < total - 1) {
-                        epochLoss = 0;
-                        epochSamples = 0;
+                    double perSecond = samplesSeen / (stepNanos / 1e9);
+                    double eta = (total - step - 1) * (stepNanos / 1e9) / stepsRun;
+                    listener.onStep(step + 1, total, batches.epochOf(step) + 1, meanLoss, perSecond, eta);
+                    boolean endOfEpoch = batches.batchOf(step) == batches.batchesPerEpoch() - 1;
+                    if (endOfEpoch || step == total - 1) {
+                        executor.loadWeights();
+                        test = Evaluation.of(model, data.test());
+                        listener.onEpochEnd(batches.epochOf(step) + 1, step + 1, epochLoss / epochSamples, test);
+                        if (step < total - 1) {
+                            epochLoss = 0;
+                            epochSamples = 0;
+                        }
                     }
-                }
-                if (checkpoints != null && (completed % checkpointInterval == 0 || completed == total)) {
-                    writeCheckpoint(completed, batches);
+                    if (checkpoints != null && (completed % checkpointInterval == 0 || completed == total)) {
+                        writeCheckpoint(completed, batches);
+                    }
+                    step++;
+                } catch (StepsLostException lost) {
+                    step = goBack(lost, start);
+                    completed = step;
+                    epochLoss = 0;
+                    epochSamples = 0;
                 }
             }
         } catch (RuntimeException e) {
@@ -176,6 +195,53 @@ public final class Trainer {
                 epochLoss / epochSamples, test, wall, stepNanos == 0 ? 0 : samplesSeen / (stepNanos / 1e9));
         listener.onFinish(result);
         return result;
+    }
+
+    /**
+     * A copy of the weights and the optimiser's state the run starts from (step 0's, or the
+     * checkpoint's it resumed from): where it goes back to when steps are lost before it wrote a
+     * checkpoint of its own.
+     */
+    private Checkpoint startingPoint(BatchSchedule batches) {
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            model.namedParameters().forEach((name, p) -> {
+                Tensor copy = Tensor.lastingZeros(p.dtype(), p.shape()).named(name);
+                copy.copyFrom(p);
+                weights.put(name, copy);
+            });
+        }
+        return new Checkpoint(firstStep, firstStep / batches.batchesPerEpoch(), (int) (firstStep % batches.batchesPerEpoch()),
+                config.seed(), checkpoints.config().fields(), weights, optimizer.exportState());
+    }
+
+    /**
+     * The executor lost the steps since the newest checkpoint ({@code lost} says why): goes back to that
+     * checkpoint, the newest one in the store that can continue the run, or {@code start} when it is
+     * newer (none was written since the run started), and returns its step, the next one to run. A run
+     * without checkpoints cannot go back: {@code lost} is rethrown.
+     */
+    private long goBack(StepsLostException lost, Checkpoint start) {
+        if (checkpoints == null) {
+            throw lost;
+        }
+        Resumption resumption = new Resumption(model, data.train(), config, optimizer);
+        Optional<CheckpointStore.Found> found;
+        try {
+            found = checkpoints.latest(resumption::check);
+        } catch (IOException | RuntimeException e) {
+            IllegalStateException failure = new IllegalStateException("the run lost its steps since its newest checkpoint ("
+                    + lost.getMessage() + ") and cannot read that checkpoint from " + checkpoints.directory() + ": " + e.getMessage(), e);
+            failure.addSuppressed(lost);
+            throw failure;
+        }
+        boolean stored = found.isPresent() && found.get().checkpoint().step() >= start.step();
+        Checkpoint target = stored ? found.get().checkpoint() : start;
+        resumption.apply(target);
+        lastCheckpointStep = target.step();
+        listener.onWentBack(target.step(), stored ? found.get().file().toString() : firstStep == 0 ? "the run's start"
+                : "the checkpoint the run resumed from", lost.getMessage());
+        return target.step();
     }
 
     private void writeCheckpoint(long step, BatchSchedule batches) {

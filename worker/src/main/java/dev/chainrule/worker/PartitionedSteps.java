@@ -8,6 +8,7 @@ import dev.chainrule.optim.OptimizerState;
 import dev.chainrule.partition.LocalPieces;
 import dev.chainrule.partition.PartitionHost;
 import dev.chainrule.partition.PartitionLink;
+import dev.chainrule.partition.PartitionService;
 import dev.chainrule.partition.PieceSender;
 import dev.chainrule.proto.v1.PartitionPlan;
 import dev.chainrule.proto.v1.PartitionReport;
@@ -41,6 +42,8 @@ final class PartitionedSteps implements AutoCloseable {
     private final ParameterPartitions plan;
     private final int shards;
     private final PartitionHost host;
+    /** The process's Partition service, which reaches {@link #host}; null when the worker hosts none. */
+    private final PartitionService service;
     /** The way to the hosted partition in memory (uncompressed runs), or null. */
     private final LocalPieces local;
     private final List<Tensor> parameters;
@@ -48,7 +51,9 @@ final class PartitionedSteps implements AutoCloseable {
     private final List<PartitionLink> links = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
-    private PartitionedSteps(ParameterPartitions plan, int shards, PartitionHost host, LocalPieces local, List<Tensor> parameters) {
+    private PartitionedSteps(ParameterPartitions plan, int shards, PartitionHost host, LocalPieces local, List<Tensor> parameters,
+            PartitionService service) {
+        this.service = service;
         this.plan = plan;
         this.shards = shards;
         this.host = host;
@@ -90,14 +95,14 @@ final class PartitionedSteps implements AutoCloseable {
                     partition.importState(PartitionStates.split(plan, state).get(message.getHosted()));
                 }
                 host = new PartitionHost(partition, plan, model.spec().toString(), message.getStep(), compression, chunkBytes,
-                        new Reports(reports, metrics));
+                        new Reports(reports, metrics), message.getPlacement());
                 access.service().install(host);
             }
         } catch (IllegalArgumentException e) {
             throw new ProtocolViolation("PartitionPlan: " + e.getMessage());
         }
         LocalPieces local = host != null ? new LocalPieces(host) : null;
-        PartitionedSteps steps = new PartitionedSteps(plan, shards, host, local, model.parameters());
+        PartitionedSteps steps = new PartitionedSteps(plan, shards, host, local, model.parameters(), access.service());
         try {
             for (int j = 0; j < k; j++) {
                 if (local != null && j == local.partition()) {
@@ -106,8 +111,8 @@ final class PartitionedSteps implements AutoCloseable {
                 }
                 ManagedChannel channel = access.channels().apply(message.getAddresses(j));
                 steps.channels.add(channel);
-                steps.links.add(PartitionLink.attach(channel, j, plan, model.namedParameters(), workerName, model.spec().toString(),
-                        timeout));
+                steps.links.add(PartitionLink.attach(channel, message.getPlacement(), j, plan, model.namedParameters(), workerName,
+                        model.spec().toString(), false, timeout));
             }
         } catch (RuntimeException e) {
             steps.close();
@@ -171,10 +176,19 @@ final class PartitionedSteps implements AutoCloseable {
         links.stream().filter(Objects::nonNull).forEach(PartitionLink::complete);
     }
 
+    /**
+     * Ends the exchanges, and the hosted partition, if any: it stops, and the process's service no
+     * longer reaches it, so that a worker attaching for the run's next placement (after this worker
+     * joins again) waits for the partition this worker will host then, rather than reaching this one.
+     */
     @Override
     public void close() {
         links.stream().filter(Objects::nonNull).forEach(link -> link.cancel("the worker ended its session"));
         channels.forEach(ManagedChannel::shutdownNow);
+        if (host != null) {
+            service.uninstall(host);
+            host.stop("the worker that hosts partition " + host.index() + " ended its session", false);
+        }
     }
 
     /** The hosted partition's reports, as session messages, and its meters. */
