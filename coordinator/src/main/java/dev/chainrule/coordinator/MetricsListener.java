@@ -12,7 +12,8 @@ import java.util.Objects;
  * Feeds a trainer's progress into {@link CoordinatorMetrics}: every step is counted and timed (from
  * {@link RemoteShardExecutor}'s start of the step, or in a local run from the previous step's end,
  * leaving out an epoch's evaluation and a checkpoint between them)
- * and sets the loss; every epoch sets the test accuracy; every checkpoint is timed. Give it to the
+ * and sets the loss; every epoch sets the test accuracy; every checkpoint is timed; every return to
+ * a checkpoint after lost steps is counted. Give it to the
  * {@link dev.chainrule.train.Trainer} next to the progress listener; called on the training thread.
  */
 public final class MetricsListener implements TrainingListener {
@@ -36,6 +37,12 @@ public final class MetricsListener implements TrainingListener {
     @Override
     public void onCheckpoint(long step, Path file, Duration took) {
         metrics.checkpoint(took);
+        metrics.betweenStepsDone();
+    }
+
+    @Override
+    public void onWentBack(long step, String source, String why) {
+        metrics.wentBack();
         metrics.betweenStepsDone();
     }
 

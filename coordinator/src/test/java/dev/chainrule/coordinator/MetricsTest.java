@@ -99,6 +99,7 @@ class MetricsTest {
             }
             assertEquals(1, value(body, "chainrule_rejected_messages_total", "reason=\"invalid_argument\""), body);
             assertEquals(0, value(body, "chainrule_checkpoint_seconds_count"), body);
+            assertEquals(0, value(body, "chainrule_rollbacks_total"), body);
             assertTrue(body.contains("jvm_memory_used_bytes{"), body);
             assertTrue(body.contains("run=\"" + RUN + "\""), body);
 

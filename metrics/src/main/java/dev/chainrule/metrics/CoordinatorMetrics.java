@@ -46,6 +46,7 @@ public final class CoordinatorMetrics {
     private final Timer step;
     private final Timer stepWait;
     private final Timer checkpoint;
+    private final Counter rollbacks;
     private volatile double loss = Double.NaN;
     private volatile double testAccuracy = Double.NaN;
     private volatile IntSupplier activeWorkers = () -> 0;
@@ -61,6 +62,8 @@ public final class CoordinatorMetrics {
         this.step = Timer.builder("chainrule.step").description("A whole step: shards computed, summed and applied").register(registry);
         this.stepWait = Timer.builder("chainrule.step.wait").description("Waiting for the step's slowest shard").register(registry);
         this.checkpoint = Timer.builder("chainrule.checkpoint").description("Writing a checkpoint").register(registry);
+        this.rollbacks = Counter.builder("chainrule.rollbacks").description("Times the run went back to a checkpoint after losing steps")
+                .register(registry);
         Gauge.builder("chainrule.workers.active", this, m -> m.activeWorkers.getAsInt()).description("Live workers")
                 .strongReference(true).register(registry);
         Gauge.builder("chainrule.loss", this, m -> m.loss).description("The last step's mean training loss")
@@ -121,6 +124,11 @@ public final class CoordinatorMetrics {
     /** Writing a checkpoint took {@code took}. */
     public void checkpoint(Duration took) {
         checkpoint.record(took);
+    }
+
+    /** The run went back to a checkpoint: the steps after it were lost and are run again. */
+    public void wentBack() {
+        rollbacks.increment();
     }
 
     /** {@code bytes} of gradient arrived from worker {@code worker}. */
