@@ -19,6 +19,7 @@ import dev.chainrule.proto.v1.PartitionReport;
 import dev.chainrule.proto.v1.WorkerMessage;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
+import dev.chainrule.train.StepsLostException;
 import dev.chainrule.train.TrainingConfig;
 import dev.chainrule.train.TrainingTestData;
 import io.grpc.ManagedChannel;
@@ -52,6 +53,10 @@ class PartitionLeaderTest {
     private String name;
 
     private void start(int workers, int partitions) throws Exception {
+        start(workers, partitions, false);
+    }
+
+    private void start(int workers, int partitions, boolean rollsBack) throws Exception {
         name = InProcessServerBuilder.generateName();
         Mlp model = Mlp.initialized(SPEC, Activation.RELU, 3);
         reduction = new StepReduction(model.parameters(), Optimizers.create("sgd", OptimizerSettings.defaults()));
@@ -60,7 +65,7 @@ class PartitionLeaderTest {
                 .withReceiveTimeout(Duration.ofSeconds(20));
         server = new CoordinatorServer(InProcessServerBuilder.forName(name), model, TRAIN, CONFIG, settings);
         if (partitions > 0) {
-            server.partitioned(new PartitionSetup(partitions, "adam", OptimizerSettings.defaults(), false), address -> {
+            server.partitioned(new PartitionSetup(partitions, "adam", OptimizerSettings.defaults(), rollsBack), address -> {
                 throw new AssertionError("the leader dials no partition unless it evaluates or saves");
             });
         }
@@ -128,6 +133,49 @@ class PartitionLeaderTest {
             }
         }
         assertEquals((1.5 + 2.25 + 0.5) / 10, step.get(10, TimeUnit.SECONDS), "the shards' losses in shard order over the batch");
+    }
+
+    @Test
+    void aLostHostSendsTheWorkersLeftAwayToJoinAgainAndTheNextStepPlacesAsManyPartitionsAsTheyOffer() throws Exception {
+        start(2, 2, true);
+        FakeWorker a = welcomed("a", "a:7071", 0);
+        FakeWorker b = welcomed("b", "b:7071", 1);
+        ShardPlan plan = new ShardPlan(4, 2);
+        int[] batch = {0, 1, 2, 3};
+        Future<Double> step = compute(0, batch, plan);
+        for (FakeWorker host : List.of(a, b)) {
+            PartitionPlan first = host.takeStep().stream().filter(CoordinatorMessage::hasPartitionPlan).findFirst().orElseThrow()
+                    .getPartitionPlan();
+            assertEquals(0, first.getPlacement());
+            assertEquals(2, first.getPartitions());
+        }
+        b.cancel(); // the host of partition 1 is lost mid-step
+
+        ExecutionException lost = assertThrows(ExecutionException.class, () -> step.get(10, TimeUnit.SECONDS));
+        StepsLostException e = assertInstanceOf(StepsLostException.class, lost.getCause(), "the trainer goes back to its checkpoint");
+        assertTrue(e.getMessage().contains("worker 1 (b"), e.getMessage());
+        CoordinatorMessage stop = a.take();
+        assertTrue(stop.hasStop() && !stop.getStop().getFinished(), stop.toString());
+        assertTrue(stop.getStop().getReason().contains("and it hosted partition 1; the run goes back to its newest checkpoint"),
+                stop.getStop().getReason());
+        a.awaitCompleted();
+
+        // the worker left joins again, as a new worker; the trainer asks for the checkpoint's step again
+        FakeWorker again = welcomed("a", "a:7071", 2);
+        Future<Double> retried = compute(0, batch, plan);
+        List<CoordinatorMessage> messages = again.takeStep();
+        PartitionPlan second = messages.stream().filter(CoordinatorMessage::hasPartitionPlan).findFirst().orElseThrow()
+                .getPartitionPlan();
+        assertEquals(1, second.getPlacement(), "a new placement");
+        assertEquals(1, second.getPartitions(), "as many partitions as workers offer, up to K");
+        assertEquals(List.of("a:7071"), second.getAddressesList());
+        assertEquals(0, second.getHosted());
+        assertTrue(messages.get(messages.size() - 2).hasPartitionStep(), messages.toString());
+        for (int shard = 0; shard < 2; shard++) {
+            again.send(WorkerMessage.newBuilder().setPartitionReport(PartitionReport.newBuilder().setPartition(0).setStep(0)
+                    .setShardIn(shard).setLossSum(1).setSamples(2)).build());
+        }
+        assertEquals(0.5, retried.get(10, TimeUnit.SECONDS), "the step seals from the one partition's reports");
     }
 
     @Test

@@ -69,6 +69,7 @@ class PartitionExchangeTest {
     private static final int[] BATCHES = {10, 9, 10, 2};
     private static final Dataset DATA = data(40, 6, 3);
     private final List<Server> servers = new ArrayList<>();
+    private final List<PartitionService> services = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
 
@@ -295,8 +296,9 @@ class PartitionExchangeTest {
         for (int j = 0; j < plan.partitions(); j++) {
             Partition partition = Partition.create(plan, j, parameters, optimizer, OptimizerSettings.defaults());
             PartitionHost host = new PartitionHost(partition, plan, SPEC.toString(), 0, GradientCompression.none(), 64, listener());
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new PartitionService(host))
-                    .build().start();
+            PartitionService service = new PartitionService(host);
+            services.add(service);
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
             servers.add(server);
             channels.add(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build());
             hosts.add(host);
@@ -384,5 +386,18 @@ class PartitionExchangeTest {
                 worker.namedParameters(), "x", SPEC.toString(), TIMEOUT));
         assertTrue(refused.getMessage().contains("the worker means partition 0 of 3 (expected: this is partition 0 of 2)"),
                 refused.getMessage());
+        // the partitions here are of placement 0: a later placement's exchange waits for its own
+        // partition (and is retried until its time is up), an earlier one's is refused
+        CallStreamException later = assertThrows(CallStreamException.class, () -> PartitionLink.attach(channels.get(0), 1, 0, two,
+                worker.namedParameters(), "x", SPEC.toString(), false, Duration.ofMillis(300)));
+        assertTrue(later.getMessage().contains(PartitionService.NOT_HOSTED_YET), later.getMessage());
+        Partition second = Partition.create(two, 0, new ArrayList<>(reference.namedParameters().values()), "sgd",
+                OptimizerSettings.defaults());
+        services.get(0).install(new PartitionHost(second, two, SPEC.toString(), 0, GradientCompression.none(), 64, listener(), 1));
+        PartitionLink.attach(channels.get(0), 1, 0, two, worker.namedParameters(), "x", SPEC.toString(), false, TIMEOUT).complete();
+        CallStreamException earlier = assertThrows(CallStreamException.class, () -> PartitionLink.attach(channels.get(0), 0, 0, two,
+                worker.namedParameters(), "x", SPEC.toString(), false, TIMEOUT));
+        assertTrue(earlier.getMessage().contains("placement 0 of the run's partitions (expected: 1, the placement of the partition"
+                + " hosted here)"), earlier.getMessage());
     }
 }
