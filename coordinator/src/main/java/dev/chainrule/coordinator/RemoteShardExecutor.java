@@ -144,6 +144,12 @@ public final class RemoteShardExecutor implements ShardExecutor {
         }
     }
 
+    /** In a partitioned run that writes checkpoints: a lost host sends the run back to its checkpoint. */
+    @Override
+    public boolean canLoseSteps() {
+        return leader != null && leader.rollsBack();
+    }
+
     /**
      * Waits, at most the worker wait, until the expected workers have joined, once: the first step
      * does this itself when nothing called it, so a caller may keep the workers' start-up out of the

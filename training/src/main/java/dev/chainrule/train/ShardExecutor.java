@@ -37,4 +37,14 @@ public interface ShardExecutor {
      */
     default void loadCheckpointState(Optimizer optimizer) {
     }
+
+    /**
+     * Whether the steps since the newest checkpoint may be lost, so that {@link #compute},
+     * {@link #loadWeights} or {@link #loadCheckpointState} throw {@link StepsLostException} (a
+     * partitioned run that goes back to its checkpoint when a host is lost); the trainer then keeps a
+     * copy of the run's starting point to go back to before its first checkpoint. False by default.
+     */
+    default boolean canLoseSteps() {
+        return false;
+    }
 }

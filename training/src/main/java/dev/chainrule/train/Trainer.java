@@ -137,7 +137,7 @@ public final class Trainer {
         Evaluation test = null;
         long completed = firstStep;
         long stepsRun = 0;
-        Checkpoint start = checkpoints == null ? null : startingPoint(batches);
+        Checkpoint start = checkpoints != null && executor.canLoseSteps() ? startingPoint(batches) : null;
         try {
             long step = firstStep;
             while (step < total) {
@@ -219,7 +219,8 @@ public final class Trainer {
      * The executor lost the steps since the newest checkpoint ({@code lost} says why): goes back to that
      * checkpoint, the newest one in the store that can continue the run, or {@code start} when it is
      * newer (none was written since the run started), and returns its step, the next one to run. A run
-     * without checkpoints cannot go back: {@code lost} is rethrown.
+     * without checkpoints, or with neither a checkpoint nor a kept start, cannot go back: {@code lost}
+     * is rethrown.
      */
     private long goBack(StepsLostException lost, Checkpoint start) {
         if (checkpoints == null) {
@@ -235,7 +236,10 @@ public final class Trainer {
             failure.addSuppressed(lost);
             throw failure;
         }
-        boolean stored = found.isPresent() && found.get().checkpoint().step() >= start.step();
+        boolean stored = found.isPresent() && (start == null || found.get().checkpoint().step() >= start.step());
+        if (!stored && start == null) {
+            throw lost;
+        }
         Checkpoint target = stored ? found.get().checkpoint() : start;
         resumption.apply(target);
         lastCheckpointStep = target.step();
