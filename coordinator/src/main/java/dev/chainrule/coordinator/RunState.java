@@ -231,6 +231,7 @@ final class RunState {
             }
             report(partitions.describe());
         }
+        stepsCompleted = request.step(); // every step before it sealed: a resumed run's first, or the checkpoint's after going back
         current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics, loopTrack, partitions);
         current.start();
     }
