@@ -24,9 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * real with Debian's docker-compose (1.29) and without the metrics profile: the image built by compose on
  * the FROM-scratch runtime ({@code CHAINRULE_BASE_IMAGE}), the first 10,000 training and 2,000 test
  * images of the real Fashion-MNIST as {@code FASHION_MNIST_DIR}, 2 epochs, a token of the test's own,
- * ports that are free. The coordinator must exit 0 after training with the workers, which exit 0 too;
- * with the override, both workers host a partition of the parameters. The project is always taken down
- * with its volumes ({@code down -v}), also when the test fails.
+ * ports that are free. The coordinator must exit 0 after training with the workers, which exit 0 too.
+ * With the override, both workers host a partition of the parameters, and worker-2 is killed after the
+ * first epoch: the run goes back to its newest checkpoint and worker-1 finishes it, hosting the one
+ * partition of the next placement. The project is always taken down with its volumes ({@code down -v}),
+ * also when the test fails.
  */
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class DockerComposeIT {
@@ -55,23 +57,39 @@ class DockerComposeIT {
 
     @Test
     void theComposeClusterTrainsOnFashionMnistAndTheCoordinatorExitsZero() throws Exception {
-        String logs = trainAndTakeDown(List.of(COMPOSE_FILE));
+        String logs = trainAndTakeDown(List.of(COMPOSE_FILE), compose -> { }, List.of("worker-1", "worker-2"));
         assertFalse(logs.contains("hosting a partition"), "no partitions without the override:\n" + logs);
     }
 
     @Test
-    void withThePartitionsOverrideTheWorkersHostTheParametersAndTheRunCompletes() throws Exception {
-        String logs = trainAndTakeDown(List.of(COMPOSE_FILE, PARTITIONS_FILE));
+    void withThePartitionsOverrideAWorkerKilledMidRunSendsTheRunBackToItsCheckpointAndTheOtherFinishesIt() throws Exception {
+        String logs = trainAndTakeDown(List.of(COMPOSE_FILE, PARTITIONS_FILE), compose -> {
+            compose.awaitLog("coordinator", Pattern.compile("(?m)\\| epoch 1  step 79 "), RUN);
+            Docker.run(Duration.ofSeconds(30), Map.of(), List.of("docker", "kill", compose.containerOf("worker-2"))).requireSuccess();
+        }, List.of("worker-1"));
         assertTrue(logs.contains("2 shards on 2 workers, 2 of them hosting a partition each"),
                 "the coordinator's training line (expected: both workers hosting a partition):\n" + logs);
+        assertTrue(Pattern.compile("worker \\d \\(worker-2\\) .*, and it hosted partition \\d; the run goes back to its newest"
+                + " checkpoint").matcher(logs).find(), "the coordinator's line about the lost host:\n" + logs);
+        assertTrue(Pattern.compile("went back to step (\\d+) \\(/var/lib/chainrule/checkpoints/checkpoint-0+\\1\\.ckpt\\)").matcher(logs)
+                .find(), "the trainer goes back to a checkpoint in the volume:\n" + logs);
+        assertTrue(Pattern.compile("placement 1 of the partitions: partition 0 on worker \\d \\(worker-1\\) at worker-1:7071\\s")
+                .matcher(logs).find(), "worker-1 hosts the one partition of the next placement:\n" + logs);
+    }
+
+    /** What a test does while the cluster trains. */
+    @FunctionalInterface
+    private interface DuringRun {
+        void accept(Compose compose) throws Exception;
     }
 
     /**
-     * {@code docker-compose up} of {@code files} on the Fashion-MNIST subset for 2 epochs: the coordinator
-     * exits 0 with its 'done:' line (steps, accuracy) and saved weights, both workers exit 0; the project is
-     * taken down with its volumes in any case. Returns every service's logs.
+     * {@code docker-compose up} of {@code files} on the Fashion-MNIST subset for 2 epochs, with
+     * {@code during} done meanwhile: the coordinator exits 0 with its 'done:' line (steps, accuracy)
+     * and saved weights, each of {@code finishing} exits 0; the project is taken down with its volumes
+     * in any case. Returns every service's logs.
      */
-    private String trainAndTakeDown(List<Path> files) throws Exception {
+    private String trainAndTakeDown(List<Path> files, DuringRun during, List<String> finishing) throws Exception {
         Path token = Files.writeString(dir.resolve("token"), "compose-test-token-" + Long.toHexString(System.nanoTime()) + "\n");
         Map<String, String> environment = Map.of(
                 "CHAINRULE_IMAGE", Docker.IMAGE,
@@ -86,6 +104,7 @@ class DockerComposeIT {
         compose.run(Duration.ofMinutes(2), "down", "--volumes", "--remove-orphans"); // a previous run's leftovers
         try {
             compose.run(UP, "up", "--build", "--detach", "--no-color").requireSuccess();
+            during.accept(compose);
             int exitCode = waitFor(compose.containerOf("coordinator"), RUN);
             String logs = compose.run(Duration.ofMinutes(1), "logs", "--no-color").requireSuccess().output();
             assertEquals(0, exitCode, "the coordinator's exit code:\n" + logs);
@@ -96,7 +115,7 @@ class DockerComposeIT {
                     + " partial):\n" + logs);
             assertTrue(Double.parseDouble(done.group(2)) >= 70, "test accuracy (expected: >= 70% after 2 epochs):\n" + logs);
             assertTrue(logs.contains("saved weights to /var/lib/chainrule/weights.safetensors"), "the weights in the volume:\n" + logs);
-            for (String worker : List.of("worker-1", "worker-2")) {
+            for (String worker : finishing) {
                 assertEquals(0, waitFor(compose.containerOf(worker), Duration.ofMinutes(1)), worker + "'s exit code:\n" + logs);
             }
             return logs;
@@ -115,6 +134,20 @@ class DockerComposeIT {
             }
             command.addAll(List.of(args));
             return Docker.run(timeout, environment, command);
+        }
+
+        /** Waits, polling the logs every second for at most {@code timeout}, until {@code service}'s logs match {@code pattern}. */
+        void awaitLog(String service, Pattern pattern, Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            String logs = "";
+            while (System.nanoTime() - deadline < 0) {
+                logs = run(Duration.ofSeconds(30), "logs", "--no-color", service).requireSuccess().output();
+                if (pattern.matcher(logs).find()) {
+                    return;
+                }
+                Thread.sleep(1000);
+            }
+            throw new AssertionError(service + "'s logs did not match " + pattern + " within " + timeout + ":\n" + logs);
         }
 
         /** The id of {@code service}'s container. */
