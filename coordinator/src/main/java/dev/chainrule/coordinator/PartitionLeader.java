@@ -8,7 +8,6 @@ import dev.chainrule.proto.v1.PartitionStep;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
@@ -91,12 +90,11 @@ final class PartitionLeader {
             hosts.add(offered.get(j));
             addresses.add(offered.get(j).partitionAddress());
         }
-        Map<String, Tensor> buffers = state.buffers();
         for (WorkerHandle host : hosts) {
             weights.sendMissing(host, step, values);
             sendPlan(host, step, state);
-            weights.sendTensors(host, step, buffers);
         }
+        weights.sendTensors(hosts, step, state.buffers()); // after each host's plan, as the contract orders them
         current.addresses().complete(List.copyOf(addresses));
         return null;
     }

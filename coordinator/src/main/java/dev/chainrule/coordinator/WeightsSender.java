@@ -48,14 +48,17 @@ final class WeightsSender {
     }
 
     /**
-     * Sends {@code worker} tensors that are not parameters, by name, labelled with step {@code step}, as
-     * weights are sent: a resumed partition's optimiser buffers.
+     * Sends each of {@code workers} tensors that are not parameters, by name, labelled with step
+     * {@code step}, as weights are sent (each tensor serialised once): a resumed run's optimiser
+     * buffers, which its partitions' hosts take their pieces from.
      */
-    void sendTensors(WorkerHandle worker, long step, Map<String, Tensor> tensors) {
+    void sendTensors(Collection<WorkerHandle> workers, long step, Map<String, Tensor> tensors) {
         tensors.forEach((name, values) -> {
             List<byte[]> messages = Messages.weights(step, name, values, chunkBytes, stamp);
-            worker.outbox().sendWeights(name, messages);
-            metrics.weightsBytesSent(worker.id(), serializedSize(messages));
+            long bytes = serializedSize(messages);
+            for (WorkerHandle worker : workers) {
+                sendNamed(worker, name, messages, bytes);
+            }
         });
     }
 
@@ -69,8 +72,13 @@ final class WeightsSender {
     }
 
     private void send(WorkerHandle worker, int parameter, long step, List<byte[]> messages, long bytes) {
-        worker.outbox().sendWeights(names.get(parameter), messages);
+        sendNamed(worker, names.get(parameter), messages, bytes);
         worker.sentStep(parameter, step);
+    }
+
+    /** Queues tensor {@code name}'s {@code messages} ({@code bytes} in all) on {@code worker}'s outbox, and counts them. */
+    private void sendNamed(WorkerHandle worker, String name, List<byte[]> messages, long bytes) {
+        worker.outbox().sendWeights(name, messages);
         metrics.weightsBytesSent(worker.id(), bytes);
     }
 
