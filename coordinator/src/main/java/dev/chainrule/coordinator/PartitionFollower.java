@@ -134,7 +134,7 @@ final class PartitionFollower implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        channels.forEach(ManagedChannel::shutdownNow);
+    public void close() {
+        abandon();
     }
 }

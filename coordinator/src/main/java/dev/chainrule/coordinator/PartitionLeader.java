@@ -28,14 +28,15 @@ final class PartitionLeader {
     private final List<WorkerHandle> hosts = new ArrayList<>();
     private final List<String> addresses = new ArrayList<>();
     private final Set<WorkerHandle> planned = new HashSet<>();
-    private volatile Placement current = new Placement(0, new CompletableFuture<>());
+    private volatile Placement current = new Placement(0, new CompletableFuture<>(), new CompletableFuture<>());
     private final List<Runnable> resetListeners = new ArrayList<>();
 
     /**
-     * One placement of the partitions: its number (PartitionPlan.placement) and the partitions'
-     * addresses, partition j's at index j, once they are placed.
+     * One placement of the partitions: its number (PartitionPlan.placement), the partitions' addresses,
+     * partition j's at index j, once they are placed (failed when the placement is given up before),
+     * and {@code givenUp}, completed when the leader gives the placement up.
      */
-    record Placement(long id, CompletableFuture<List<String>> addresses) {
+    record Placement(long id, CompletableFuture<List<String>> addresses, CompletableFuture<Void> givenUp) {
     }
 
     PartitionLeader(PartitionSetup setup) {
@@ -117,9 +118,11 @@ final class PartitionLeader {
         hosts.clear();
         addresses.clear();
         planned.clear();
-        current.addresses().completeExceptionally(new DistributedTrainingException("placement " + current.id()
+        Placement previous = current;
+        current = new Placement(previous.id() + 1, new CompletableFuture<>(), new CompletableFuture<>());
+        previous.addresses().completeExceptionally(new DistributedTrainingException("placement " + previous.id()
                 + " of the partitions was given up"));
-        current = new Placement(current.id() + 1, new CompletableFuture<>());
+        previous.givenUp().complete(null);
         resetListeners.forEach(Runnable::run);
     }
 

@@ -31,8 +31,6 @@ import java.util.concurrent.TimeoutException;
 public final class RemoteShardExecutor implements ShardExecutor {
     /** How much longer than its own deadlines the training thread waits for the loop's answer before it gives up on the loop. */
     private static final Duration LOOP_GRACE = Duration.ofSeconds(30);
-    /** How often a failed exchange with the partitions looks whether the loop gave up their placement. */
-    private static final Duration PLACEMENT_POLL = Duration.ofMillis(20);
     private final CoordinatorLoop loop;
     private final RunState state;
     private final CoordinatorSettings settings;
@@ -43,7 +41,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
     /** After the run went back to its checkpoint: how many workers the leader asked to join again; -1 before. */
     private int rejoining = -1;
     /** In a partitioned run: the placement of the partitions this thread knows of; the leader's changes when a host is lost. */
-    private long knownPlacement;
+    private PartitionLeader.Placement knownPlacement;
     /** In a partitioned run: the leader's exchanges with the partitions, which keep its model's weights current. */
     private PartitionFollower follower;
     /** In a partitioned run: the leader's partitions, whose placement changes when the run goes back to its checkpoint. */
@@ -73,6 +71,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
     void partitioned(PartitionFollower partitionFollower, PartitionLeader partitionLeader) {
         this.follower = partitionFollower;
         this.leader = partitionLeader;
+        this.knownPlacement = partitionLeader.placement();
     }
 
     @Override
@@ -83,7 +82,7 @@ public final class RemoteShardExecutor implements ShardExecutor {
         timeline.stepStarted(step);
         long start = track.now();
         CompletableFuture<Double> result = new CompletableFuture<>();
-        loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result, knownPlacement));
+        loop.post(new RunEvent.StepRequested(step, batch, plan, reduction, result, knownPlacement == null ? 0 : knownPlacement.id()));
         double meanLoss;
         try {
             meanLoss = await(result, settings.stepTimeout().plus(LOOP_GRACE), "step " + step);
@@ -184,14 +183,12 @@ public final class RemoteShardExecutor implements ShardExecutor {
      */
     private RuntimeException partitionsFailed(String message) {
         if (leader != null && leader.rollsBack()) {
-            long deadline = System.nanoTime() + settings.heartbeatTimeout().plusSeconds(1).toNanos(); // a tick past it
-            while (leader.placement().id() == knownPlacement && System.nanoTime() - deadline < 0) {
-                try {
-                    Thread.sleep(PLACEMENT_POLL.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            try {
+                knownPlacement.givenUp().get(settings.heartbeatTimeout().plusSeconds(1).toNanos(), TimeUnit.NANOSECONDS); // a tick past it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // not given up: the run fails
             }
         }
         return failed(message);
@@ -204,8 +201,8 @@ public final class RemoteShardExecutor implements ShardExecutor {
      * join again; otherwise a {@link DistributedTrainingException} that fails the run.
      */
     private RuntimeException failed(String message) {
-        if (leader != null && leader.placement().id() != knownPlacement) {
-            knownPlacement = leader.placement().id();
+        if (leader != null && leader.placement() != knownPlacement) {
+            knownPlacement = leader.placement();
             workersJoined = false;
             rejoining = state.rejoining();
             nextStep = -1;
