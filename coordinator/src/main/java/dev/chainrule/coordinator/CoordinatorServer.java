@@ -96,7 +96,7 @@ public final class CoordinatorServer implements AutoCloseable {
         this.model = model;
         this.settings = settings;
         this.run = RunDescription.of(model, train.requireFeatures(model.spec().inputs()), config);
-        WeightsSender weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(), metrics,
+        WeightsSender weights = new WeightsSender(List.copyOf(model.namedParameters().keySet()), settings.chunkBytes(),
                 System::nanoTime);
         Track loopTrack = timeline.track("event loop");
         this.state = new RunState(settings, model.parameters(), weights, id -> Messages.welcome(id, run, settings, System.nanoTime()),

@@ -157,7 +157,8 @@ final class RunState {
             refuse(session, e.status());
             return;
         }
-        WorkerHandle worker = new WorkerHandle(nextId++, j.name(), session.outbox(), clock, j.partitionAddress());
+        int id = nextId++;
+        WorkerHandle worker = new WorkerHandle(id, j.name(), session.outbox(), clock, j.partitionAddress(), metrics.worker(id));
         admitted.put(worker.id(), session);
         worker.assign(current == null ? WorkerHandle.Duty.NONE : current.idleDuty());
         session.admitted(worker);
@@ -232,7 +233,7 @@ final class RunState {
             report(partitions.describe());
         }
         stepsCompleted = request.step(); // every step before it sealed: a resumed run's first, or the checkpoint's after going back
-        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, metrics, loopTrack, partitions);
+        current = new StepInProgress(request, parameters, weights, live, lastWorkerLost, settings, loopTrack, partitions);
         current.start();
     }
 
@@ -276,6 +277,9 @@ final class RunState {
         }
         liveCount = live.size();
         worker.markRemoved();
+        if (!over()) {
+            worker.meters().remove(); // a worker that joins again is a new worker with series of its own
+        }
         lastWorkerLost = worker.label() + " " + why;
         if (partitions != null && partitions.hostedBy(worker) >= 0 && !over()) {
             String lost = lastWorkerLost + (current == null ? "" : (current.ended() ? " after step " : " during step ") + current.step())
@@ -316,6 +320,7 @@ final class RunState {
         for (WorkerHandle other : List.copyOf(live)) {
             live.remove(other);
             other.markRemoved();
+            other.meters().remove(); // it joins again as a new worker
             other.outbox().finish(stop);
         }
         liveCount = 0;

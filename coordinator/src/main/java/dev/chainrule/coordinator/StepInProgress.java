@@ -3,7 +3,6 @@ package dev.chainrule.coordinator;
 import dev.chainrule.metrics.timeline.Track;
 import dev.chainrule.proto.v1.PartitionReport;
 import dev.chainrule.autodiff.Tensor;
-import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
 import dev.chainrule.wire.Durations;
@@ -55,7 +54,6 @@ final class StepInProgress {
     private final CompletableFuture<Double> result;
     private final WeightsSender weights;
     private final List<Tensor> parameters;
-    private final CoordinatorMetrics metrics;
     private final Track track;
     private final Duration workerWait;
     private final Duration stepTimeout;
@@ -88,13 +86,13 @@ final class StepInProgress {
      * The step {@code request} asks for, its shards spread over {@code live} (in join order; when
      * empty, every shard waits for a worker to join), its weights {@code parameters} sent through
      * {@code weights}; {@code lastWorkerLost} describes the last worker lost before the step, if any.
-     * {@code metrics} records, once every gradient arrived, how long after the first shard each
-     * worker's last shard came; {@code track} (the event loop's) each shard-order add, the update
+     * Once every gradient arrived, each worker's meters record how long after the first shard its last
+     * shard came; {@code track} (the event loop's) records each shard-order add, the update
      * and each parameter's broadcast. Nothing is sent before {@link #start}.
      */
     StepInProgress(RunEvent.StepRequested request, List<Tensor> parameters, WeightsSender weights, List<WorkerHandle> live,
-            String lastWorkerLost, CoordinatorSettings settings, CoordinatorMetrics metrics, Track track) {
-        this(request, parameters, weights, live, lastWorkerLost, settings, metrics, track, null);
+            String lastWorkerLost, CoordinatorSettings settings, Track track) {
+        this(request, parameters, weights, live, lastWorkerLost, settings, track, null);
     }
 
     /**
@@ -103,7 +101,7 @@ final class StepInProgress {
      * their updates; this step sends no weights and sums nothing.
      */
     StepInProgress(RunEvent.StepRequested request, List<Tensor> parameters, WeightsSender weights, List<WorkerHandle> live,
-            String lastWorkerLost, CoordinatorSettings settings, CoordinatorMetrics metrics, Track track, PartitionLeader partitions) {
+            String lastWorkerLost, CoordinatorSettings settings, Track track, PartitionLeader partitions) {
         this.partitions = partitions;
         this.track = track;
         this.step = request.step();
@@ -113,7 +111,6 @@ final class StepInProgress {
         this.result = request.result();
         this.parameters = List.copyOf(parameters);
         this.weights = weights;
-        this.metrics = metrics;
         this.workerWait = settings.workerWait();
         this.stepTimeout = settings.stepTimeout();
         this.startedNanos = System.nanoTime();
@@ -204,7 +201,7 @@ final class StepInProgress {
             lastArrival.put(owners[shard], now);
         }
         if (missing == 0) {
-            lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
+            lastArrival.forEach((w, at) -> w.meters().lateness(at - firstArrival));
             double lossSum = 0;
             int total = 0;
             for (int s = 0; s < owners.length; s++) {
@@ -277,7 +274,7 @@ final class StepInProgress {
 
     /** Every shard is in: the optimiser updates the weights, they go out to the step's live workers, and the step ends. */
     private void seal() {
-        lastArrival.forEach((w, at) -> metrics.workerLateness(w.id(), at - firstArrival));
+        lastArrival.forEach((w, at) -> w.meters().lateness(at - firstArrival));
         double meanLoss;
         long start = track.now();
         try {

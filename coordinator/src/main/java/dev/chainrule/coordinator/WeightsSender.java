@@ -1,7 +1,6 @@
 package dev.chainrule.coordinator;
 
 import dev.chainrule.autodiff.Tensor;
-import dev.chainrule.metrics.CoordinatorMetrics;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -21,19 +20,17 @@ import java.util.function.LongSupplier;
 final class WeightsSender {
     private final List<String> names;
     private final int chunkBytes;
-    private final CoordinatorMetrics metrics;
     private final LongSupplier stamp;
 
     /** A sender for parameters named {@code names} (in the model's order), in chunks of {@code chunkBytes}. */
-    WeightsSender(List<String> names, int chunkBytes, CoordinatorMetrics metrics) {
-        this(names, chunkBytes, metrics, null);
+    WeightsSender(List<String> names, int chunkBytes) {
+        this(names, chunkBytes, null);
     }
 
     /** As above, stamping each chunk with {@code stamp}'s time (for the workers' timelines), unless it is null. */
-    WeightsSender(List<String> names, int chunkBytes, CoordinatorMetrics metrics, LongSupplier stamp) {
+    WeightsSender(List<String> names, int chunkBytes, LongSupplier stamp) {
         this.names = List.copyOf(names);
         this.chunkBytes = chunkBytes;
-        this.metrics = metrics;
         this.stamp = stamp;
     }
 
@@ -79,7 +76,7 @@ final class WeightsSender {
     /** Queues tensor {@code name}'s {@code messages} ({@code bytes} in all) on {@code worker}'s outbox, and counts them. */
     private void sendNamed(WorkerHandle worker, String name, List<byte[]> messages, long bytes) {
         worker.outbox().sendWeights(name, messages);
-        metrics.weightsBytesSent(worker.id(), bytes);
+        worker.meters().weightsBytesSent(bytes);
     }
 
     private static long serializedSize(List<byte[]> messages) {

@@ -1,5 +1,6 @@
 package dev.chainrule.coordinator;
 
+import dev.chainrule.metrics.WorkerMeters;
 import dev.chainrule.train.ShardPlan;
 import dev.chainrule.wire.Durations;
 import java.time.Clock;
@@ -9,7 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A joined worker: id, name, outbound stream, last sign of life, whether the run has removed it
+ * A joined worker: id, name, outbound stream, meters, last sign of life, whether the run has removed it
  * (after which whatever it sends is ignored), its duty (the step it was last told of and its shards
  * there), and which step's weights of each parameter it was sent.
  *
@@ -23,6 +24,7 @@ final class WorkerHandle {
     private final Outbox outbox;
     private final Clock clock;
     private final String partitionAddress;
+    private final WorkerMeters meters;
     private volatile Instant lastSeen;
     private volatile boolean removed;
     private volatile Duty duty = Duty.NONE;
@@ -42,13 +44,10 @@ final class WorkerHandle {
         }
     }
 
-    WorkerHandle(int id, String name, Outbox outbox, Clock clock) {
-        this(id, name, outbox, clock, "");
-    }
-
-    /** A worker that offered to host a partition at {@code partitionAddress} ("" for none). */
-    WorkerHandle(int id, String name, Outbox outbox, Clock clock, String partitionAddress) {
+    /** A worker that offered to host a partition at {@code partitionAddress} ("" for none), counted in {@code meters}. */
+    WorkerHandle(int id, String name, Outbox outbox, Clock clock, String partitionAddress, WorkerMeters meters) {
         this.partitionAddress = partitionAddress;
+        this.meters = meters;
         this.id = id;
         this.name = name;
         this.outbox = outbox;
@@ -72,6 +71,11 @@ final class WorkerHandle {
 
     Outbox outbox() {
         return outbox;
+    }
+
+    /** The coordinator's meters of this worker. */
+    WorkerMeters meters() {
+        return meters;
     }
 
     /** Records a message from the worker. */

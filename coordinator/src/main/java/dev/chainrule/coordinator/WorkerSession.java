@@ -290,7 +290,7 @@ final class WorkerSession implements StreamObserver<ReceivedMessage> {
         } catch (WireFormatException e) {
             throw ProtocolException.invalid(e.getMessage());
         }
-        service.metrics().gradientBytesReceived(w.id(), chunk.getSerializedSize());
+        w.meters().gradientBytesReceived(chunk.getSerializedSize());
         if (parameterGradient != null) {
             int parameter = service.parameterIndex(parameterGradient.name());
             service.loop().post(new RunEvent.ParameterGradient(w, duty.step(), shard, parameter, parameterGradient));

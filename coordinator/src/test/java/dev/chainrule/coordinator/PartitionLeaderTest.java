@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.chainrule.autodiff.DType;
 import dev.chainrule.autodiff.Tensor;
 import dev.chainrule.data.Dataset;
+import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.nn.Activation;
 import dev.chainrule.nn.Mlp;
 import dev.chainrule.nn.ModelSpec;
@@ -26,6 +27,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +49,7 @@ class PartitionLeaderTest {
     private static final TrainingConfig CONFIG = new TrainingConfig(10, 1, 15, true, 7, 3);
 
     private final TrainerThread trainerThread = new TrainerThread();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private CoordinatorServer server;
     private StepReduction reduction;
@@ -63,7 +66,8 @@ class PartitionLeaderTest {
         CoordinatorSettings settings = CoordinatorSettings.defaults(workers).withWorkerWait(Duration.ofSeconds(10))
                 .withStepTimeout(Duration.ofSeconds(10)).withHeartbeatInterval(Duration.ofMillis(250))
                 .withReceiveTimeout(Duration.ofSeconds(20));
-        server = new CoordinatorServer(InProcessServerBuilder.forName(name), model, TRAIN, CONFIG, settings);
+        server = new CoordinatorServer(InProcessServerBuilder.forName(name), model, TRAIN, CONFIG, settings,
+                new CoordinatorMetrics(registry));
         if (partitions > 0) {
             server.partitioned(new PartitionSetup(partitions, "adam", OptimizerSettings.defaults(), rollsBack), address -> {
                 throw new AssertionError("the leader dials no partition unless it evaluates or saves");
@@ -171,6 +175,8 @@ class PartitionLeaderTest {
         assertEquals(List.of("a:7071"), second.getAddressesList());
         assertEquals(0, second.getHosted());
         assertTrue(messages.get(messages.size() - 2).hasPartitionStep(), messages.toString());
+        assertEquals(List.of("2"), registry.find("chainrule.worker.lateness").meters().stream().map(m -> m.getId().getTag("worker"))
+                .toList(), "the series of the workers sent away are gone; the one that joined again has new ones");
         for (int shard = 0; shard < 2; shard++) {
             again.send(WorkerMessage.newBuilder().setPartitionReport(PartitionReport.newBuilder().setPartition(0).setStep(0)
                     .setShardIn(shard).setLossSum(1).setSamples(2)).build());

@@ -18,6 +18,7 @@ import dev.chainrule.train.ShardPlan;
 import dev.chainrule.train.StepReduction;
 import dev.chainrule.train.TrainingConfig;
 import io.grpc.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,8 +29,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +110,26 @@ class ReassignmentTest {
         assertFalse(run.result.isDone(), "shard 5 is still out");
         run.deliver(c, 5, 32);
         assertEquals(-63f, run.weight.item(), "every shard once, b's from the others");
+    }
+
+    @Test
+    void aWorkerLostDuringTheRunTakesItsMetersOffTheRegistryWhileTheOthersKeepCounting() {
+        Run run = new Run(2);
+        WorkerHandle a = run.join("a");
+        WorkerHandle b = run.join("b");
+        List<String> meters = List.of("chainrule.gradient.bytes.received", "chainrule.weights.bytes.sent", "chainrule.worker.lateness");
+        meters.forEach(name -> assertEquals(Set.of("0", "1"), run.workerTags(name), name + " from each join"));
+        run.step(2);
+        run.deliver(a, 0, 1);
+        run.lose(b, "closed its stream", false);
+        meters.forEach(name -> assertEquals(Set.of("0"), run.workerTags(name), name + " after b was lost"));
+
+        run.deliver(b, 1, 1000); // ignored: b is lost
+        run.deliver(a, 1, 2);
+        assertTrue(run.result.isDone());
+        meters.forEach(name -> assertEquals(Set.of("0"), run.workerTags(name), name + " after the step"));
+        assertEquals(1, run.registry.get("chainrule.worker.lateness").tag("worker", "0").timer().count());
+        assertTrue(run.registry.get("chainrule.weights.bytes.sent").tag("worker", "0").counter().count() > 0);
     }
 
     @Test
@@ -241,14 +264,15 @@ class ReassignmentTest {
         final StepReduction reduction = new StepReduction(List.of(weight), Optimizers.create("sgd", OptimizerSettings.defaults()));
         final Map<String, WorkerSession> sessions = new LinkedHashMap<>();
         final Map<WorkerHandle, RecordingStream> streams = new LinkedHashMap<>();
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CompletableFuture<Double> result;
         private int shards;
 
         Run(int capacity) {
             settings = CoordinatorSettings.defaults(capacity).withHeartbeatTimeout(Duration.ofSeconds(10))
                     .withWorkerWait(Duration.ofSeconds(2));
-            CoordinatorMetrics metrics = CoordinatorMetrics.disabled();
-            state = new RunState(settings, List.of(weight), new WeightsSender(List.of("w"), 1 << 20, metrics),
+            CoordinatorMetrics metrics = new CoordinatorMetrics(registry);
+            state = new RunState(settings, List.of(weight), new WeightsSender(List.of("w"), 1 << 20),
                     id -> CoordinatorMessage.newBuilder().setWelcome(dev.chainrule.proto.v1.Welcome.newBuilder().setWorkerId(id)).build(),
                     clock, events::add, metrics);
             // never started: what a session would post is not handled; the test posts by hand
@@ -288,6 +312,11 @@ class ReassignmentTest {
 
         void lose(WorkerHandle worker, String why, boolean brokeProtocol) {
             state.on(new RunEvent.WorkerGone(worker, why, brokeProtocol ? Status.INVALID_ARGUMENT.withDescription("…") : null));
+        }
+
+        /** The worker tags of meter {@code name}'s series. */
+        Set<String> workerTags(String name) {
+            return registry.find(name).meters().stream().map(m -> m.getId().getTag("worker")).collect(Collectors.toSet());
         }
 
         void clearStreams() {

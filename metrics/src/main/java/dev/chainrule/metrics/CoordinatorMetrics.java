@@ -24,7 +24,8 @@ import java.util.function.IntSupplier;
  *   <li>{@code chainrule.gradient.bytes.received}, {@code chainrule.weights.bytes.sent} (counters,
  *       tagged {@code worker}): serialised message bytes;
  *   <li>{@code chainrule.worker.lateness} (timer, tagged {@code worker}): how long after a step's
- *       first shard each worker's last shard of the step arrived;
+ *       first shard each worker's last shard of the step arrived. These three are each worker's
+ *       {@link WorkerMeters}: they exist from its join, and leave with a worker lost during the run;
  *   <li>{@code chainrule.checkpoint} (timer): writing a checkpoint;
  *   <li>{@code chainrule.rejected.messages} (counter, tagged {@code reason}, the status code in
  *       lower case): worker messages that ended their session, and calls refused for their token
@@ -131,22 +132,12 @@ public final class CoordinatorMetrics {
         rollbacks.increment();
     }
 
-    /** {@code bytes} of gradient arrived from worker {@code worker}. */
-    public void gradientBytesReceived(int worker, long bytes) {
-        Counter.builder("chainrule.gradient.bytes.received").description("Serialised gradient bytes received")
-                .tag("worker", Integer.toString(worker)).register(registry).increment(bytes);
-    }
-
-    /** {@code bytes} of weights went to worker {@code worker}. */
-    public void weightsBytesSent(int worker, long bytes) {
-        Counter.builder("chainrule.weights.bytes.sent").description("Serialised weights bytes sent")
-                .tag("worker", Integer.toString(worker)).register(registry).increment(bytes);
-    }
-
-    /** Worker {@code worker}'s last shard of a step arrived {@code nanos} after the step's first shard. */
-    public void workerLateness(int worker, long nanos) {
-        Timer.builder("chainrule.worker.lateness").description("How long after the step's first shard the worker's last shard arrived")
-                .tag("worker", Integer.toString(worker)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    /**
+     * The meters of worker {@code worker} (its id), registered now; {@link WorkerMeters#remove} takes
+     * them out when the worker is lost.
+     */
+    public WorkerMeters worker(int worker) {
+        return new WorkerMeters(registry, worker);
     }
 
     /** A worker's message was rejected with status code {@code code} (e.g. "INVALID_ARGUMENT"). */
