@@ -40,8 +40,9 @@ final class ClusterOptions {
                     + " N starts its workers offering one each), instead of keeping them in the coordinator: each partition adds"
                     + " its slice of every shard's gradient in shard order, updates that slice and sends it to every worker, so"
                     + " that no process carries every byte. The weights are bit for bit those of 0 (one coordinator). 0 keeps"
-                    + " them in the coordinator (default: ${DEFAULT-VALUE}). Partitions serve plaintext gRPC (with --token-file's"
-                    + " token when given), not yet with TLS. With --checkpoint-dir the coordinator gathers the partitions'"
+                    + " them in the coordinator (default: ${DEFAULT-VALUE}). Partitions check --token-file's token when given, and"
+                    + " serve TLS in a run whose coordinator does (worker --partition-tls-cert, coordinator --partition-tls-ca)."
+                    + " With --checkpoint-dir the coordinator gathers the partitions'"
                     + " weights and optimiser state into its checkpoints, and a worker that hosts a partition may be lost: the"
                     + " run goes back to its newest checkpoint and places the partitions again on the workers left (as many as"
                     + " offer, up to K), with the same final bytes; without it, losing a host ends the run.")
@@ -58,36 +59,25 @@ final class ClusterOptions {
                 .withCompression(compression);
     }
 
-    /**
-     * Checks --partitions for a run of {@code workers} workers; {@code tls} says whether the run serves
-     * TLS, which partitions do not do yet.
-     */
-    void checkPartitions(int workers, boolean tls) throws InputException {
+    /** Checks --partitions for a run of {@code workers} workers. */
+    void checkPartitions(int workers) throws InputException {
         if (partitions < 0) {
             throw new InputException("--partitions " + partitions + " (expected: >= 0; 0 keeps the parameters in the coordinator)");
-        }
-        if (partitions == 0) {
-            return;
         }
         if (partitions > workers) {
             throw new InputException("--partitions " + partitions + " with " + workers + " workers (expected: at most one partition per"
                     + " worker, since workers host them)");
         }
-        if (tls) {
-            throw new InputException("--partitions serves the partitions over plaintext gRPC (with the token of --token-file): leave"
-                    + " out the TLS options, or --partitions");
-        }
     }
 
     /**
      * Makes {@code server} the leader of a partitioned run when --partitions is set: the partitions
-     * apply {@code options}' optimiser, the leader reaches them over plaintext channels that carry
-     * {@code token}'s token, if any, and a lost host sends the run back to its newest checkpoint when
-     * it writes checkpoints.
+     * apply {@code options}' optimiser, the leader reaches them over channels of {@code channels}
+     * (plaintext or TLS, with the token when the run has one), and a lost host sends the run back to
+     * its newest checkpoint when it writes checkpoints.
      */
-    void applyPartitions(CoordinatorServer server, TrainingOptions options, TokenFileOption token, PrintWriter err) throws InputException {
+    void applyPartitions(CoordinatorServer server, TrainingOptions options, ChannelSecurity channels) {
         if (partitions > 0) {
-            ChannelSecurity channels = token.applyTo(ChannelSecurity.plaintext(), err);
             server.partitioned(new PartitionSetup(partitions, options.optimizer, options.optimizerSettings(),
                     options.checkpointDir != null), channels::newChannel);
         }

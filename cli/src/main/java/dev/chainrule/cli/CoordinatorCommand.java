@@ -96,7 +96,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new InputException("--workers " + workers + " (expected: >= 1)");
         }
-        cluster.checkPartitions(workers, security.servesTls());
+        cluster.checkPartitions(workers);
+        security.checkPartitions(cluster.partitions);
         ServerSecurity serverSecurity = security.serverSecurity(spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
@@ -105,7 +106,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
                         run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(),
                         new CoordinatorMetrics(endpoint.registry()), timeline)) {
-            cluster.applyPartitions(server, options, security.token, spec.commandLine().getErr());
+            cluster.applyPartitions(server, options, security.partitionChannels(spec.commandLine().getErr()));
             server.start();
             CoordinatorMetrics metrics = server.metrics();
             printExposureWarning(serverSecurity, server.port());

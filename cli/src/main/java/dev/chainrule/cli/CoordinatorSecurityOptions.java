@@ -1,12 +1,16 @@
 package dev.chainrule.cli;
 
 import dev.chainrule.coordinator.security.ServerSecurity;
+import dev.chainrule.worker.ChannelSecurity;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** How {@code chainrule coordinator} protects its port: TLS, mutual TLS and the shared token. */
+/**
+ * How {@code chainrule coordinator} protects its port (TLS, mutual TLS and the shared token) and, in a
+ * partitioned run, how it reaches the partitions the workers serve.
+ */
 final class CoordinatorSecurityOptions {
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
@@ -21,6 +25,11 @@ final class CoordinatorSecurityOptions {
             description = "Mutual TLS: accept only workers whose client certificate is issued by a CA in this file (PEM)."
                     + " Needs --tls-cert and --tls-key.")
     Path clientCa;
+
+    @Option(names = "--partition-tls-ca", paramLabel = "FILE",
+            description = "With --partitions and --tls-cert: reach the partitions the workers serve (their --partition-tls-cert)"
+                    + " over TLS, trusting only the CA certificates in this file (PEM) to have issued their certificates.")
+    Path partitionCa;
 
     @Mixin
     TokenFileOption token = new TokenFileOption();
@@ -49,6 +58,36 @@ final class CoordinatorSecurityOptions {
                     : clientCa == null ? ServerSecurity.tls(cert, key) : ServerSecurity.mutualTls(cert, key, clientCa);
         } catch (IllegalArgumentException e) {
             throw new InputException("--tls-cert/--tls-key" + (clientCa != null ? "/--tls-client-ca" : "") + ": " + e.getMessage());
+        }
+        return token.applyTo(security, err);
+    }
+
+    /**
+     * Checks the partitions' security for a run of {@code partitions} partitions (0: none): a
+     * coordinator that serves TLS reaches its partitions over TLS, one that serves plaintext over
+     * plaintext.
+     */
+    void checkPartitions(int partitions) throws InputException {
+        if (partitionCa != null && partitions == 0) {
+            throw new InputException("--partition-tls-ca needs --partitions (the partitions it trusts)");
+        }
+        if (partitionCa != null && cert == null) {
+            throw new InputException("--partition-tls-ca needs --tls-cert and --tls-key: the workers of a run whose coordinator"
+                    + " serves plaintext serve their partitions over plaintext too");
+        }
+        if (partitions > 0 && cert != null && partitionCa == null) {
+            throw new InputException("--partitions with --tls-cert needs --partition-tls-ca: the CA that issued the certificates the"
+                    + " workers serve their partitions with (their --partition-tls-cert)");
+        }
+    }
+
+    /** How the coordinator reaches the partitions: TLS trusting --partition-tls-ca, or plaintext; with the token when given. */
+    ChannelSecurity partitionChannels(PrintWriter err) throws InputException {
+        ChannelSecurity security;
+        try {
+            security = partitionCa == null ? ChannelSecurity.plaintext() : ChannelSecurity.tls(partitionCa);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--partition-tls-ca: " + e.getMessage());
         }
         return token.applyTo(security, err);
     }

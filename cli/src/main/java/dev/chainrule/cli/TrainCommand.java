@@ -5,6 +5,7 @@ import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.metrics.CoordinatorMetrics;
 import dev.chainrule.metrics.timeline.Timeline;
 import dev.chainrule.train.LocalShardExecutor;
+import dev.chainrule.worker.ChannelSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -105,7 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new InputException("--partitions " + cluster.partitions + " splits the parameters over worker processes; without"
                     + " --workers there are none");
         }
-        cluster.checkPartitions(workers, false);
+        cluster.checkPartitions(workers);
         ServerSecurity serverSecurity = token.applyTo(ServerSecurity.plaintext(), spec.commandLine().getErr());
         timelineOptions.check();
         TrainingRun run = options.prepare(workers, out);
@@ -132,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
         Timeline timeline = timelineOptions.create(TimelineOptions.COORDINATOR_PID, "coordinator", false);
         CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp("127.0.0.1", 0, security), run.model(),
                 run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(), metrics, timeline);
-        cluster.applyPartitions(server, options, token, err);
+        cluster.applyPartitions(server, options, token.applyTo(ChannelSecurity.plaintext(), err));
         server.start();
         ClusterOptions.reportWorkerEvents(server, err);
         WorkerProcesses processes = null;

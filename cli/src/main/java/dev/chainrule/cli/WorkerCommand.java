@@ -3,7 +3,6 @@ package dev.chainrule.cli;
 import dev.chainrule.data.Dataset;
 import dev.chainrule.metrics.WorkerMetrics;
 import dev.chainrule.metrics.timeline.Timeline;
-import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.worker.ChannelSecurity;
 import dev.chainrule.worker.PartitionAccess;
 import dev.chainrule.worker.ReconnectingSessionRunner;
@@ -13,7 +12,6 @@ import dev.chainrule.worker.WorkerStats;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -79,16 +77,8 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " attempts (default: ${DEFAULT-VALUE}).")
     private Duration reconnectTimeout;
 
-    @Option(names = "--partition-listen", paramLabel = "HOST:PORT",
-            description = "Offer to host a partition of a partitioned run (coordinator --partitions K): serve it on HOST:PORT"
-                    + " (port 0 picks a free one) for the other workers and the coordinator, over plaintext gRPC that checks the"
-                    + " token of --token-file when given.")
-    private String partitionListen;
-
-    @Option(names = "--partition-advertise", paramLabel = "HOST:PORT",
-            description = "The address the other workers dial to reach the partition this worker hosts (default: --partition-listen"
-                    + " with the port it got; needed when it listens on 0.0.0.0).")
-    private String partitionAdvertise;
+    @Mixin
+    private PartitionHostingOptions hosting = new PartitionHostingOptions();
 
     @Mixin
     private DataOptions data = new DataOptions();
@@ -114,23 +104,17 @@ public final class WorkerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         compute.applyWarning(err);
         int shardThreads = threads.threads();
-        if (partitionListen != null && security.servesTls()) {
-            throw new InputException("--partition-listen serves the partition over plaintext gRPC (with the token of --token-file):"
-                    + " not yet with --tls-ca");
-        }
+        hosting.check(security.servesTls());
         ChannelSecurity channelSecurity = security.channelSecurity(err);
         timelineOptions.check();
         Dataset train = data.load().train();
         String workerName = name != null ? name : hostName() + "/pid-" + ProcessHandle.current().pid();
         Timeline timeline = timelineOptions.create(100, workerName, true);
-        // the token file was checked, and any warning about it given, with the coordinator's channel above
-        PrintWriter quiet = new PrintWriter(Writer.nullWriter());
-        ServerSecurity partitionSecurity = security.token.applyTo(ServerSecurity.plaintext(), quiet);
-        ChannelSecurity partitionChannels = security.token.applyTo(ChannelSecurity.plaintext(), quiet);
         ReconnectingSessionRunner.Outcome outcome;
         try (MetricsOptions.Endpoint endpoint = metricsOptions.start(out, "worker", workerName);
-                PartitionServer partitionServer = PartitionServer.start(partitionListen, partitionAdvertise, partitionSecurity)) {
-            PartitionAccess access = partitionServer.access(partitionChannels::newChannel);
+                PartitionServer partitionServer = hosting.start(security.token)) {
+            // the partitions are reached as the coordinator is: plaintext or TLS with --tls-ca, the client certificate, the token
+            PartitionAccess access = partitionServer.access(channelSecurity::newChannel);
             WorkerMetrics metrics = new WorkerMetrics(endpoint.registry());
             outcome = new ReconnectingSessionRunner(connectTimeout, reconnectTimeout, line -> {
                 err.println(workerName + ": " + line);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chainrule.cli.TrainCommandTest.Run;
+import dev.chainrule.coordinator.security.TestCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PartitionedRunCommandTest {
     private static final Duration EXIT_WAIT = Duration.ofSeconds(120);
-    private static final Pattern LISTENING = Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+); waiting up to .*");
+    private static final Pattern LISTENING = Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+)[ ;].*");
 
     @TempDir
     Path dir;
@@ -221,22 +222,90 @@ class PartitionedRunCommandTest {
     }
 
     @Test
+    void aTlsRunServesItsPartitionsOverTlsAndSavesTheBytesOfOneProcess() throws Exception {
+        TestCertificates certs = TestCertificates.generate(Files.createDirectories(dir.resolve("certs")));
+        Path token = Files.writeString(dir.resolve("token"), "partition-tls-token\n");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+        Path distributed = dir.resolve("tls.safetensors");
+        try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0",
+                "--workers", "2", "--partitions", "2", "--worker-wait", "120s", "--tls-cert", certs.serverCert().toString(),
+                "--tls-key", certs.serverKey().toString(), "--partition-tls-ca", certs.ca().toString(), "--token-file",
+                token.toString(), "--save", distributed.toString()))) {
+            String address = "localhost:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
+            List<String> tls = List.of("--tls-ca", certs.ca().toString(), "--token-file", token.toString(), "--partition-tls-cert",
+                    certs.serverCert().toString(), "--partition-tls-key", certs.serverKey().toString());
+            try (ChainruleProcess first = worker(address, "first", true, tls); ChainruleProcess second = worker(address, "second", true,
+                    tls)) {
+                assertEquals(0, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
+                assertEquals(0, first.awaitExit(EXIT_WAIT), first.transcript());
+                assertEquals(0, second.awaitExit(EXIT_WAIT), second.transcript());
+            }
+            assertTrue(coordinator.out().contains(", 2 shards on 2 workers, 2 of them hosting a partition each, 300 steps"),
+                    coordinator.transcript());
+        }
+        assertBytesOfOneProcess(2, distributed, "the partitioned TLS run saves the bytes of train --shards 2");
+    }
+
+    @Test
+    void aPartitionServingACertificateTheOthersDoNotTrustEndsTheRunNamingTheHandshake() throws Exception {
+        TestCertificates certs = TestCertificates.generate(Files.createDirectories(dir.resolve("certs")));
+        try (ChainruleProcess coordinator = ChainruleProcess.start(args("coordinator", 300, "--bind", "127.0.0.1", "--port", "0",
+                "--workers", "2", "--partitions", "2", "--worker-wait", "120s", "--step-timeout", "30s", "--tls-cert",
+                certs.serverCert().toString(), "--tls-key", certs.serverKey().toString(), "--partition-tls-ca", certs.ca().toString()))) {
+            String address = "localhost:" + coordinator.awaitOut(LISTENING, EXIT_WAIT).group(1);
+            List<String> trusted = List.of("--tls-ca", certs.ca().toString(), "--partition-tls-cert", certs.serverCert().toString(),
+                    "--partition-tls-key", certs.serverKey().toString(), "--reconnect-timeout", "2s");
+            List<String> stranger = List.of("--tls-ca", certs.ca().toString(), "--partition-tls-cert",
+                    certs.otherServerCert().toString(), "--partition-tls-key", certs.otherServerKey().toString(), "--reconnect-timeout",
+                    "2s");
+            try (ChainruleProcess first = worker(address, "first", true, trusted); ChainruleProcess second = worker(address, "second",
+                    true, stranger)) {
+                // the trusted worker refuses the stranger's partition at once, which ends its session: the run loses a host
+                assertEquals(1, coordinator.awaitExit(EXIT_WAIT), coordinator.transcript());
+                assertTrue(coordinator.err().contains("a partitioned run cannot go on without one of its partitions"),
+                        coordinator.transcript());
+                assertTrue(Pattern.compile("first: .*partition [01] at 127\\.0\\.0\\.1:\\d+ cannot be reached: UNAVAILABLE.*; the TLS"
+                        + " handshake failed").matcher(first.awaitErr(Pattern.compile("first: .*handshake.*"), EXIT_WAIT).group()).find(),
+                        first.transcript());
+                assertTrue(first.awaitExit(EXIT_WAIT) != 0, first.transcript());
+                assertTrue(second.awaitExit(EXIT_WAIT) != 0, second.transcript());
+            }
+        }
+    }
+
+    @Test
     void partitionOptionsThatCannotWorkExit2() {
         TrainCommandTest.assertInputError(args("train", 20, "--partitions", "2"), "--partitions 2", "without --workers");
         TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "3"), "--partitions 3 with 2 workers",
                 "at most one partition per worker");
         TrainCommandTest.assertInputError(args("train", 20, "--workers", "2", "--partitions", "-1"), "--partitions -1", "expected: >= 0");
         TrainCommandTest.assertInputError(args("coordinator", 20, "--workers", "2", "--partitions", "2", "--tls-cert", "c.pem", "--tls-key",
-                "k.pem"), "--partitions serves the partitions over plaintext gRPC");
-        TrainCommandTest.assertInputError(new String[] {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test",
-            test.toString(), "--partition-listen", "127.0.0.1:0", "--tls-ca", "ca.pem"}, "--partition-listen serves the partition over"
-                + " plaintext gRPC");
+                "k.pem"), "--partitions with --tls-cert needs --partition-tls-ca");
+        TrainCommandTest.assertInputError(args("coordinator", 20, "--workers", "2", "--partitions", "2", "--partition-tls-ca", "ca.pem"),
+                "--partition-tls-ca needs --tls-cert");
+        TrainCommandTest.assertInputError(args("coordinator", 20, "--workers", "2", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                "--partition-tls-ca", "ca.pem"), "--partition-tls-ca needs --partitions");
+        String[] worker = {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test", test.toString()};
+        TrainCommandTest.assertInputError(with(worker, "--partition-listen", "127.0.0.1:0", "--tls-ca", "ca.pem"),
+                "--partition-listen with --tls-ca needs --partition-tls-cert");
+        TrainCommandTest.assertInputError(with(worker, "--partition-listen", "127.0.0.1:0", "--partition-tls-cert", "c.pem",
+                "--partition-tls-key", "k.pem"), "--partition-tls-cert needs --tls-ca");
+        TrainCommandTest.assertInputError(with(worker, "--partition-tls-cert", "c.pem", "--partition-tls-key", "k.pem", "--tls-ca",
+                "ca.pem"), "--partition-tls-cert needs --partition-listen");
+        TrainCommandTest.assertInputError(with(worker, "--partition-listen", "127.0.0.1:0", "--tls-ca", "ca.pem",
+                "--partition-tls-cert", "c.pem"), "--partition-tls-cert needs --partition-tls-key");
         TrainCommandTest.assertInputError(new String[] {"worker", "--coordinator", "127.0.0.1:1", "--train", train.toString(), "--test",
             test.toString(), "--partition-listen", "0.0.0.0:0"}, "--partition-listen 0.0.0.0:0 listens on every address",
                 "--partition-advertise");
         Run help = run("worker", "--help");
         assertTrue(help.out().contains("--partition-listen") && help.out().contains("--partition-advertise"), help.out());
         assertTrue(run("train", "--help").out().contains("--partitions"));
+    }
+
+    private static String[] with(String[] command, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
     }
 
     /** {@code command} with the data and the run's options ({@code steps} steps of batches of 32, a 4-64-64-3 MLP), then {@code more}. */
@@ -248,11 +317,16 @@ class PartitionedRunCommandTest {
     }
 
     private ChainruleProcess worker(String coordinator, String name, boolean hostsPartition) throws IOException {
+        return worker(coordinator, name, hostsPartition, List.of());
+    }
+
+    private ChainruleProcess worker(String coordinator, String name, boolean hostsPartition, List<String> more) throws IOException {
         List<String> args = new ArrayList<>(List.of("worker", "--coordinator", coordinator, "--name", name, "--connect-timeout", "120s",
                 "--train", train.toString(), "--test", test.toString()));
         if (hostsPartition) {
             args.addAll(List.of("--partition-listen", "127.0.0.1:0"));
         }
+        args.addAll(more);
         return ChainruleProcess.start(args.toArray(new String[0]));
     }
 

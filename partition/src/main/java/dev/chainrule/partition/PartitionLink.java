@@ -15,10 +15,12 @@ import dev.chainrule.train.partition.ParameterPartitions;
 import dev.chainrule.train.partition.Piece;
 import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.CallStreamException;
+import dev.chainrule.wire.Durations;
 import dev.chainrule.wire.WeightsAssembly;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
@@ -27,6 +29,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLException;
 
 /**
  * A worker's exchange with one coordinator partition: attaches, checks that the partition's pieces
@@ -40,8 +44,10 @@ import java.util.Map;
  * in the stream until the worker moves on. Not thread-safe: the worker's loop uses it.
  */
 public final class PartitionLink {
-    /** The pause between two attachments to a process that hosts no partition yet. */
+    /** The first pause between two attachments to a process that hosts no partition, or does not listen, yet. */
     static final Duration RETRY_PAUSE = Duration.ofMillis(50);
+    /** The longest pause between two attachments. */
+    static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(1);
 
     private final int partition;
     private final CallStream<PartitionUpload, PartitionDownload> stream;
@@ -93,12 +99,14 @@ public final class PartitionLink {
      * Opens the exchange with partition {@code partition} of {@code plan} over {@code channel}, attaches
      * as {@code workerName} training {@code modelSpec}, and waits for the partition's answer; the
      * weights that follow it are applied by {@link #awaitStep}. A process that serves the Partition
-     * service but hosts no partition yet answers UNAVAILABLE ({@link PartitionService#NOT_HOSTED_YET}):
-     * the attachment is tried again every {@link #RETRY_PAUSE}. Everything together takes at most
-     * {@code timeout}.
+     * service but hosts no partition yet answers UNAVAILABLE ({@link PartitionService#NOT_HOSTED_YET}),
+     * and one that does not listen yet refuses the connection: the attachment is tried again after
+     * {@link #RETRY_PAUSE}, doubling up to {@link #MAX_RETRY_PAUSE}. A TLS handshake that fails (a
+     * certificate not trusted, or one side without TLS) is not tried again. Everything together takes at
+     * most {@code timeout}.
      *
-     * @throws CallStreamException when the partition does not answer in time, refuses, or answers
-     *     against the contract (another partition, other pieces)
+     * @throws CallStreamException when the partition cannot be reached in time (naming the last
+     *     failure), refuses, or answers against the contract (another partition, other pieces)
      */
     public static PartitionLink attach(Channel channel, int partition, ParameterPartitions plan, Map<String, Tensor> parameters,
             String workerName, String modelSpec, Duration timeout) {
@@ -114,33 +122,77 @@ public final class PartitionLink {
      */
     public static PartitionLink attach(Channel channel, long placement, int partition, ParameterPartitions plan,
             Map<String, Tensor> parameters, String workerName, String modelSpec, boolean includeState, Duration timeout) {
+        return attach(channel, placement, partition, plan, parameters, workerName, modelSpec, includeState, timeout, () -> false);
+    }
+
+    /**
+     * As above, giving up before another try once {@code abandoned} says so (the worker's session with
+     * the coordinator ended while it attached), or once {@code channel} is shut down.
+     */
+    public static PartitionLink attach(Channel channel, long placement, int partition, ParameterPartitions plan,
+            Map<String, Tensor> parameters, String workerName, String modelSpec, boolean includeState, Duration timeout,
+            BooleanSupplier abandoned) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = RETRY_PAUSE.toNanos();
         while (true) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
             try {
                 return attachOnce(channel, placement, partition, plan, parameters, workerName, modelSpec, includeState, left);
             } catch (CallStreamException e) {
                 Status status = e.getCause() == null ? null : Status.fromThrowable(e.getCause());
-                boolean notYet = status != null && status.getCode() == Status.Code.UNAVAILABLE
-                        && PartitionService.NOT_HOSTED_YET.equals(status.getDescription());
-                if (!notYet || deadline - System.nanoTime() < RETRY_PAUSE.toNanos()) {
+                if (status == null || status.getCode() != Status.Code.UNAVAILABLE) {
                     throw e;
                 }
+                String failure = describe(status);
+                if (handshakeFailed(status)) {
+                    throw new CallStreamException("partition " + partition + " at " + channel.authority() + " cannot be reached: " + failure
+                            + "; the TLS handshake failed (is its certificate issued by a CA this process trusts, and do both sides"
+                            + " use TLS?)", e.getCause());
+                }
+                if (abandoned.getAsBoolean() || channel instanceof ManagedChannel managed && managed.isShutdown()) {
+                    throw new CallStreamException("gave up attaching to partition " + partition + " at " + channel.authority()
+                            + ", which was not reached (" + failure + "): "
+                            + (abandoned.getAsBoolean() ? "the session it was for ended" : "its channel was shut down"), e.getCause());
+                }
+                if (deadline - System.nanoTime() < pause) {
+                    throw new CallStreamException("partition " + partition + " at " + channel.authority() + " could not be reached within "
+                            + Durations.describe(timeout) + ": " + failure, e.getCause());
+                }
                 try {
-                    Thread.sleep(RETRY_PAUSE.toMillis());
+                    Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw new CallStreamException("interrupted while attaching to partition " + partition);
                 }
+                pause = Math.min(pause * 2, MAX_RETRY_PAUSE.toNanos());
             }
         }
+    }
+
+    /** {@code status}'s code, description and the message of its innermost cause, e.g. the handshake's complaint. */
+    private static String describe(Status status) {
+        Throwable root = status.getCause();
+        while (root != null && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription().lines().findFirst().orElse(""))
+                + (root == null || root.getMessage() == null ? "" : " (" + root.getMessage() + ")");
+    }
+
+    /** Whether {@code status} comes from a TLS handshake that failed, which waiting does not mend. */
+    private static boolean handshakeFailed(Status status) {
+        for (Throwable t = status.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static PartitionLink attachOnce(Channel channel, long placement, int partition, ParameterPartitions plan,
             Map<String, Tensor> parameters, String workerName, String modelSpec, boolean includeState, Duration timeout) {
         CallStream<PartitionUpload, PartitionDownload> stream = new CallStream<>("exchange", "partition " + partition);
-        ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT.withWaitForReady()),
-                stream);
+        ClientCalls.asyncBidiStreamingCall(channel.newCall(PartitionGrpc.getExchangeMethod(), CallOptions.DEFAULT), stream);
         PartitionLink link = new PartitionLink(partition, stream, plan.pieces(partition), parameters);
         try {
             stream.send(PartitionUpload.newBuilder().setAttach(PartitionAttach.newBuilder().setWorkerName(workerName)

@@ -125,7 +125,8 @@ public final class CallStream<O, I> implements ClientResponseObserver<O, I> {
                 ready.awaitNanos(remaining);
             }
             if (terminal != null) {
-                throw new CallStreamException("the " + call + " ended before " + what + " was sent: " + describe(terminal));
+                throw new CallStreamException("the " + call + " ended before " + what + " was sent: " + describe(terminal),
+                        terminal.asRuntimeException());
             }
             if (closed) {
                 throw new CallStreamException("the " + call + " was closed before " + what + " was sent");
@@ -136,6 +137,16 @@ public final class CallStream<O, I> implements ClientResponseObserver<O, I> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallStreamException("interrupted while sending " + what);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the call has ended (the peer completed it, or it failed or was cancelled). */
+    public boolean ended() {
+        lock.lock();
+        try {
+            return terminal != null;
         } finally {
             lock.unlock();
         }

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -65,14 +66,15 @@ final class PartitionedSteps implements AutoCloseable {
      * Takes part as {@code message} says: hosts its partition, if any, starting from {@code model}'s
      * weights (which hold the plan's step) and its pieces of {@code state}, the whole model's
      * optimiser state (null for a new optimiser), and attaches to every partition, waiting at most
-     * {@code timeout} for each. Reports of the hosted partition go to {@code reports}.
+     * {@code timeout} for each, and no longer once {@code sessionEnded} says the worker's session with the
+     * coordinator is over. Reports of the hosted partition go to {@code reports}.
      *
      * @throws ProtocolViolation for a plan that does not fit the run (a partition count beyond the
      *     model's elements, a hosted index outside it, an unknown optimiser)
      */
     static PartitionedSteps start(PartitionPlan message, OptimizerState state, Mlp model, int shards, PartitionAccess access,
             String workerName, GradientCompression compression, int chunkBytes, Consumer<WorkerMessage> reports, WorkerMetrics metrics,
-            Duration timeout) throws ProtocolViolation {
+            Duration timeout, BooleanSupplier sessionEnded) throws ProtocolViolation {
         int k = message.getPartitions();
         if (message.getAddressesCount() != k) {
             throw new ProtocolViolation("PartitionPlan: " + message.getAddressesCount() + " addresses for " + k + " partitions");
@@ -112,7 +114,7 @@ final class PartitionedSteps implements AutoCloseable {
                 ManagedChannel channel = access.channels().apply(message.getAddresses(j));
                 steps.channels.add(channel);
                 steps.links.add(PartitionLink.attach(channel, message.getPlacement(), j, plan, model.namedParameters(), workerName,
-                        model.spec().toString(), false, timeout));
+                        model.spec().toString(), false, timeout, sessionEnded));
             }
         } catch (RuntimeException e) {
             steps.close();

@@ -334,7 +334,7 @@ public final class Worker {
             Welcome welcome, Mlp model, GradientEncoder encoder, Duration receiveTimeout) throws ProtocolViolation {
         partitioned = PartitionedSteps.start(plan, state, model, welcome.getConfig().getShards(), partitionAccess, name,
                 encoder.compression(), welcome.getConfig().getChunkBytes(),
-                report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), metrics, receiveTimeout);
+                report -> stream.send(report, receiveTimeout, "a report of the hosted partition"), metrics, receiveTimeout, stream::ended);
     }
 
     /**
