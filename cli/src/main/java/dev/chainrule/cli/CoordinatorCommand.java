@@ -106,7 +106,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 CoordinatorServer server = new CoordinatorServer(CoordinatorServer.tcp(bind, port, serverSecurity), run.model(),
                         run.data().train(), run.config(), cluster.settings(workers), Clock.systemUTC(),
                         new CoordinatorMetrics(endpoint.registry()), timeline)) {
-            cluster.applyPartitions(server, options, security.partitionChannels(spec.commandLine().getErr()));
+            cluster.applyPartitions(server, options, security.partitionChannels());
             server.start();
             CoordinatorMetrics metrics = server.metrics();
             printExposureWarning(serverSecurity, server.port());

@@ -3,6 +3,7 @@ package dev.chainrule.cli;
 import dev.chainrule.coordinator.security.ServerSecurity;
 import dev.chainrule.worker.ChannelSecurity;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -81,14 +82,17 @@ final class CoordinatorSecurityOptions {
         }
     }
 
-    /** How the coordinator reaches the partitions: TLS trusting --partition-tls-ca, or plaintext; with the token when given. */
-    ChannelSecurity partitionChannels(PrintWriter err) throws InputException {
+    /**
+     * How the coordinator reaches the partitions: TLS trusting --partition-tls-ca, or plaintext; with
+     * the token when given (any warning about its file was given with {@link #serverSecurity}).
+     */
+    ChannelSecurity partitionChannels() throws InputException {
         ChannelSecurity security;
         try {
             security = partitionCa == null ? ChannelSecurity.plaintext() : ChannelSecurity.tls(partitionCa);
         } catch (IllegalArgumentException e) {
             throw new InputException("--partition-tls-ca: " + e.getMessage());
         }
-        return token.applyTo(security, err);
+        return token.applyTo(security, new PrintWriter(Writer.nullWriter()));
     }
 }
