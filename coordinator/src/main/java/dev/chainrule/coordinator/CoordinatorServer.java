@@ -159,7 +159,6 @@ public final class CoordinatorServer implements AutoCloseable {
         state.partitioned(leader);
         service.partitioned(true);
         follower = new PartitionFollower(leader::placement, model, settings.receiveTimeout(), channels);
-        leader.onReset(follower::abandon);
         executor.partitioned(follower, leader);
         return this;
     }

@@ -24,11 +24,11 @@ import java.util.function.Supplier;
  * an epoch and of the run), and their optimiser states too before a checkpoint, so that it
  * evaluates, reports, saves and checkpoints the run as in a run without partitions. Each time it
  * attaches to every partition of the current placement, takes the weights (and state) the answer
- * carries, and detaches; between steps they are those of the last step. When the placement is given
- * up ({@link #abandon}, from the event loop), its channels are shut down, so that a wait on them ends
- * at once, and the next call connects to the next placement.
+ * carries, and detaches; between steps they are those of the last step. When the leader gives the
+ * placement up ({@code Placement.givenUp}, completed on the event loop), its channels are shut down,
+ * so that a wait on them ends at once, and the next call connects to the next placement.
  *
- * <p>Used by the training thread, except {@link #abandon} and {@link #close}, which any thread may call.
+ * <p>Used by the training thread, except {@link #close}, which any thread may call.
  */
 final class PartitionFollower implements AutoCloseable {
     private final Supplier<PartitionLeader.Placement> placements;
@@ -124,12 +124,13 @@ final class PartitionFollower implements AutoCloseable {
             }
             connected = current;
             plan = ParameterPartitions.of(shapes, where.size());
+            current.givenUp().thenRun(this::abandon); // on the event loop, when it gives the placement up; at once if it did
             return List.copyOf(channels);
         }
     }
 
     /** The placement is given up: shuts its channels down, ending any wait on them. */
-    synchronized void abandon() {
+    private synchronized void abandon() {
         channels.forEach(ManagedChannel::shutdownNow);
     }
 

@@ -29,7 +29,6 @@ final class PartitionLeader {
     private final List<String> addresses = new ArrayList<>();
     private final Set<WorkerHandle> planned = new HashSet<>();
     private volatile Placement current = new Placement(0, new CompletableFuture<>(), new CompletableFuture<>());
-    private final List<Runnable> resetListeners = new ArrayList<>();
 
     /**
      * One placement of the partitions: its number (PartitionPlan.placement), the partitions' addresses,
@@ -66,11 +65,6 @@ final class PartitionLeader {
     /** The current placement; readable from any thread. */
     Placement placement() {
         return current;
-    }
-
-    /** Runs {@code listener} on the event loop each time the placement is {@link #reset}; call before the first event. */
-    void onReset(Runnable listener) {
-        resetListeners.add(listener);
     }
 
     /**
@@ -123,7 +117,6 @@ final class PartitionLeader {
         previous.addresses().completeExceptionally(new DistributedTrainingException("placement " + previous.id()
                 + " of the partitions was given up"));
         previous.givenUp().complete(null);
-        resetListeners.forEach(Runnable::run);
     }
 
     /** Sends {@code worker} the plan if it has not had it (before its first assignment); {@code step} is the step in progress. */
