@@ -16,6 +16,7 @@ import dev.chainrule.train.partition.Piece;
 import dev.chainrule.wire.CallStream;
 import dev.chainrule.wire.CallStreamException;
 import dev.chainrule.wire.Durations;
+import dev.chainrule.wire.StatusDescriptions;
 import dev.chainrule.wire.WeightsAssembly;
 import dev.chainrule.wire.WireFormatException;
 import io.grpc.CallOptions;
@@ -143,7 +144,7 @@ public final class PartitionLink {
                 if (status == null || status.getCode() != Status.Code.UNAVAILABLE) {
                     throw e;
                 }
-                String failure = describe(status);
+                String failure = StatusDescriptions.describe(status);
                 if (handshakeFailed(status)) {
                     throw new CallStreamException("partition " + partition + " at " + channel.authority() + " cannot be reached: " + failure
                             + "; the TLS handshake failed (is its certificate issued by a CA this process trusts, and do both sides"
@@ -167,16 +168,6 @@ public final class PartitionLink {
                 pause = Math.min(pause * 2, MAX_RETRY_PAUSE.toNanos());
             }
         }
-    }
-
-    /** {@code status}'s code, description and the message of its innermost cause, e.g. the handshake's complaint. */
-    private static String describe(Status status) {
-        Throwable root = status.getCause();
-        while (root != null && root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription().lines().findFirst().orElse(""))
-                + (root == null || root.getMessage() == null ? "" : " (" + root.getMessage() + ")");
     }
 
     /** Whether {@code status} comes from a TLS handshake that failed, which waiting does not mend. */

@@ -1,6 +1,7 @@
 package dev.chainrule.worker;
 
 import dev.chainrule.wire.CertificateCheck;
+import dev.chainrule.wire.StatusDescriptions;
 import dev.chainrule.wire.Transport;
 import dev.chainrule.wire.RawBytesMarshaller;
 import io.grpc.CallOptions;
@@ -148,13 +149,8 @@ public final class ChannelSecurity {
             if (status.getCode() != Status.Code.UNAVAILABLE) {
                 return Optional.empty();
             }
-            String description = status.getDescription() == null ? "" : status.getDescription().lines().findFirst().orElse("");
-            Throwable root = status.getCause();
-            while (root != null && root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            String detail = root == null ? "" : " (" + root.getMessage() + ")";
-            return Optional.of(status.getCode() + ": " + description + detail + hint(description + detail));
+            String failure = StatusDescriptions.describe(status);
+            return Optional.of(failure + hint(failure));
         }
     }
 
@@ -196,10 +192,7 @@ public final class ChannelSecurity {
             }
             ReferenceCountUtil.release(builder.build());
         } catch (IllegalArgumentException | SSLException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
+            Throwable root = StatusDescriptions.rootCause(e);
             throw new IllegalArgumentException("cannot use the TLS " + files + ": " + e.getMessage()
                     + (root == e ? "" : " (" + root + ")"), e);
         }

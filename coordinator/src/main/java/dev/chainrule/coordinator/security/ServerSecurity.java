@@ -1,6 +1,7 @@
 package dev.chainrule.coordinator.security;
 
 import dev.chainrule.wire.CertificateCheck;
+import dev.chainrule.wire.StatusDescriptions;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
@@ -186,10 +187,7 @@ public final class ServerSecurity {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = StatusDescriptions.rootCause(e);
         return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
     }
 }
